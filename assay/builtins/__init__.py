@@ -1,0 +1,51 @@
+"""The builtin globals, one module per family, installed in the original's order.
+
+Each module has `install(bridge)`; see `assay.runtime.bridge` for the contract.
+Modules import their heavy libraries inside the functions that need them, so
+installing every family costs well under a millisecond.
+"""
+import importlib
+
+# global name -> module under assay.builtins (runtime.md §2 order)
+FAMILIES = [
+    ("http", "http"),
+    ("json", "json"),
+    ("yaml", "yaml"),
+    ("toml", "toml"),
+    ("assert", "assert_"),
+    ("log", "log"),
+    ("env", "env"),
+    ("sleep, time", "time"),
+    ("fs", "fs"),
+    ("base64", "base64"),
+    ("crypto", "crypto"),
+    ("regex", "regex"),
+    ("async", "async_"),
+    ("db", "db"),
+    ("ws", "ws"),
+    ("template", "template"),
+    ("shell", "shell"),
+    ("process", "process"),
+    ("disk", "disk"),
+    ("os", "os_info"),
+    ("temporal", "temporal"),
+]
+
+
+def available_families():
+    """Module names that exist in this build (families land one by one)."""
+    found = []
+    for _, module in FAMILIES:
+        try:
+            importlib.import_module("assay.builtins." + module)
+        except ModuleNotFoundError as e:
+            if e.name != "assay.builtins." + module:
+                raise
+            continue
+        found.append(module)
+    return found
+
+
+def install_all(bridge):
+    for module in available_families():
+        importlib.import_module("assay.builtins." + module).install(bridge)

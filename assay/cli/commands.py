@@ -1,0 +1,133 @@
+"""The command surface, defined once: the parser and the help text both read it.
+
+Why not typer: it imports pydantic (~130 ms of a ~160 ms start, ~20 MB of the
+binary, shared/design/binary-build.md), and the original's clap-style texts
+(`error: ...` + usage, exit 2) would need custom handling anyway. This table and
+`parse.py` are ~200 lines and start in well under a millisecond.
+"""
+from dataclasses import dataclass, field
+
+ABOUT = "Assay \u2014 lightweight Lua scripting runtime for deployment verification."
+
+
+@dataclass
+class Option:
+    name: str                 # destination key
+    long: str                 # --long
+    short: str = ""           # -s
+    value: str = ""           # metavar; "" for a flag
+    help: str = ""
+    default: object = None
+    choices: tuple = ()
+    kind: str = "str"         # "str" | "uint"
+    required: bool = False
+
+
+@dataclass
+class Positional:
+    name: str
+    help: str
+    required: bool = False
+
+
+@dataclass
+class Command:
+    name: str
+    about: str
+    positionals: list = field(default_factory=list)
+    options: list = field(default_factory=list)
+
+
+VERBOSE = Option("verbose", "--verbose", "-v", help="Enable verbose logging (sets RUST_LOG=debug)")
+
+COMMANDS = {
+    "context": Command(
+        "context", "Search for modules matching a query",
+        [Positional("query", "Search query (e.g. \"grafana health\", \"vault secrets\")", required=True)],
+        [Option("limit", "--limit", "-l", "LIMIT", "Maximum number of modules to show", default=5, kind="uint")],
+    ),
+    "exec": Command(
+        "exec", "Execute a Lua script inline or from file",
+        [Positional("file", "Path to a Lua script file")],
+        [Option("eval", "--eval", "-e", "EVAL", "Inline Lua code to execute")],
+    ),
+    "modules": Command("modules", "List all available modules"),
+    "run": Command(
+        "run", "Run a file (yaml or lua)",
+        [Positional("file", "Path to a .yaml config or .lua script", required=True)],
+        [
+            Option("mode", "--mode", "", "MODE", "Execution mode for Lua scripts", choices=("tool", "script")),
+            Option("timeout", "--timeout", "", "TIMEOUT", "Timeout in seconds for tool mode", default=20, kind="uint"),
+        ],
+    ),
+    "resume": Command(
+        "resume", "Resume a tool-mode script after an approval decision",
+        [],
+        [
+            Option("token", "--token", "", "TOKEN", "Resume token from a needs_approval envelope", required=True),
+            Option("approve", "--approve", "", "APPROVE", "Approval decision", choices=("yes", "no"), required=True),
+            Option("resume_ttl", "--resume-ttl", "", "RESUME_TTL",
+                   "Maximum age of the token in seconds [default: the stored ttl_secs]", kind="uint"),
+        ],
+    ),
+    "help": Command("help", "Print this message or the help of the given subcommand(s)",
+                    [Positional("subcommand", "Subcommand to describe")]),
+}
+
+TOP_POSITIONAL = Positional("file", "Path to a .yaml config or .lua script")
+
+
+def _option_label(opt):
+    head = "%s, %s" % (opt.short, opt.long) if opt.short else "    " + opt.long
+    if opt.value:
+        head += " <%s>" % opt.value
+    return head
+
+
+def _option_help(opt):
+    text = opt.help
+    if opt.default is not None and "[default" not in text:
+        text += " [default: %s]" % opt.default
+    if opt.choices:
+        text += " [possible values: %s]" % ", ".join(opt.choices)
+    return text
+
+
+def _rows(rows):
+    width = max(len(left) for left, _ in rows)
+    return ["  %-*s  %s" % (width, left, right) for left, right in rows]
+
+
+def usage(command=None):
+    if command is None:
+        return "Usage: assay [OPTIONS] [FILE] [COMMAND]"
+    cmd = COMMANDS[command]
+    parts = ["Usage: assay %s [OPTIONS]" % command]
+    for opt in cmd.options:
+        if opt.required:
+            parts.append("%s <%s>" % (opt.long, opt.value))
+    for pos in cmd.positionals:
+        parts.append(("<%s>" if pos.required else "[%s]") % pos.name.upper())
+    return " ".join(parts)
+
+
+def help_text(command=None):
+    """Help in the original's layout (clap)."""
+    lines = []
+    if command is None:
+        lines += [ABOUT, "", usage(), "", "Commands:"]
+        lines += _rows([(c.name, c.about) for c in COMMANDS.values()])
+        lines += ["", "Arguments:"] + _rows([("[FILE]", TOP_POSITIONAL.help)])
+        options = [(_option_label(VERBOSE), VERBOSE.help), ("-h, --help", "Print help"),
+                   ("-V, --version", "Print version")]
+        lines += ["", "Options:"] + _rows(options)
+        return "\n".join(lines) + "\n"
+    cmd = COMMANDS[command]
+    lines += [cmd.about, "", usage(command)]
+    if cmd.positionals:
+        lines += ["", "Arguments:"]
+        lines += _rows([(("<%s>" if p.required else "[%s]") % p.name.upper(), p.help) for p in cmd.positionals])
+    options = [(_option_label(o), _option_help(o)) for o in cmd.options]
+    options += [(_option_label(VERBOSE), VERBOSE.help), ("-h, --help", "Print help")]
+    lines += ["", "Options:"] + _rows(options)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,151 @@
+"""`assay` entry point: parse argv, dispatch, exit with the original's codes (cli.md §11).
+
+The hot paths (`assay FILE.lua`, `run`, `exec`) import only the runtime; the
+other commands import their own modules when chosen.
+"""
+import os
+import sys
+
+from assay import __version__
+
+from .commands import help_text
+from .parse import UsageError, parse
+
+SUPPORTED = "(expected .yaml, .yml, or .lua)"
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        parsed = parse(argv)
+    except UsageError as e:
+        sys.stderr.write(e.render())
+        return 2
+    if parsed.version:
+        sys.stdout.write("assay %s\n" % __version__)
+        return 0
+    if parsed.help:
+        sys.stdout.write(help_text(parsed.command))
+        return 0
+
+    from assay.runtime.logs import logger
+    logger.configure(verbose=parsed.verbose)
+    values = parsed.values
+    command = parsed.command
+    if command is None:
+        if values["file"] is None:
+            sys.stdout.write(help_text() + "\n")
+            return 1
+        return run_file(values["file"], mode=None, timeout=20)
+    if command == "run":
+        return run_file(values["file"], mode=values["mode"], timeout=values["timeout"])
+    if command == "exec":
+        if values["eval"] is not None:
+            return run_inline(values["eval"])
+        if values["file"] is None:
+            sys.stderr.write("error: exec requires either -e <code> or a file path\n")
+            return 1
+        return run_lua_file(values["file"], mode=None, timeout=20)
+    if command == "modules":
+        from assay.discovery.commands import modules_command
+        return modules_command()
+    if command == "context":
+        from assay.discovery.commands import context_command
+        return context_command(values["query"], values["limit"])
+    if command == "resume":
+        from assay.toolmode import resume_command
+        return resume_command(values["token"], values["approve"], values["resume_ttl"])
+    raise AssertionError(command)
+
+
+def extension(path):
+    """The final extension as Rust's Path::extension sees it ("" when there is none)."""
+    name = os.path.basename(path.rstrip("/")) if path not in ("", "/") else ""
+    stem, dot, ext = name.rpartition(".")
+    return ext if dot and stem else ""
+
+
+def run_file(path, mode, timeout):
+    ext = extension(path)
+    if ext in ("yaml", "yml"):
+        from assay.checks.runner import checks_command
+        return checks_command(path)
+    if ext != "lua":
+        sys.stderr.write('error: unsupported file extension "%s" %s\n' % (ext, SUPPORTED))
+        return 1
+    return run_lua_file(path, mode, timeout)
+
+
+def run_lua_file(path, mode, timeout):
+    if mode is None:
+        mode = "tool" if os.environ.get("ASSAY_MODE") == "tool" else "script"
+    if mode == "tool":
+        from assay.toolmode import tool_command
+        return tool_command(path, timeout)
+    from assay.runtime.vm import ScriptReadError, read_script
+    try:
+        source = read_script(path)
+    except ScriptReadError as e:
+        sys.stderr.write("error: %s\n" % e)
+        return 1
+    from assay.runtime.logs import logger
+    logger.info("starting assay (script mode)", script=path)
+    return execute(source, "@" + path)
+
+
+def run_inline(code):
+    from assay.runtime.logs import logger
+    from assay.runtime.vm import blank_shebang
+    logger.info("starting assay (inline eval mode)")
+    return execute(blank_shebang(code.encode("utf-8", "surrogateescape")), "@<eval>")
+
+
+def execute(source, chunkname):
+    """Run a chunk in script mode, report an uncaught error, and exit hard.
+
+    The process ends as soon as the main chunk does (runtime.md §6.3), so pending
+    tasks and worker threads are abandoned: flush, then os._exit.
+    """
+    from assay.runtime.errors import ScriptError
+    from assay.runtime.logs import logger
+    from assay.runtime.vm import Runtime
+    from .signals import quiet_signals
+    quiet_signals()
+    runtime = Runtime(mode="script")
+    code = 0
+    try:
+        runtime.run_source(source, chunkname)
+    except ScriptError as e:
+        report_error(logger, e)
+        code = 1
+    runtime.flush()
+    exit_now(code)
+
+
+def report_error(logger, error):
+    text = error.message
+    if error.kind == "memory":
+        text = "memory error: " + text
+    if logger.enabled(1) and error.traceback:  # debug (-v): the Lua traceback too
+        text += "\n" + error.traceback
+    logger.error(text)
+
+
+def exit_now(code):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def entry():
+    """Console-script entry point: no Python traceback ever reaches a user."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as e:  # a bug in assay itself: one line, details with ASSAY_TRACEBACK=1
+        if os.environ.get("ASSAY_TRACEBACK"):
+            raise
+        sys.stderr.write("error: internal error: %s: %s\n" % (type(e).__name__, e))
+        code = 1
+    sys.exit(code)

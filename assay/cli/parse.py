@@ -1,0 +1,131 @@
+"""argv → what to do, following cli.md §1 (clap's behaviour and error texts)."""
+from dataclasses import dataclass, field
+
+from .commands import COMMANDS, VERBOSE, usage
+
+
+class UsageError(Exception):
+    def __init__(self, message, command=None):
+        super().__init__(message)
+        self.command = command
+
+    def render(self):
+        return "error: %s\n\n%s\n\nFor more information, try '--help'.\n" % (self, usage(self.command))
+
+
+@dataclass
+class Parsed:
+    command: str = None        # None (bare FILE form) or a key of COMMANDS
+    values: dict = field(default_factory=dict)
+    verbose: bool = False
+    help: bool = False         # print help for `command` (None = top level)
+    version: bool = False
+
+
+def parse(argv):
+    result = Parsed()
+    command = None
+    positionals = []
+    seen = set()
+    i = 0
+    only_positionals = False
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if only_positionals or arg == "-" or not arg.startswith("-"):
+            if arg == "--" and not only_positionals:
+                only_positionals = True
+                continue
+            if command is None and not positionals and arg in COMMANDS:
+                command = arg
+                result.command = command
+            else:
+                positionals.append(arg)
+            continue
+        if arg == "--":
+            only_positionals = True
+            continue
+        if arg in ("-v", "--verbose"):
+            result.verbose = True
+            continue
+        if arg in ("-h", "--help"):
+            result.help = True
+            continue
+        if arg in ("-V", "--version") and command is None:
+            result.version = True
+            continue
+        opt, inline = _find_option(command, arg)
+        if opt is None:
+            raise UsageError("unexpected argument '%s' found" % arg, command)
+        if opt.name in seen:
+            raise UsageError("the argument '%s <%s>' cannot be used multiple times" % (opt.long, opt.value), command)
+        seen.add(opt.name)
+        if inline is None:
+            if i >= len(argv):
+                raise UsageError("a value is required for '%s <%s>' but none was supplied" % (opt.long, opt.value),
+                                 command)
+            inline = argv[i]
+            i += 1
+        result.values[opt.name] = _convert(opt, inline, command)
+
+    if result.help or result.version:
+        return result
+    if command == "help":
+        target = positionals[0] if positionals else None
+        if target is not None and target not in COMMANDS:
+            raise UsageError("unrecognized subcommand '%s'" % target, "help")
+        result.help, result.command = True, target
+        return result
+    return _bind(result, command, positionals)
+
+
+def _find_option(command, arg):
+    options = COMMANDS[command].options if command else []
+    if arg.startswith("--"):
+        name, eq, value = arg.partition("=")
+        for opt in options:
+            if opt.long == name:
+                return opt, (value if eq else None)
+        return None, None
+    for opt in options:
+        if opt.short and arg.startswith(opt.short):
+            rest = arg[len(opt.short):]
+            return opt, (rest.lstrip("=") if rest else None)
+    return None, None
+
+
+def _convert(opt, raw, command):
+    if opt.choices and raw not in opt.choices:
+        raise UsageError("invalid value '%s' for '%s <%s>'\n  [possible values: %s]"
+                         % (raw, opt.long, opt.value, ", ".join(opt.choices)), command)
+    if opt.kind == "uint":
+        if not raw.isdigit() or not raw.isascii():
+            raise UsageError("invalid value '%s' for '%s <%s>': invalid digit found in string"
+                             % (raw, opt.long, opt.value), command)
+        return int(raw)
+    return raw
+
+
+def _bind(result, command, positionals):
+    if command is None:
+        if len(positionals) > 1:
+            raise UsageError("unexpected argument '%s' found" % positionals[1])
+        result.values["file"] = positionals[0] if positionals else None
+        return result
+    spec = COMMANDS[command]
+    if len(positionals) > len(spec.positionals):
+        raise UsageError("unexpected argument '%s' found" % positionals[len(spec.positionals)], command)
+    for pos, value in zip(spec.positionals, positionals):
+        result.values[pos.name] = value
+    missing = ["<%s>" % p.name.upper() for p in spec.positionals[len(positionals):] if p.required]
+    missing += ["%s <%s>" % (o.long, o.value) for o in spec.options if o.required and o.name not in result.values]
+    if missing:
+        raise UsageError("the following required arguments were not provided:\n  " + "\n  ".join(missing), command)
+    for opt in spec.options:
+        result.values.setdefault(opt.name, opt.default)
+    for pos in spec.positionals:
+        result.values.setdefault(pos.name, None)
+    return result
+
+
+__all__ = ["parse", "Parsed", "UsageError", "VERBOSE"]

@@ -1,0 +1,101 @@
+"""The one way Python builtins cross into Lua.
+
+A builtin family is a module under `assay/builtins/` with `install(bridge)` that
+calls `bridge.define("name", {...})`. Each Python function in the mapping:
+
+- receives raw Lua values (`bytes` for strings, int/float/bool/None, lupa tables
+  and functions) and validates them with the helpers in `assay.runtime.args`;
+- returns a Python value (converted by `to_lua`), a `Multi` for several values,
+  or raises `BuiltinError("exact Lua error text")`;
+- if decorated with `@yielding`, returns an `Op` instead: the scheduler performs
+  it (sleep, a worker thread, an awaitable) while other tasks run.
+
+No Python exception or Python object ever reaches Lua: the call is wrapped in a
+Lua closure that turns `(false, msg)` into `error(msg, 0)`.
+
+Rule for Lua objects received as arguments (a lupa limitation, measured): read
+tables only during the call (convert with `to_py` or `args.field`) and do not
+keep them. A Lua *function* may be kept, but only to hand it back to Lua later
+(e.g. `scheduler.spawn(fn)`), never to call or index it from Python after the
+call returned: lupa binds each object to the coroutine it came from, and that
+coroutine may be gone.
+"""
+from .convert import Multi, make_to_lua
+from .errors import BuiltinError
+
+
+def yielding(fn):
+    """Mark a builtin whose Python part returns an Op for the scheduler."""
+    fn.assay_yielding = True
+    return fn
+
+
+def _encode(text):
+    return text.encode("utf-8", "surrogateescape")
+
+
+class Bridge:
+    def __init__(self, lua, internals):
+        self.lua = lua
+        self.internals = internals
+        self.to_lua = make_to_lua(lua)
+        self.globals = lua.globals()
+        self._wrap = internals.wrap
+        self._wrap_yielding = internals.wrap_yielding
+        self._compile = internals.compile
+        self.runtime = None  # set by the Runtime that owns this bridge
+
+    def protocol(self, fn, name):
+        """Python callable implementing the (ok, value...) protocol for `fn`."""
+        to_lua = self.to_lua
+
+        def call(*args):
+            try:
+                result = fn(*args)
+            except BuiltinError as e:
+                return False, _encode(str(e))
+            except RecursionError:
+                return False, _encode("%s: value nested too deeply" % name)
+            except Exception as e:  # a bug in a builtin: one short line, no traceback
+                return False, _encode("%s: internal error: %s: %s" % (name, type(e).__name__, e))
+            if isinstance(result, Multi):
+                return (True,) + tuple(to_lua(v) for v in result)
+            return True, to_lua(result)
+
+        return call
+
+    def function(self, fn, name):
+        """A Lua function calling Python `fn` through the error protocol."""
+        wrapper = self._wrap_yielding if getattr(fn, "assay_yielding", False) else self._wrap
+        return wrapper(self.protocol(fn, name))
+
+    def table(self, members, prefix):
+        """A Lua table from a mapping of names to functions, values or sub-mappings."""
+        t = self.lua.table()
+        for key, value in members.items():
+            name = "%s.%s" % (prefix, key) if prefix else key
+            if callable(value):
+                t[_encode(key)] = self.function(value, name)
+            elif isinstance(value, dict):
+                t[_encode(key)] = self.table(value, name)
+            else:
+                t[_encode(key)] = self.to_lua(value)
+        return t
+
+    def define(self, name, members, lua=None):
+        """Install global `name` (a table of `members`), then run optional Lua code.
+
+        The Lua chunk receives (the table, the runtime internals) and may add
+        functions written in Lua or replace the global (e.g. give it a metatable).
+        """
+        t = self.table(members, name)
+        self.globals[_encode(name)] = t
+        if lua:
+            self.run_lua(lua, "=[assay %s]" % name, t)
+        return t
+
+    def run_lua(self, source, chunkname, *args):
+        fn, err = self._compile(_encode(source), _encode(chunkname))
+        if fn is None:
+            raise RuntimeError("builtin Lua for %s does not compile: %s" % (chunkname, err))
+        return fn(*args, self.internals)

@@ -1,0 +1,76 @@
+"""Where `require("assay.X")` finds files (runtime.md §3, discovery.md §1).
+
+The Lua side (prelude) compiles what these functions return: `(source, "@chunk")`
+for a hit, `(None, message)` for a miss that explains itself, `(None, None)` for
+a miss that adds nothing to Lua's "module not found" text.
+"""
+import os
+from pathlib import Path
+
+_PREFIX = "assay."
+
+
+def stdlib_dir():
+    """The embedded stdlib: `assay/stdlib` when installed or built, `./stdlib` in a checkout."""
+    package_dir = Path(__file__).resolve().parent.parent
+    installed = package_dir / "stdlib"
+    if installed.is_dir():
+        return installed
+    return package_dir.parent / "stdlib"
+
+
+def global_modules_dir():
+    """`$ASSAY_MODULES_PATH` if set (empty = none), else `$HOME/.assay/modules`, else None."""
+    if "ASSAY_MODULES_PATH" in os.environ:
+        return os.environ["ASSAY_MODULES_PATH"] or None
+    home = os.environ.get("HOME")
+    return os.path.join(home, ".assay", "modules") if home else None
+
+
+def candidates(base):
+    return (base + ".lua", base + "/init.lua")
+
+
+def _base(name):
+    return name[len(_PREFIX):].replace(".", "/")
+
+
+def _read_text(path):
+    """File bytes if readable and valid UTF-8, else None (counts as absent)."""
+    try:
+        data = Path(path).read_bytes()
+        data.decode("utf-8")
+        return data
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def find_fs_module(name):
+    name = name.decode("utf-8", "surrogateescape")
+    if not name.startswith(_PREFIX):
+        return None, ("not an assay.* module: %s" % name).encode()
+    base = _base(name)
+    directories = ["./modules"]
+    global_dir = global_modules_dir()
+    if global_dir:
+        directories.append(global_dir)
+    for directory in directories:
+        for candidate in candidates(base):
+            path = "%s/%s" % (directory, candidate)
+            data = _read_text(path)
+            if data is not None:
+                return data, ("@" + path).encode()
+    return None, None
+
+
+def find_embedded_module(name):
+    name = name.decode("utf-8", "surrogateescape")
+    if not name.startswith(_PREFIX):
+        return None, ("not an assay.* module: %s" % name).encode()
+    base = _base(name)
+    root = stdlib_dir()
+    for candidate in candidates(base):
+        data = _read_text(root / candidate)
+        if data is not None:
+            return data, ("@assay/" + candidate).encode()
+    return None, ("no embedded stdlib file: %s.lua" % base).encode()

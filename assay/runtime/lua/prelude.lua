@@ -1,0 +1,187 @@
+-- The runtime's own Lua side, run once per VM before any builtin or user code.
+-- It keeps private references to what the sandbox removes (load, debug), defines
+-- the bridge wrappers every builtin goes through, the task table the scheduler
+-- drives, and the `require` searchers. Python receives the returned table.
+local py = ...
+
+local load, error, type, tostring, pcall, select, setmetatable =
+  load, error, type, tostring, pcall, select, setmetatable
+local getinfo, traceback, sethook = debug.getinfo, debug.traceback, debug.sethook
+local co_create, co_resume, co_status, co_running, co_yield, co_close =
+  coroutine.create, coroutine.resume, coroutine.status, coroutine.running,
+  coroutine.yield, coroutine.close
+local stdout, stderr = io.stdout, io.stderr
+local block = py.block
+
+---------------------------------------------------------------------------
+-- Sandbox (runtime.md §2)
+_G.python = nil
+package.loaded.python = nil
+_G.load, _G.loadfile, _G.dofile, _G.debug = nil, nil, nil, nil
+package.loaded.debug = nil
+string.dump = nil
+package.loadlib = function() error("package.loadlib: can't load C modules in safe mode", 2) end
+package.cpath = ""
+
+---------------------------------------------------------------------------
+-- Bridge: a Python builtin returns (true, values...) or (false, message);
+-- a failure becomes a plain string error without position (runtime.md §4.1).
+local function check(ok, ...)
+  if ok then return ... end
+  error((...), 0)
+end
+
+local function wrap(f)
+  return function(...) return check(f(...)) end
+end
+
+-- Scheduler-owned coroutines, by id. Only ids ever cross to Python.
+local tasks = setmetatable({}, { __mode = "k" })
+local by_id, next_id = {}, 0
+
+-- A yielding builtin hands an op to the scheduler when it runs in a task the
+-- scheduler drives; anywhere else (a coroutine the script made itself) the op
+-- is performed synchronously: the semantics survive, only concurrency is lost.
+local function wait(op)
+  if tasks[co_running()] then return check(co_yield(op)) end
+  return check(block(op))
+end
+
+local function wrap_yielding(f)
+  return function(...) return wait(check(f(...))) end
+end
+
+local function new_task(fn)
+  local co = co_create(fn)
+  next_id = next_id + 1
+  tasks[co], by_id[next_id] = true, co
+  return next_id
+end
+
+-- Error text for reports: the message, prefixed with the innermost file
+-- position when Lua did not add one (errors raised by builtins at level 0).
+local function has_position(msg)
+  return msg:find("^[^%s:]+:%d+: ") ~= nil or msg:find('^%[string "') ~= nil
+end
+
+local function describe(co, err)
+  local msg = err
+  if type(msg) ~= "string" then
+    local ok, text = pcall(tostring, err)
+    msg = ok and type(text) == "string" and text or ("(error object is a " .. type(err) .. " value)")
+  end
+  if not has_position(msg) then
+    for level = 0, 80 do
+      local ar = getinfo(co, level, "Sl")
+      if not ar then break end
+      if ar.currentline and ar.currentline > 0 and ar.source:sub(1, 1) == "@" then
+        msg = ar.short_src .. ":" .. ar.currentline .. ": " .. msg
+        break
+      end
+    end
+  end
+  return msg, traceback(co)
+end
+
+local function finish(id, co, ok, ...)
+  if ok then
+    if co_status(co) == "dead" then by_id[id], tasks[co] = nil, nil; return "dead", true, ... end
+    return "suspended", true, ...
+  end
+  local err = ...
+  by_id[id], tasks[co] = nil, nil
+  if err == "not enough memory" then  -- free the task's stack before anything else
+    co_close(co)
+    return "dead", false, err, err, ""
+  end
+  local msg, tb = describe(co, err)
+  co_close(co)
+  return "dead", false, err, msg, tb
+end
+
+local function step(id, ...)
+  local co = by_id[id]
+  if not co then return "dead", false, "task is gone", "task is gone", "" end
+  return finish(id, co, co_resume(co, ...))
+end
+
+local function close_task(id)
+  local co = by_id[id]
+  if co then by_id[id], tasks[co] = nil, nil; co_close(co) end
+end
+
+-- Compile a chunk; returns the function, or nil and Lua's message.
+local function compile(src, chunkname)
+  local fn, err = load(src, chunkname, "t")
+  return fn, err
+end
+
+-- A hook that stops runaway CPU-bound Lua (tool-mode deadline): installed on a
+-- coroutine, it raises once `expired()` says the time is up.
+local function set_deadline(id, expired)
+  local co = by_id[id]
+  if not co then return end
+  sethook(co, function()
+    if expired() then error("execution timed out", 0) end
+  end, "", 10000)
+end
+
+---------------------------------------------------------------------------
+-- require: preload, package.path, C stub, ./modules + global dir, embedded
+-- stdlib (runtime.md §3). Python finds the files; Lua compiles them.
+local function load_found(name, src, chunkname)
+  local fn, err = load(src, chunkname, "t")
+  if not fn then
+    error(("error loading module '%s' from file '%s':\n\t%s"):format(name, chunkname:sub(2), err), 0)
+  end
+  return fn, chunkname:sub(2)
+end
+
+local function searcher(find)
+  return function(name)
+    local src, chunkname = find(name)
+    if src == nil then return chunkname end  -- a message, or nil for "nothing to say"
+    return load_found(name, src, chunkname)
+  end
+end
+
+local searchers = package.searchers
+package.searchers = {
+  searchers[1],
+  searchers[2],
+  function() return "can't load C modules in safe mode" end,
+  searcher(py.find_fs_module),
+  searcher(py.find_embedded_module),
+}
+
+-- Output: print/io.write go through C stdio; flush before every exit.
+local function flush()
+  pcall(stdout.flush, stdout)
+  pcall(stderr.flush, stderr)
+end
+
+-- print that writes to stderr (tool mode and check scripts keep stdout for JSON).
+local function print_to_stderr(...)
+  local n = select("#", ...)
+  local parts = {}
+  for i = 1, n do parts[i] = tostring((select(i, ...))) end
+  stderr:write(table.concat(parts, "\t"), "\n")
+end
+
+-- Pack return values into an array table (nil values leave holes).
+local function pack(...) return { ... } end
+
+return {
+  wrap = wrap,
+  wrap_yielding = wrap_yielding,
+  wait = wait,
+  check = check,
+  new_task = new_task,
+  step = step,
+  close_task = close_task,
+  compile = compile,
+  set_deadline = set_deadline,
+  flush = flush,
+  print_to_stderr = print_to_stderr,
+  pack = pack,
+}

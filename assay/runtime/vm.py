@@ -1,0 +1,108 @@
+"""One Lua 5.5 VM with the sandbox, the builtins and the scheduler (runtime.md §1–2).
+
+Public API used by the CLI, checks mode and tool mode:
+
+    rt = Runtime(mode="script")            # "script", "tool" or "check"
+    values = rt.run_source(src, "@x.lua")   # raises ScriptError on failure
+    rt.flush()
+"""
+from pathlib import Path
+
+from lupa.lua55 import LuaRuntime
+
+from . import loader
+from .bridge import Bridge
+from .errors import ScriptError
+from .scheduler import Scheduler
+
+LUA_MEMORY_LIMIT = 64 << 20
+_PRELUDE = Path(__file__).with_name("lua") / "prelude.lua"
+
+
+def _deny_attribute(obj, name, is_setting):
+    raise AttributeError("access to host objects is not allowed")
+
+
+class ScriptReadError(Exception):
+    """The script file could not be read; str() is `reading PATH: REASON`."""
+
+
+def os_error_text(e):
+    """`No such file or directory (os error 2)` — the original's wording of OS errors."""
+    if e.errno is None:
+        return str(e)
+    return "%s (os error %d)" % (e.strerror, e.errno)
+
+
+def blank_shebang(source):
+    """Replace a leading `#!` line by an empty line, so line numbers still match the file."""
+    if source.startswith(b"#!"):
+        newline = source.find(b"\n")
+        return b"" if newline < 0 else source[newline:]
+    return source
+
+
+def read_script(path):
+    """The script's bytes, shebang blanked; ScriptReadError if unreadable or not UTF-8."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise ScriptReadError("reading %s: %s" % (path, os_error_text(e))) from None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScriptReadError("reading %s: stream did not contain valid UTF-8" % path) from None
+    return blank_shebang(data)
+
+
+class Runtime:
+    def __init__(self, mode="script", check_env=None):
+        self.mode = mode
+        self.check_env = check_env or {}
+        self.lua = lua = LuaRuntime(
+            encoding=None,
+            unpack_returned_tuples=True,
+            register_eval=False,
+            register_builtins=False,
+            attribute_filter=_deny_attribute,
+            max_memory=LUA_MEMORY_LIMIT,
+        )
+        hooks = lua.table_from({
+            b"block": lambda op: self.scheduler.block(op),
+            b"find_fs_module": loader.find_fs_module,
+            b"find_embedded_module": loader.find_embedded_module,
+        })
+        internals = lua.execute(_PRELUDE.read_bytes(), hooks, name=b"=[assay]")
+        self.internals = internals
+        self._compile, self._flush = internals.compile, internals.flush
+        self.bridge = Bridge(lua, internals)
+        self.bridge.runtime = self
+        self.scheduler = Scheduler(self.bridge)
+
+        from assay.builtins import install_all
+        install_all(self.bridge)
+        if mode in ("tool", "check"):
+            # stdout carries exactly one JSON document in these modes
+            lua.globals().print = internals.print_to_stderr
+
+    def compile(self, source, chunkname):
+        """Compile `source` (bytes); ScriptError(kind="syntax") on a syntax error."""
+        if isinstance(source, str):
+            source = source.encode("utf-8")
+        fn, err = self._compile(source, chunkname.encode("utf-8", "surrogateescape"))
+        if fn is None:
+            message = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+            raise ScriptError("syntax error: " + message, kind="syntax")
+        return fn
+
+    def run_source(self, source, chunkname, timeout=None):
+        """Run a chunk as the main task; returns its values (list of Lua values)."""
+        fn = self.compile(source, chunkname)
+        return self.scheduler.run_main(fn, timeout=timeout)
+
+    def flush(self):
+        self._flush()
+
+    def close(self):
+        self.flush()
+        self.scheduler.close()

@@ -1,0 +1,91 @@
+"""Shared test helpers.
+
+- `assay(*args)` runs the real command as a subprocess. `ASSAY_BIN` selects the
+  command (default: this interpreter with `-m assay`), so `make test-binary`
+  runs the same tests against the built executable.
+- `lua(code)` runs a chunk in-process and returns its return values converted to
+  Python (fast; for builtin behaviour that does not involve the command line).
+- `service(name, host, port)` skips when a local service is absent, except under
+  CI=true, where a missing service fails the test.
+"""
+import os
+import shlex
+import socket
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def assay_command():
+    custom = os.environ.get("ASSAY_BIN")
+    if custom:
+        return shlex.split(custom)
+    return [sys.executable, "-m", "assay"]
+
+
+def run_assay(*args, input=None, env=None, cwd=None, timeout=60, extra_env=None):
+    full_env = dict(os.environ if env is None else env)
+    full_env.setdefault("NO_COLOR", "1")
+    if env is None:
+        full_env.pop("ASSAY_MODE", None)  # the developer's shell must not change the mode
+    if extra_env:
+        full_env.update(extra_env)
+    if not os.environ.get("ASSAY_BIN"):
+        full_env["PYTHONPATH"] = ROOT + os.pathsep + full_env.get("PYTHONPATH", "")
+    return subprocess.run(assay_command() + [str(a) for a in args], input=input, capture_output=True,
+                          text=True, env=full_env, cwd=cwd, timeout=timeout)
+
+
+@pytest.fixture
+def assay():
+    return run_assay
+
+
+def lua_values(code, mode="script", check_env=None):
+    """Run `code` in a fresh in-process VM; return its return values as Python data."""
+    from assay.runtime.convert import to_py
+    from assay.runtime.vm import Runtime
+    rt = Runtime(mode=mode, check_env=check_env)
+    try:
+        values = rt.run_source(code.encode(), "@test.lua")
+        out = []
+        for v in values:
+            try:
+                out.append(to_py(v, empty_as_object=False))
+            except Exception:
+                out.append(v)
+        return out[0] if len(out) == 1 else tuple(out)
+    finally:
+        rt.close()
+
+
+@pytest.fixture
+def lua():
+    return lua_values
+
+
+def lua_error(code):
+    """Run `code` in-process; return the ScriptError message it must raise."""
+    from assay.runtime.errors import ScriptError
+    with pytest.raises(ScriptError) as info:
+        lua_values(code)
+    return info.value.message
+
+
+@pytest.fixture
+def lua_fails():
+    return lua_error
+
+
+def service(name, host, port):
+    """Skip (or fail under CI=true) when nothing listens on host:port."""
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError:
+        reason = "%s is not running on %s:%d" % (name, host, port)
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " (CI must provide it)")
+        pytest.skip(reason)
