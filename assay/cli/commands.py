@@ -5,37 +5,33 @@ binary, shared/design/binary-build.md), and the original's clap-style texts
 (`error: ...` + usage, exit 2) would need custom handling anyway. This table and
 `parse.py` are ~200 lines and start in well under a millisecond.
 """
-from dataclasses import dataclass, field
 
 ABOUT = "Assay \u2014 lightweight Lua scripting runtime for deployment verification."
 
 
-@dataclass
 class Option:
-    name: str                 # destination key
-    long: str                 # --long
-    short: str = ""           # -s
-    value: str = ""           # metavar; "" for a flag
-    help: str = ""
-    default: object = None
-    choices: tuple = ()
-    kind: str = "str"         # "str" | "uint"
-    required: bool = False
+    def __init__(self, name, long, short="", value="", help="", default=None, choices=(), kind="str",
+                 required=False):
+        self.name = name            # destination key
+        self.long = long            # --long
+        self.short = short          # -s
+        self.value = value          # metavar; "" for a flag
+        self.help = help
+        self.default = default
+        self.choices = choices
+        self.kind = kind            # "str" | "uint"
+        self.required = required
 
 
-@dataclass
 class Positional:
-    name: str
-    help: str
-    required: bool = False
+    def __init__(self, name, help, required=False):
+        self.name, self.help, self.required = name, help, required
 
 
-@dataclass
 class Command:
-    name: str
-    about: str
-    positionals: list = field(default_factory=list)
-    options: list = field(default_factory=list)
+    def __init__(self, name, about, positionals=(), options=()):
+        self.name, self.about = name, about
+        self.positionals, self.options = list(positionals), list(options)
 
 
 VERBOSE = Option("verbose", "--verbose", "-v", help="Enable verbose logging (sets RUST_LOG=debug)")

@@ -1,6 +1,4 @@
 """argv → what to do, following cli.md §1 (clap's behaviour and error texts)."""
-from dataclasses import dataclass, field
-
 from .commands import COMMANDS, VERBOSE, usage
 
 
@@ -13,13 +11,13 @@ class UsageError(Exception):
         return "error: %s\n\n%s\n\nFor more information, try '--help'.\n" % (self, usage(self.command))
 
 
-@dataclass
 class Parsed:
-    command: str = None        # None (bare FILE form) or a key of COMMANDS
-    values: dict = field(default_factory=dict)
-    verbose: bool = False
-    help: bool = False         # print help for `command` (None = top level)
-    version: bool = False
+    def __init__(self):
+        self.command = None     # None (bare FILE form) or a key of COMMANDS
+        self.values = {}
+        self.verbose = False
+        self.help = False       # print help for `command` (None = top level)
+        self.version = False
 
 
 def parse(argv):

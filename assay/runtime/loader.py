@@ -5,18 +5,17 @@ for a hit, `(None, message)` for a miss that explains itself, `(None, None)` for
 a miss that adds nothing to Lua's "module not found" text.
 """
 import os
-from pathlib import Path
 
 _PREFIX = "assay."
 
 
 def stdlib_dir():
     """The embedded stdlib: `assay/stdlib` when installed or built, `./stdlib` in a checkout."""
-    package_dir = Path(__file__).resolve().parent.parent
-    installed = package_dir / "stdlib"
-    if installed.is_dir():
+    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    installed = os.path.join(package_dir, "stdlib")
+    if os.path.isdir(installed):
         return installed
-    return package_dir.parent / "stdlib"
+    return os.path.join(os.path.dirname(package_dir), "stdlib")
 
 
 def global_modules_dir():
@@ -38,7 +37,8 @@ def _base(name):
 def _read_text(path):
     """File bytes if readable and valid UTF-8, else None (counts as absent)."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
         data.decode("utf-8")
         return data
     except (OSError, UnicodeDecodeError):
@@ -70,7 +70,7 @@ def find_embedded_module(name):
     base = _base(name)
     root = stdlib_dir()
     for candidate in candidates(base):
-        data = _read_text(root / candidate)
+        data = _read_text(os.path.join(root, candidate))
         if data is not None:
             return data, ("@assay/" + candidate).encode()
     return None, ("no embedded stdlib file: %s.lua" % base).encode()

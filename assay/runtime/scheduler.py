@@ -10,7 +10,6 @@ blocking client, any awaitable) and resumes the coroutine with `(true, result)` 
 `(false, message)`. Worker threads only ever see plain Python data; Lua values
 are built on the loop thread, just before the resume.
 """
-import asyncio
 import time
 
 from lupa.lua55 import LuaError, LuaMemoryError
@@ -41,6 +40,7 @@ class Sleep(Op):
         self.seconds = seconds
 
     async def run(self, scheduler):
+        import asyncio
         await asyncio.sleep(self.seconds)
 
     def run_blocking(self, scheduler):
@@ -55,6 +55,7 @@ class InThread(Op):
         self._convert = convert
 
     async def run(self, scheduler):
+        import asyncio
         return await asyncio.get_running_loop().run_in_executor(None, self.fn)
 
     def run_blocking(self, scheduler):
@@ -88,6 +89,7 @@ class Join(Op):
         record = scheduler.tasks[self.task_id]
         record.awaited = True
         scheduler.unobserved.pop(self.task_id, None)
+        import asyncio
         try:
             return await asyncio.shield(record.future)
         except ScriptError as e:
@@ -128,36 +130,55 @@ class Scheduler:
         self._pack = internals.pack
         self._set_deadline = internals.set_deadline
         self.to_lua = bridge.to_lua
-        self.loop = asyncio.new_event_loop()
+        self._loop = None
         self.tasks = {}        # task id -> _Task, for async.spawn handles
         self.unobserved = {}   # task id -> error message of failed, never-awaited tasks
         self.intervals = {}    # interval id -> {"cancelled": bool}
         self._next_interval = 0
 
+    @property
+    def loop(self):
+        """The asyncio loop, created on first need: a script that never yields
+        (most short Jobs) does not pay for importing asyncio (~35 ms)."""
+        if self._loop is None:
+            import asyncio
+            self._loop = asyncio.new_event_loop()
+        return self._loop
+
     # ---- driving coroutines -------------------------------------------------
+    def _resume(self, task_id, send):
+        """Resume once; return (True, values) when the task ended, (False, op) when it yielded."""
+        try:
+            status, ok, *values = self._step(task_id, *send)
+        except LuaError as e:  # the runtime itself failed, e.g. out of memory while reporting
+            raise _lua_failure(e) from None
+        if not ok:
+            raw, message, tb = values
+            raise ScriptError(_text(message), _text(tb), value=_text(raw) if isinstance(raw, bytes) else raw,
+                              kind="memory" if raw == b"not enough memory" else "runtime")
+        if status == _DEAD:
+            return True, values
+        return False, (values[0] if values else None)
+
     async def drive(self, task_id, *args):
         """Resume task `task_id` until it ends; return its values or raise ScriptError."""
-        step = self._step
-        send = args
+        done, result = self._resume(task_id, args)
+        while not done:
+            done, result = self._resume(task_id, await self._perform(result))
+        return result
+
+    async def _continue(self, task_id, op):
         while True:
-            try:
-                status, ok, *values = step(task_id, *send)
-            except LuaError as e:  # the runtime itself failed, e.g. out of memory while reporting
-                raise _lua_failure(e) from None
-            if not ok:
-                raw, message, tb = values
-                raise ScriptError(_text(message), _text(tb), value=_text(raw) if isinstance(raw, bytes) else raw,
-                                  kind="memory" if raw == b"not enough memory" else "runtime")
-            if status == _DEAD:
-                return values
-            op = values[0] if values else None
-            if isinstance(op, Op):
-                send = await self._perform(op)
-            else:  # a bare coroutine.yield() in a task: let others run, resume with nothing
-                await asyncio.sleep(0)
-                send = ()
+            done, result = self._resume(task_id, await self._perform(op))
+            if done:
+                return result
+            op = result
 
     async def _perform(self, op):
+        if not isinstance(op, Op):  # a bare coroutine.yield() in a task: let others run
+            import asyncio
+            await asyncio.sleep(0)
+            return ()
         try:
             result = op.convert(self, await op.run(self))
         except BuiltinError as e:
@@ -184,21 +205,26 @@ class Scheduler:
     def run_main(self, fn, timeout=None):
         """Run Lua function `fn` as the main task to completion; returns its values.
 
-        When the main chunk ends, everything else is abandoned (runtime.md §6.3).
+        The main chunk runs synchronously until its first yield; only then does
+        the event loop start. When the main chunk ends, everything else is
+        abandoned (runtime.md §6.3).
         """
         task_id = self._new_task(fn)
-        main = self.drive(task_id)
+        deadline = None
         if timeout is not None:
-            main = self._with_deadline(task_id, main, timeout)
+            deadline = time.monotonic() + timeout
+            self._set_deadline(task_id, lambda: time.monotonic() >= deadline)
         try:
+            done, result = self._resume(task_id, ())
+            if done:
+                return result
+            main = self._continue(task_id, result)
+            if deadline is not None:
+                import asyncio
+                main = asyncio.wait_for(main, max(0.0, deadline - time.monotonic()))
             return self.loop.run_until_complete(main)
         finally:
             self.report_unobserved()
-
-    async def _with_deadline(self, task_id, main, timeout):
-        deadline = time.monotonic() + timeout
-        self._set_deadline(task_id, lambda: time.monotonic() >= deadline)
-        return await asyncio.wait_for(main, timeout)
 
     # ---- async.spawn / spawn_interval ---------------------------------------
     def spawn(self, fn):
@@ -236,6 +262,7 @@ class Scheduler:
             state["cancelled"] = True
 
     async def _interval(self, seconds, fn, state):
+        import asyncio
         next_tick = self.loop.time() + seconds
         while True:
             await asyncio.sleep(max(0.0, next_tick - self.loop.time()))
@@ -250,6 +277,9 @@ class Scheduler:
 
     def close(self):
         """Cancel what is left and close the loop (in-process use; the CLI just exits)."""
+        if self._loop is None:
+            return
+        import asyncio
         pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
         for t in pending:
             t.cancel()

@@ -6,7 +6,7 @@ Public API used by the CLI, checks mode and tool mode:
     values = rt.run_source(src, "@x.lua")   # raises ScriptError on failure
     rt.flush()
 """
-from pathlib import Path
+import os
 
 from lupa.lua55 import LuaRuntime
 
@@ -16,7 +16,7 @@ from .errors import ScriptError
 from .scheduler import Scheduler
 
 LUA_MEMORY_LIMIT = 64 << 20
-_PRELUDE = Path(__file__).with_name("lua") / "prelude.lua"
+_PRELUDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "prelude.lua")
 
 
 def _deny_attribute(obj, name, is_setting):
@@ -45,7 +45,8 @@ def blank_shebang(source):
 def read_script(path):
     """The script's bytes, shebang blanked; ScriptReadError if unreadable or not UTF-8."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError as e:
         raise ScriptReadError("reading %s: %s" % (path, os_error_text(e))) from None
     try:
@@ -72,7 +73,9 @@ class Runtime:
             b"find_fs_module": loader.find_fs_module,
             b"find_embedded_module": loader.find_embedded_module,
         })
-        internals = lua.execute(_PRELUDE.read_bytes(), hooks, name=b"=[assay]")
+        with open(_PRELUDE, "rb") as f:
+            prelude = f.read()
+        internals = lua.execute(prelude, hooks, name=b"=[assay]")
         self.internals = internals
         self._compile, self._flush = internals.compile, internals.flush
         self.bridge = Bridge(lua, internals)
