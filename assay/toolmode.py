@@ -1,0 +1,294 @@
+"""Tool mode: run a script for a calling program and print one JSON envelope (cli.md §6).
+
+    {"ok":true,"status":"ok","output":<value>,"requiresApproval":null}
+
+plus the approval gate (`__assay_approval_request__:` errors become a
+`needs_approval` envelope and a resume state file) and `assay resume`.
+Every envelope exits 0; stdout holds exactly one JSON document (print → stderr).
+"""
+import json
+import math
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+
+from assay.runtime import jsontext
+from assay.runtime.errors import ScriptError
+from assay.runtime.logs import logger
+
+OUTPUT_CAP = 524288
+APPROVAL_MARKER = "__assay_approval_request__:"
+DEFAULT_TTL = 3600
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class SerializeError(Exception):
+    pass
+
+
+# ---- envelopes -----------------------------------------------------------------
+def ok_envelope(output_json, truncated=False):
+    text = '{"ok":true,"status":"ok","output":%s,"requiresApproval":null' % output_json
+    return text + (',"truncated":true}' if truncated else "}")
+
+
+def error_envelope(message, status="error"):
+    return '{"ok":false,"status":%s,"error":%s}' % (jsontext.encode(status), jsontext.encode(message))
+
+
+def approval_envelope(prompt, context, token):
+    return ('{"ok":true,"status":"needs_approval","output":null,"requiresApproval":'
+            '{"context":%s,"prompt":%s,"resumeToken":%s}}'
+            % (jsontext.encode(context), jsontext.encode(prompt), jsontext.encode(token)))
+
+
+def capped(output_json):
+    """The success envelope, truncated to OUTPUT_CAP bytes as cli.md §6.3 specifies."""
+    envelope = ok_envelope(output_json)
+    if len(envelope.encode("utf-8")) <= OUTPUT_CAP:
+        return envelope
+
+    def fits(k):
+        return len(ok_envelope(jsontext.encode(output_json[:k] + "..."), True).encode("utf-8")) <= OUTPUT_CAP
+
+    low, high = 0, len(output_json)
+    while low < high:  # largest k that fits
+        mid = (low + high + 1) // 2
+        if fits(mid):
+            low = mid
+        else:
+            high = mid - 1
+    return ok_envelope(jsontext.encode(output_json[:low] + "..."), True)
+
+
+# ---- Lua result → JSON (cli.md §6.2, not the encoder rules of runtime §7.3) ----------
+def output_to_json(value):
+    from lupa.lua55 import lua_type
+    seen = set()
+
+    def convert(v):
+        if v is None or v is True or v is False:
+            return v
+        if isinstance(v, int):
+            return v
+        if isinstance(v, float):
+            return v if math.isfinite(v) else None
+        if isinstance(v, bytes):
+            try:
+                return v.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise SerializeError("invalid UTF-8 in string: %s" % e) from None
+        kind = lua_type(v)
+        if kind != "table":
+            raise SerializeError("unsupported value type %s" % (kind or type(v).__name__))
+        marker = str(v)  # "table: 0x…": wrappers differ, the address does not
+        if marker in seen:
+            raise SerializeError("recursive table detected")
+        seen.add(marker)
+        try:
+            n = len(v)
+            if n > 0:
+                items = []
+                for i in range(1, n + 1):
+                    item = v[i]
+                    if item is None:
+                        break
+                    items.append(convert(item))
+                return items
+            obj = {}
+            for key, item in v.items():
+                if not isinstance(key, bytes):
+                    raise SerializeError("table key must be a string, got %s" % _type_name(key))
+                obj[convert(key)] = convert(item)
+            return obj
+        finally:
+            seen.discard(marker)
+
+    return jsontext.encode(convert(value))
+
+
+def _type_name(v):
+    from lupa.lua55 import lua_type
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, (int, float)):
+        return "number"
+    return lua_type(v) or type(v).__name__
+
+
+# ---- approval state ---------------------------------------------------------------
+def state_dir():
+    for name in ("ASSAY_STATE_DIR", "OPENCLAW_STATE_DIR"):
+        if os.environ.get(name):
+            return os.environ[name]
+    home = os.environ.get("HOME")
+    if not home:
+        raise ToolFailure("resolving state directory: HOME is not set")
+    return os.path.join(home, ".assay", "state")
+
+
+class ToolFailure(Exception):
+    """A failure reported as an error envelope."""
+
+
+def parse_approval(text):
+    """(prompt, context) if `text` carries an approval request, else None."""
+    at = text.find(APPROVAL_MARKER)
+    if at < 0:
+        return None
+    payload = text[at + len(APPROVAL_MARKER):].split("\n", 1)[0]
+    try:
+        request = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(request, dict) or not isinstance(request.get("prompt"), str):
+        return None
+    return request["prompt"], request.get("context")
+
+
+def save_approval(script_path, prompt, context):
+    from assay.runtime.vm import os_error_text
+    directory = os.path.join(state_dir(), "resume")
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as e:
+        raise ToolFailure("creating resume state directory: %s" % os_error_text(e)) from None
+    token = secrets.token_hex(16)
+    if os.path.isabs(script_path):
+        absolute = script_path
+    else:
+        try:
+            absolute = os.path.realpath(script_path, strict=True)
+        except OSError:
+            absolute = script_path
+    state = ('{"script_path":%s,"approval_prompt":%s,"approval_context":%s,"created_at":%d,"ttl_secs":%d}'
+             % (jsontext.encode(absolute), jsontext.encode(prompt), jsontext.encode(context),
+                int(time.time()), DEFAULT_TTL))
+    try:
+        with open(os.path.join(directory, token + ".json"), "w", encoding="utf-8") as f:
+            f.write(state)
+    except OSError as e:
+        raise ToolFailure("writing resume state: %s" % os_error_text(e)) from None
+    return token
+
+
+# ---- commands -------------------------------------------------------------------------
+def run_tool(path, timeout):
+    """The envelope text for running `path` in tool mode."""
+    from assay.runtime.vm import Runtime, ScriptReadError, read_script
+    try:
+        source = read_script(path)
+    except ScriptReadError as e:
+        sys.stderr.write("error: %s\n" % e)
+        return error_envelope(str(e))
+    logger.info("starting assay (tool mode)", script=path, timeout_secs=timeout)
+    os.environ["ASSAY_MODE"] = "tool"
+    runtime = Runtime(mode="tool")
+    try:
+        values = runtime.run_source(source, "@" + path, timeout=timeout)
+    except ScriptError as e:
+        raw = e.value if isinstance(e.value, str) else e.message
+        if raw == "execution timed out":
+            return error_envelope("execution timed out after %ds" % timeout, "timeout")
+        approval = parse_approval(raw) or parse_approval(e.message)
+        if approval:
+            prompt, context = approval
+            token = save_approval(path, prompt, context)
+            return approval_envelope(prompt, context, token)
+        text = e.message if e.kind != "memory" else "memory error: " + e.message
+        return error_envelope(text)
+    except TimeoutError:
+        return error_envelope("execution timed out after %ds" % timeout, "timeout")
+    finally:
+        runtime.flush()
+    try:
+        return capped(output_to_json(values[0] if values else None))
+    except SerializeError as e:
+        return error_envelope("serializing Lua result: %s" % e)
+
+
+def tool_command(path, timeout):
+    from assay.cli.main import exit_now
+    from assay.cli.signals import quiet_signals
+    quiet_signals()
+    try:
+        envelope = run_tool(path, timeout)
+    except ToolFailure as e:
+        envelope = error_envelope(str(e))
+    sys.stdout.write(envelope)
+    exit_now(0)
+
+
+def resume_command(token, approve, resume_ttl):
+    try:
+        envelope = resume(token, approve, resume_ttl)
+    except ToolFailure as e:
+        envelope = error_envelope(str(e))
+    if envelope is not None:
+        sys.stdout.write(envelope)
+    sys.stdout.flush()
+    return 0
+
+
+def resume(token, approve, resume_ttl):
+    """Re-run a script after an approval decision; returns an envelope, or None when the
+    child's own envelope was relayed."""
+    from assay.runtime.vm import os_error_text
+    directory = state_dir()
+    if not _TOKEN.match(token or ""):
+        raise ToolFailure("invalid resume token")
+    state_file = os.path.join(directory, "resume", token + ".json")
+    if not os.path.exists(state_file):
+        raise ToolFailure("invalid resume token")
+    try:
+        with open(state_file, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise ToolFailure("reading resume state: %s" % os_error_text(e)) from None
+    try:
+        state = json.loads(raw)
+        script_path = state["script_path"]
+        created_at = int(state["created_at"])
+        if not isinstance(script_path, str):
+            raise TypeError("script_path must be a string")
+    except (ValueError, KeyError, TypeError) as e:
+        raise ToolFailure("parsing resume state: %s" % e) from None
+    ttl = resume_ttl if resume_ttl is not None else int(state.get("ttl_secs", DEFAULT_TTL))
+    if created_at + ttl < time.time():
+        raise ToolFailure("resume token expired")
+
+    env = dict(os.environ, ASSAY_MODE="tool", ASSAY_APPROVAL_RESULT=approve, ASSAY_STATE_DIR=directory)
+    try:
+        child = subprocess.run(self_command() + ["run", "--mode", "tool", script_path], env=env,
+                               capture_output=True, stdin=subprocess.DEVNULL)
+    except OSError as e:
+        raise ToolFailure("spawning resume execution: %s" % os_error_text(e)) from None
+    sys.stderr.buffer.write(child.stderr)
+    sys.stderr.flush()
+    if not child.stdout.strip():
+        first = child.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ToolFailure(first[0] if first else "resumed script printed no result (exit %d)" % child.returncode)
+    sys.stdout.buffer.write(child.stdout)
+    sys.stdout.flush()
+    if child.returncode == 0:
+        try:
+            status = json.loads(child.stdout).get("status")
+        except (ValueError, AttributeError):
+            status = None
+        if status != "needs_approval":
+            try:
+                os.remove(state_file)
+            except OSError as e:
+                sys.stderr.write("error: cleaning up resume state: %s\n" % os_error_text(e))
+    return None
+
+
+def self_command():
+    """How to start this very assay executable (the real binary when compiled)."""
+    if "__compiled__" in globals() or getattr(sys, "frozen", False):
+        onefile = os.environ.get("NUITKA_ONEFILE_BINARY")
+        return [onefile or os.path.abspath(sys.argv[0])]
+    return [sys.executable, "-m", "assay"]
