@@ -68,11 +68,16 @@ def lua():
 
 
 def lua_error(code):
-    """Run `code` in-process; return the ScriptError message it must raise."""
+    """Run `code` in-process; return the error it must raise, as Lua saw it.
+
+    That is the raw error value (a builtin's exact text has no position prefix);
+    for a non-string error value, its reported text.
+    """
     from assay.runtime.errors import ScriptError
     with pytest.raises(ScriptError) as info:
         lua_values(code)
-    return info.value.message
+    value = info.value.value
+    return value if isinstance(value, str) else info.value.message
 
 
 @pytest.fixture
