@@ -1,0 +1,443 @@
+"""`crypto` (builtins.md §8): hash, hmac, random, jwt_sign, jwt_decode, jwt_verify.
+
+Hashes and HMACs come from the standard library; JWT signatures use the
+`cryptography` package, imported only when an RSA or EC key is needed. Tokens are
+assembled here byte by byte (header JSON in the original's field order, claims as
+compact sorted JSON, unpadded base64url) so RS* tokens are identical to the
+original's.
+"""
+import base64
+
+from assay.runtime import args
+from assay.runtime.errors import BuiltinError
+
+HASHES = ("sha224", "sha256", "sha384", "sha512", "sha3-224", "sha3-256", "sha3-384", "sha3-512")
+_SUPPORTED = ", ".join(HASHES)
+
+# JWS algorithm -> (family, hash name)
+JWT_ALGORITHMS = {
+    "RS256": ("RSA", "SHA256"), "RS384": ("RSA", "SHA384"), "RS512": ("RSA", "SHA512"),
+    "HS256": ("HMAC", "sha256"), "HS384": ("HMAC", "sha384"), "HS512": ("HMAC", "sha512"),
+    "ES256": ("EC", "SHA256"), "ES384": ("EC", "SHA384"),
+}
+# ES algorithm -> (curve name in cryptography, bytes per signature half)
+_EC_CURVES = {"ES256": ("secp256r1", 32, "P-256"), "ES384": ("secp384r1", 48, "P-384")}
+
+_SEGMENTS = "token must have three '.'-separated segments (header.payload.signature)"
+
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+# 248 = 4 × 62: random bytes below 248 map uniformly onto the alphabet, the rest are dropped
+_RANDOM_MAP = bytes(_ALPHABET[i % 62] for i in range(248)) + bytes(8)
+_RANDOM_DROP = bytes(range(248, 256))
+_RANDOM_MAX = 64 << 20  # the Lua heap limit: longer strings could not exist anyway
+
+
+# ---------------------------------------------------------------------------
+# hash / hmac / random
+
+def _hash_constructor(algorithm, who, position):
+    import hashlib
+    if algorithm is None:
+        return hashlib.sha256
+    if not isinstance(algorithm, bytes):
+        raise BuiltinError("%s: %s argument must be an algorithm string or nil" % (who, position))
+    name = algorithm.decode("utf-8", "replace").lower()
+    if name not in HASHES:
+        raise BuiltinError("%s: unsupported algorithm: %s (supported: %s)" % (who, name, _SUPPORTED))
+    return getattr(hashlib, name.replace("-", "_"))
+
+
+def hash_(data=None, algorithm=None):
+    if not isinstance(data, bytes):
+        raise BuiltinError("crypto.hash: first argument must be a string")
+    constructor = _hash_constructor(algorithm, "crypto.hash", "second")
+    return constructor(data).hexdigest()
+
+
+def hmac_(key=None, data=None, algorithm=None, raw=None):
+    import hmac
+    if not isinstance(key, bytes):
+        raise BuiltinError("crypto.hmac: first argument must be a string (key)")
+    if not isinstance(data, bytes):
+        raise BuiltinError("crypto.hmac: second argument must be a string (data)")
+    constructor = _hash_constructor(algorithm, "crypto.hmac", "third")
+    if raw is not None and not isinstance(raw, bool):
+        raise BuiltinError("crypto.hmac: fourth argument must be a boolean or nil")
+    mac = hmac.new(key, data, constructor)
+    return mac.digest() if raw else mac.hexdigest()
+
+
+def random(length=None):
+    import secrets
+    bad_type = "crypto.random: first argument must be a positive integer or nil"
+    if length is None:
+        n = 32
+    elif isinstance(length, bool) or not isinstance(length, (int, float)):
+        raise BuiltinError(bad_type)
+    elif isinstance(length, float):
+        if not length.is_integer():
+            raise BuiltinError(bad_type)
+        n = int(length)
+    else:
+        n = length
+    if n <= 0:
+        raise BuiltinError("crypto.random: length must be positive, got %d" % n)
+    if n > _RANDOM_MAX:
+        raise BuiltinError("crypto.random: length too large, got %d" % n)
+    out = bytearray()
+    while len(out) < n:
+        missing = n - len(out)
+        out += secrets.token_bytes(missing + missing // 16 + 8).translate(_RANDOM_MAP, _RANDOM_DROP)
+    return bytes(out[:n])
+
+
+# ---------------------------------------------------------------------------
+# base64url and JSON pieces shared by the JWT functions
+
+def b64url(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=")
+
+
+_B64URL_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def b64url_decode(segment):
+    """Strict unpadded base64url; ValueError with a base64-crate-like detail."""
+    for i, byte in enumerate(segment):
+        if byte not in _B64URL_CHARS:
+            if byte == 0x3D:  # '='
+                raise ValueError("Invalid padding")
+            raise ValueError("Invalid symbol %d, offset %d." % (byte, i))
+    if len(segment) % 4 == 1:
+        raise ValueError("Invalid input length.")
+    raw = base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
+    if b64url(raw) != segment:  # non-zero unused bits in the last symbol
+        last = len(segment) - 1
+        raise ValueError("Invalid last symbol %d, offset %d." % (segment[last], last))
+    return raw
+
+
+def _reject_constant(name):
+    raise ValueError("%s is not valid JSON" % name)
+
+
+def _parse_float(text):
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number out of range")
+    return value
+
+
+def parse_json(raw):
+    """JSON bytes -> Python value ready for Lua (strings as bytes); ValueError on bad input."""
+    import json
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError("invalid UTF-8: %s" % e) from None
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_parse_float)
+    except json.JSONDecodeError as e:
+        raise ValueError("%s at line %d column %d" % (e.msg, e.lineno, e.colno)) from None
+    except RecursionError:
+        raise ValueError("recursion limit exceeded") from None
+    return _lua_ready(value)
+
+
+def _lua_ready(value):
+    if isinstance(value, str):
+        try:
+            return value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("lone surrogate in string") from None
+    if isinstance(value, list):
+        return [_lua_ready(v) for v in value]
+    if isinstance(value, dict):
+        return {_lua_ready(k): _lua_ready(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def _json_segment(segment, who, part):
+    try:
+        raw = b64url_decode(segment)
+    except ValueError as e:
+        raise BuiltinError("%s: %s: invalid base64url: %s" % (who, part, e)) from None
+    try:
+        return parse_json(raw)
+    except ValueError as e:
+        raise BuiltinError("%s: %s: invalid JSON: %s" % (who, part, e)) from None
+
+
+def _split_token(token, who):
+    parts = token.split(b".")
+    if len(parts) != 3:
+        raise BuiltinError("%s: %s" % (who, _SEGMENTS))
+    return parts
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+def _algorithm(value, who, default="RS256"):
+    if value is None:
+        return default
+    if not isinstance(value, bytes):
+        raise BuiltinError("%s: third argument must be an algorithm string or nil" % who)
+    name = value.decode("utf-8", "replace").upper()
+    if name not in JWT_ALGORITHMS:
+        raise BuiltinError("%s: unsupported algorithm: %s" % (who, name))
+    return name
+
+
+def _text_option(value):
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return args.lua_number_text(value).encode()
+    return None
+
+
+# ---------------------------------------------------------------------------
+# keys
+
+def _pem_detail(pem, error):
+    if b"-----BEGIN" not in pem:
+        return "no PEM block found (expected -----BEGIN ... PRIVATE KEY-----)"
+    text = _one_line(error)
+    first = text.split(". ", 1)[0].rstrip(".")
+    for marker in ("Details: ", "for more details. "):
+        if marker in text:
+            first += ": " + text.split(marker, 1)[1]
+            break
+    return first or type(error).__name__
+
+
+def _key_kind(key):
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+        return "RSA"
+    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+        return "EC"
+    return type(key).__name__.lstrip("_")
+
+
+def _check_key(key, alg, family, who):
+    kind = _key_kind(key)
+    if kind != family:
+        raise BuiltinError("%s: invalid PEM key: %s needs an %s key, got a %s key" % (who, alg, family, kind))
+    if family == "EC":
+        curve, _, label = _EC_CURVES[alg]
+        if key.curve.name != curve:
+            raise BuiltinError("%s: invalid PEM key: %s needs a %s key, got curve %s"
+                               % (who, alg, label, key.curve.name))
+    return key
+
+
+def _private_key(pem, alg, family, who):
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as e:
+        raise BuiltinError("%s: invalid PEM key: %s" % (who, _pem_detail(pem, e))) from None
+    return _check_key(key, alg, family, who)
+
+
+def _public_key(pem, alg, family, who):
+    """A public key from a public-key PEM, a certificate, or a private key."""
+    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    try:
+        if b"CERTIFICATE-----" in pem:
+            key = x509.load_pem_x509_certificate(pem).public_key()
+        elif b"PRIVATE KEY-----" in pem:
+            key = serialization.load_pem_private_key(pem, password=None).public_key()
+        else:
+            key = serialization.load_pem_public_key(pem)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as e:
+        raise BuiltinError("%s: invalid PEM key: %s" % (who, _pem_detail(pem, e))) from None
+    return _check_key(key, alg, family, who)
+
+
+def _hash(name):
+    from cryptography.hazmat.primitives import hashes
+    return getattr(hashes, name)()
+
+
+# ---------------------------------------------------------------------------
+# jwt_sign / jwt_decode / jwt_verify
+
+def _header_json(alg, kid, extra):
+    from json.encoder import encode_basestring
+    from assay.runtime.jsontext import encode
+    text = '{"typ":"JWT","alg":"%s"' % alg
+    if kid is not None:
+        text += ',"kid":' + encode_basestring(kid)
+    for key in sorted(extra):
+        text += ",%s:%s" % (encode_basestring(key), encode(extra[key]))
+    return text + "}"
+
+
+def jwt_sign(claims=None, pem=None, algorithm=None, opts=None):
+    from assay.runtime.convert import to_py
+    from assay.runtime.jsontext import JsonError, encode
+    who = "crypto.jwt_sign"
+    if not args.is_table(claims):
+        raise BuiltinError(who + ": first argument must be a claims table")
+    key_text = _text_option(pem)
+    if key_text is None:
+        raise BuiltinError(who + ": second argument must be a PEM key string")
+    if algorithm is not None and not isinstance(algorithm, bytes):
+        raise BuiltinError(who + ": third argument must be an algorithm string or nil")
+    opts = args.optional_table(opts, who + ": fourth argument must be an options table or nil")
+
+    kid = _text_option(args.field(opts, "kid"))
+    if kid is not None:
+        try:
+            kid = kid.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise BuiltinError("%s: opts.kid: invalid UTF-8: %s" % (who, e)) from None
+    extra = {}
+    header_opt = args.field(opts, "header")
+    if header_opt is not None:
+        if not args.is_table(header_opt):
+            raise BuiltinError(who + ": opts.header must be a table")
+        extra = to_py(header_opt, who + ": opts.header") or {}
+        if not isinstance(extra, dict):
+            raise BuiltinError(who + ": opts.header must be a table with string keys")
+        for reserved in ("typ", "alg", "kid"):
+            extra.pop(reserved, None)
+
+    payload = to_py(claims, who)
+    if payload == []:
+        payload = {}  # Note (§8.4): empty claims encode as an object
+
+    alg = _algorithm(algorithm, who)
+    family, hash_name = JWT_ALGORITHMS[alg]
+    key = None
+    if family != "HMAC":
+        key = _private_key(key_text, alg, family, who)
+
+    try:
+        signing_input = (b64url(_header_json(alg, kid, extra).encode("utf-8")) + b"."
+                         + b64url(encode(payload).encode("utf-8")))
+    except JsonError as e:
+        raise BuiltinError("%s: encoding failed: %s" % (who, e)) from None
+    try:
+        signature = _sign(signing_input, alg, family, hash_name, key, key_text)
+    except BuiltinError:
+        raise
+    except Exception as e:
+        raise BuiltinError("%s: encoding failed: %s" % (who, _one_line(e) or type(e).__name__)) from None
+    return signing_input + b"." + b64url(signature)
+
+
+def _sign(signing_input, alg, family, hash_name, key, secret):
+    if family == "HMAC":
+        import hashlib
+        import hmac
+        return hmac.new(secret, signing_input, getattr(hashlib, hash_name)).digest()
+    if family == "RSA":
+        from cryptography.hazmat.primitives.asymmetric import padding
+        return key.sign(signing_input, padding.PKCS1v15(), _hash(hash_name))
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(_hash(hash_name))))
+    size = _EC_CURVES[alg][1]
+    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+
+def jwt_decode(token=None):
+    who = "crypto.jwt_decode"
+    token = args.string(token, who + ": first argument must be a token string")
+    header_seg, payload_seg, _ = _split_token(token, who)
+    header = _json_segment(header_seg, who, "header")
+    claims = _json_segment(payload_seg, who, "payload")
+    out = {"header": header}
+    if claims is not None:
+        out["claims"] = claims
+    return out
+
+
+def jwt_verify(token=None, key=None, algorithm=None, opts=None):
+    import time
+    who = "crypto.jwt_verify"
+    token = args.string(token, who + ": first argument must be a token string")
+    key_text = _text_option(key)
+    if key_text is None:
+        raise BuiltinError(who + ": second argument must be a key string")
+    alg = _algorithm(algorithm, who)
+    opts = args.optional_table(opts, who + ": fourth argument must be an options table or nil")
+    leeway = args.field(opts, "leeway", 0)
+    leeway = args.number(leeway, who + ": opts.leeway must be a number of seconds")
+    verify_exp = args.field(opts, "verify_exp", True)
+    if not isinstance(verify_exp, bool):
+        raise BuiltinError(who + ": opts.verify_exp must be a boolean")
+
+    header_seg, payload_seg, signature_seg = _split_token(token, who)
+    header = _json_segment(header_seg, who, "header")
+    claims = _json_segment(payload_seg, who, "payload")
+    if not isinstance(header, dict):
+        raise BuiltinError(who + ": header is not a JSON object")
+    token_alg = header.get(b"alg")
+    if not isinstance(token_alg, bytes):
+        raise BuiltinError(who + ": header has no alg")
+    if token_alg != alg.encode():
+        raise BuiltinError("%s: algorithm mismatch: token uses %s, expected %s"
+                           % (who, token_alg.decode("utf-8", "replace"), alg))
+    try:
+        signature = b64url_decode(signature_seg)
+    except ValueError as e:
+        raise BuiltinError("%s: signature: invalid base64url: %s" % (who, e)) from None
+
+    signing_input = header_seg + b"." + payload_seg
+    family, hash_name = JWT_ALGORITHMS[alg]
+    if not _signature_ok(signing_input, signature, alg, family, hash_name, key_text, who):
+        raise BuiltinError(who + ": invalid signature")
+
+    if verify_exp and isinstance(claims, dict):
+        now = time.time()
+        exp, nbf = claims.get(b"exp"), claims.get(b"nbf")
+        for name, value in ((b"exp", exp), (b"nbf", nbf)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise BuiltinError("%s: invalid %s claim: must be a number" % (who, name.decode()))
+        if exp is not None and exp <= now - leeway:
+            raise BuiltinError(who + ": token expired")
+        if nbf is not None and nbf > now + leeway:
+            raise BuiltinError(who + ": token not yet valid (nbf)")
+    return claims
+
+
+def _signature_ok(signing_input, signature, alg, family, hash_name, key_text, who):
+    if family == "HMAC":
+        import hashlib
+        import hmac
+        expected = hmac.new(key_text, signing_input, getattr(hashlib, hash_name)).digest()
+        return hmac.compare_digest(expected, signature)
+    from cryptography.exceptions import InvalidSignature
+    public = _public_key(key_text, alg, family, who)
+    try:
+        if family == "RSA":
+            from cryptography.hazmat.primitives.asymmetric import padding
+            public.verify(signature, signing_input, padding.PKCS1v15(), _hash(hash_name))
+        else:
+            from cryptography.hazmat.primitives.asymmetric import ec
+            from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+            size = _EC_CURVES[alg][1]
+            if len(signature) != 2 * size:
+                return False
+            r = int.from_bytes(signature[:size], "big")
+            s = int.from_bytes(signature[size:], "big")
+            public.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(_hash(hash_name)))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def install(bridge):
+    bridge.define("crypto", {
+        "hash": hash_, "hmac": hmac_, "random": random,
+        "jwt_sign": jwt_sign, "jwt_decode": jwt_decode, "jwt_verify": jwt_verify,
+    })
