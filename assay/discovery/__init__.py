@@ -1,0 +1,1 @@
+"""Module discovery: where modules come from, their metadata headers, search, context."""
