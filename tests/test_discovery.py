@@ -179,7 +179,7 @@ def test_context_or_fallback_when_and_finds_nothing():
     assert search.search(mods, "json", 5)[0] == "json"
     assert search.search(mods, "websocket zzznothing", 5) == ["ws"]  # AND empty → OR
     assert search.search(mods, "", 5) == [] and search.search(mods, " ... ", 5) == []
-    assert search.search(mods, "OR NOT", 5) == []  # operators are plain words, matching nothing here
+    assert search.search(mods, "OR NOT", 5) == ["assert"]  # plain words: "not" from not_nil (OR fallback)
     assert search.search(mods, "Café", 5) == []
 
 
