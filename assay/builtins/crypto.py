@@ -6,8 +6,6 @@ assembled here byte by byte (header JSON in the original's field order, claims a
 compact sorted JSON, unpadded base64url) so RS* tokens are identical to the
 original's.
 """
-import base64
-
 from assay.runtime import args
 from assay.runtime.errors import BuiltinError
 
@@ -95,6 +93,7 @@ def random(length=None):
 # base64url and JSON pieces shared by the JWT functions
 
 def b64url(raw):
+    import base64
     return base64.urlsafe_b64encode(raw).rstrip(b"=")
 
 
@@ -110,6 +109,7 @@ def b64url_decode(segment):
             raise ValueError("Invalid symbol %d, offset %d." % (byte, i))
     if len(segment) % 4 == 1:
         raise ValueError("Invalid input length.")
+    import base64
     raw = base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
     if b64url(raw) != segment:  # non-zero unused bits in the last symbol
         last = len(segment) - 1
