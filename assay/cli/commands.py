@@ -35,6 +35,10 @@ class Command:
 
 
 VERBOSE = Option("verbose", "--verbose", "-v", help="Enable verbose logging (sets RUST_LOG=debug)")
+# Port addition: report format of YAML checks mode (docs/readme/checks.md); also global for `assay FILE`.
+FORMAT = Option("format", "--format", "", "FORMAT", "Output format for YAML checks", default="json",
+                choices=("json", "junit", "tap"))
+TOP_OPTIONS = [FORMAT]
 
 COMMANDS = {
     "context": Command(
@@ -54,6 +58,7 @@ COMMANDS = {
         [
             Option("mode", "--mode", "", "MODE", "Execution mode for Lua scripts", choices=("tool", "script")),
             Option("timeout", "--timeout", "", "TIMEOUT", "Timeout in seconds for tool mode", default=20, kind="uint"),
+            FORMAT,
         ],
     ),
     "resume": Command(
@@ -114,7 +119,8 @@ def help_text(command=None):
         lines += [ABOUT, "", usage(), "", "Commands:"]
         lines += _rows([(c.name, c.about) for c in COMMANDS.values()])
         lines += ["", "Arguments:"] + _rows([("[FILE]", TOP_POSITIONAL.help)])
-        options = [(_option_label(VERBOSE), VERBOSE.help), ("-h, --help", "Print help"),
+        options = [(_option_label(o), _option_help(o)) for o in TOP_OPTIONS]
+        options += [(_option_label(VERBOSE), VERBOSE.help), ("-h, --help", "Print help"),
                    ("-V, --version", "Print version")]
         lines += ["", "Options:"] + _rows(options)
         return "\n".join(lines) + "\n"

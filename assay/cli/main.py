@@ -36,9 +36,9 @@ def main(argv=None):
         if values["file"] is None:
             sys.stdout.write(help_text() + "\n")
             return 1
-        return run_file(values["file"], mode=None, timeout=20)
+        return run_file(values["file"], mode=None, timeout=20, fmt=values["format"])
     if command == "run":
-        return run_file(values["file"], mode=values["mode"], timeout=values["timeout"])
+        return run_file(values["file"], mode=values["mode"], timeout=values["timeout"], fmt=values["format"])
     if command == "exec":
         if values["eval"] is not None:
             return run_inline(values["eval"])
@@ -65,11 +65,11 @@ def extension(path):
     return ext if dot and stem else ""
 
 
-def run_file(path, mode, timeout):
+def run_file(path, mode, timeout, fmt="json"):
     ext = extension(path)
     if ext in ("yaml", "yml"):
         from assay.checks.runner import checks_command
-        return checks_command(path)
+        return checks_command(path, fmt)
     if ext != "lua":
         sys.stderr.write('error: unsupported file extension "%s" %s\n' % (ext, SUPPORTED))
         return 1

@@ -1,5 +1,5 @@
 """argv → what to do, following cli.md §1 (clap's behaviour and error texts)."""
-from .commands import COMMANDS, VERBOSE, usage
+from .commands import COMMANDS, TOP_OPTIONS, VERBOSE, usage
 
 
 class UsageError(Exception):
@@ -78,7 +78,7 @@ def parse(argv):
 
 
 def _find_option(command, arg):
-    options = COMMANDS[command].options if command else []
+    options = COMMANDS[command].options if command else TOP_OPTIONS
     if arg.startswith("--"):
         name, eq, value = arg.partition("=")
         for opt in options:
@@ -109,6 +109,8 @@ def _bind(result, command, positionals):
         if len(positionals) > 1:
             raise UsageError("unexpected argument '%s' found" % positionals[1])
         result.values["file"] = positionals[0] if positionals else None
+        for opt in TOP_OPTIONS:
+            result.values.setdefault(opt.name, opt.default)
         return result
     spec = COMMANDS[command]
     if len(positionals) > len(spec.positionals):

@@ -1,0 +1,256 @@
+"""Run a checks config (checks.md §1, §6, §8–§10).
+
+    checks_command(path, fmt="json")   # called by the CLI; never returns
+
+Design:
+- Checks run on the main thread in config order (or, with `parallel: true`, on up
+  to MAX_PARALLEL worker threads; results still in config order). Every attempt
+  of a script check gets a fresh Lua runtime.
+- The global timeout is enforced by a watchdog thread. When it fires it takes
+  the result lock, logs `global timeout exceeded`, fills every check without a
+  recorded result with the timeout message, prints the report and ends the
+  process with os._exit(1). Whatever the abandoned check was doing (an HTTP
+  request, a busy Lua loop, a sleep inside a script, a backoff wait) stops
+  with the process and can never write after the report.
+- Recording a result, logging and printing the report all happen under one
+  lock, so the report is always consistent: a check either finished before
+  the deadline (kept) or did not (timeout message).
+"""
+import os
+import sys
+import threading
+import time
+
+from .report import Attempt, CheckResult, RunResult, render
+
+MAX_PARALLEL = 16
+_MAX_WAIT = 100_000_000.0  # seconds; longer timeouts are "forever" for threading
+
+
+def checks_command(path, fmt="json"):
+    """`assay FILE.yaml`: run, print the report, exit 0 (all passed) or 1."""
+    try:
+        code = run_checks(path, fmt)
+    except Exception as e:  # a bug in assay: one line, never a traceback (or stdout output)
+        if os.environ.get("ASSAY_TRACEBACK"):
+            raise
+        sys.stderr.write("error: internal error: %s: %s\n" % (type(e).__name__, e))
+        code = 1
+    _exit(code)
+
+
+def _exit(code):
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
+
+
+def run_checks(path, fmt="json", stdout=None):
+    """Load and run `path`; returns the exit code (or exits from the watchdog)."""
+    from assay.runtime.logs import logger
+
+    from .config import ConfigError, load_config
+
+    logger.info("starting assay (check mode)", config=path)
+    try:
+        config = load_config(path)
+    except ConfigError as e:
+        sys.stderr.write("error: loading config from %s: %s\n" % (path, " ".join(str(e).splitlines())))
+        return 1
+    logger.info("configuration loaded", checks=len(config.checks), timeout_secs=config.timeout_ms // 1000,
+                retries=config.retries)
+    try:
+        from assay.cli.signals import quiet_signals
+        quiet_signals()
+    except Exception:
+        pass
+    run = Run(path, config, fmt, stdout or sys.stdout)
+    return run.execute()
+
+
+class Run:
+    def __init__(self, path, config, fmt, stdout):
+        from assay.runtime.logs import logger
+        self.logger = logger
+        self.path = path
+        self.config = config
+        self.fmt = fmt
+        self.stdout = stdout
+        self.lock = threading.Lock()
+        self.finished = False
+        self.results = [None] * len(config.checks)
+        self.attempts = [[] for _ in config.checks]
+        self.started = time.time()
+        self.start = time.monotonic()
+        self.deadline = self.start + min(config.timeout_ms / 1000.0, _MAX_WAIT)
+
+    # ---- driving ------------------------------------------------------------
+    def execute(self):
+        watchdog = threading.Thread(target=self._watch, name="assay-global-timeout", daemon=True)
+        watchdog.start()
+        checks = self.config.checks
+        if self.config.parallel and len(checks) > 1:
+            self._run_parallel()
+        else:
+            for index in range(len(checks)):
+                self.run_check(index)
+        return self.finish()
+
+    def _run_parallel(self):
+        next_index = iter(range(len(self.config.checks)))
+        take = threading.Lock()
+
+        def worker():
+            while True:
+                with take:
+                    index = next(next_index, None)
+                if index is None:
+                    return
+                self.run_check(index)
+
+        workers = [threading.Thread(target=worker, name="assay-check-%d" % i, daemon=True)
+                   for i in range(min(MAX_PARALLEL, len(self.config.checks)))]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+
+    def _watch(self):
+        while True:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                self.expire()
+                return
+            time.sleep(min(remaining, 3600.0))
+
+    def run_check(self, index):
+        check = self.config.checks[index]
+        max_attempts = self.config.retries + 1
+        outcome, duration_ms = None, 0
+        for number in range(1, max_attempts + 1):
+            self.check_deadline()
+            began = time.monotonic()
+            outcome = attempt(check)
+            duration_ms = int((time.monotonic() - began) * 1000)
+            self.attempts[index].append(Attempt(outcome.passed, duration_ms, outcome.message))
+            if outcome.passed or outcome.final or number == max_attempts:
+                break
+            wait_ms = self.config.backoff_ms * number
+            with self.lock:
+                if self.finished:
+                    return
+                _log_info(self.logger, "check failed, retrying", {
+                    "check": _quoted(check.name), "attempt": number, "max_attempts": max_attempts,
+                    "backoff_secs": wait_ms // 1000, "message": _quoted(outcome.message or "")})
+            self.sleep(wait_ms / 1000.0)
+        self.record(index, CheckResult(check.name, check.type, outcome.passed, duration_ms, outcome.message,
+                                       list(self.attempts[index])))
+
+    def check_deadline(self):
+        if time.monotonic() >= self.deadline:
+            self.expire()
+
+    def sleep(self, seconds):
+        until = time.monotonic() + seconds
+        while True:
+            now = time.monotonic()
+            if now >= self.deadline:
+                self.expire()
+            if now >= until:
+                return
+            time.sleep(min(until, self.deadline) - now)
+
+    # ---- results (all under the lock) ----------------------------------------
+    def record(self, index, result):
+        with self.lock:
+            if self.finished:
+                return
+            if time.monotonic() >= self.deadline:
+                self._expire_locked()
+            self.results[index] = result
+            self.logger.info("check completed", check=_quoted(result.name),
+                             result=_quoted("PASS" if result.passed else "FAIL"), duration_ms=result.duration_ms)
+
+    def expire(self):
+        """The global timeout: report what is recorded, time out the rest, exit 1."""
+        with self.lock:
+            if self.finished:
+                return
+            self._expire_locked()
+
+    def _expire_locked(self):
+        self.finished = True
+        seconds = self.config.timeout_ms // 1000
+        self.logger.error("global timeout exceeded", timeout_secs=seconds)
+        message = "global timeout of %ds exceeded" % seconds
+        for index, check in enumerate(self.config.checks):
+            if self.results[index] is None:
+                self.results[index] = CheckResult(check.name, check.type, False, 0, message,
+                                                  list(self.attempts[index]), timed_out=True)
+        self._emit()
+        _exit(1)
+
+    def finish(self):
+        with self.lock:
+            if self.finished:  # the watchdog is exiting the process
+                threading.Event().wait()
+            if time.monotonic() >= self.deadline and any(r is None for r in self.results):
+                self._expire_locked()
+            self.finished = True
+            run = self._emit()
+        return 0 if run.passed else 1
+
+    def _emit(self):
+        duration_ms = int((time.monotonic() - self.start) * 1000)
+        settings = {"timeout": _duration_text(self.config.timeout_ms), "retries": self.config.retries,
+                    "backoff": _duration_text(self.config.backoff_ms), "parallel": self.config.parallel}
+        run = RunResult(self.path, list(self.results), duration_ms, self.started, settings)
+        text = render(run, self.fmt)
+        out = getattr(self.stdout, "buffer", None)
+        if out is not None:
+            self.stdout.flush()
+            out.write(text.encode("utf-8", "replace"))
+            out.flush()
+        else:
+            self.stdout.write(text)
+            self.stdout.flush()
+        return run
+
+
+def attempt(check):
+    """One attempt of `check`; any unexpected failure becomes a failed attempt."""
+    from .outcome import Outcome
+    try:
+        if check.type == "http":
+            from . import http_check
+            return http_check.run(check)
+        if check.type == "prometheus":
+            from . import prometheus_check
+            return prometheus_check.run(check)
+        from . import script_check
+        return script_check.run(check)
+    except Exception as e:
+        return Outcome(False, "internal error: %s: %s" % (type(e).__name__, e))
+
+
+def _log_info(logger, text, fields):
+    """logger.info with a field called `message` (a keyword the logger's own signature takes)."""
+    from assay.runtime.logs import INFO
+    if logger.enabled(INFO):
+        sys.stderr.write(logger.format(INFO, text, fields) + "\n")
+        sys.stderr.flush()
+
+
+def _quoted(text):
+    from assay.runtime.logs import quoted
+    return quoted(text)
+
+
+def _duration_text(ms):
+    if ms % 60000 == 0 and ms:
+        return "%dm" % (ms // 60000)
+    if ms % 1000 == 0:
+        return "%ds" % (ms // 1000)
+    return "%dms" % ms
