@@ -24,3 +24,26 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) build/out dist rootfs
+
+# --- the executable (issue 4; see build/ and docs/readme/install.md) ----------
+# build: one Nuitka build -> dist/assay.dist/ (standalone folder) + dist/assay (onefile),
+#        smoke-tested. rootfs: the scratch image's root (Dockerfile.scratch) in rootfs/.
+ASSAY_STANDALONE ?= dist/assay.dist/assay
+.PHONY: bench-binary release
+
+build:
+	PYTHON=$(PYTHON) build/build.sh
+
+rootfs:
+	build/rootfs.sh dist/assay.dist rootfs
+
+test-binary: venv
+	@test -x $(ASSAY_STANDALONE) || { echo "no $(ASSAY_STANDALONE): run make build first"; exit 1; }
+	ASSAY_BIN=$(abspath $(ASSAY_STANDALONE)) PYTHONPATH=build $(BIN)/python -m pytest -p pytest_binary
+
+bench-binary: venv
+	@test -x $(ASSAY_STANDALONE) || { echo "no $(ASSAY_STANDALONE): run make build first"; exit 1; }
+	$(BIN)/python bench/startup.py
+
+release:
+	packaging/release.sh

@@ -1,0 +1,97 @@
+"""Entry point of the compiled `assay` executable (Nuitka main module).
+
+Not part of the package: `make build` compiles this file, and Nuitka follows
+`assay.cli.main` from here. Two things happen before the CLI runs:
+
+1. TLS trust in an empty root: OpenSSL's compiled-in CA path does not exist in a
+   scratch image or on distributions with another layout, so when SSL_CERT_FILE
+   is unset it is pointed at the certifi bundle that ships inside the build.
+   Only the C-level environment is changed (os.putenv): OpenSSL, libpq and child
+   processes see it, while `env.get("SSL_CERT_FILE")` in a script still reports
+   what the user set (nil).
+2. `ASSAY_BUILD_SELFTEST=1` makes the binary import every bundled library and print
+   a JSON report instead of running the CLI (build/smoke.py reads it).
+"""
+import os
+import sys
+
+
+def _trust_certifi():
+    if "SSL_CERT_FILE" in os.environ:
+        return
+    # Data files sit next to the compiled modules: <dist folder>/certifi/cacert.pem.
+    bundle = os.path.join(os.path.dirname(os.path.abspath(__file__)), "certifi", "cacert.pem")
+    if not os.path.isfile(bundle):
+        try:
+            import certifi
+            bundle = certifi.where()
+        except Exception:
+            return
+    os.putenv("SSL_CERT_FILE", bundle)
+
+
+def _selftest():
+    """Import every library a builtin may load lazily; report versions as JSON."""
+    import json
+
+    report = {"python": sys.version.split()[0], "executable": sys.executable, "modules": {}}
+    names = ["lupa.lua55", "requests", "urllib3", "certifi", "ruamel.yaml", "tomlkit", "jwt",
+             "jwt.algorithms", "cryptography", "cryptography.hazmat.bindings._rust",
+             "cryptography.hazmat.primitives.asymmetric.rsa", "jinja2", "websocket", "psycopg",
+             "psycopg.pq", "pymysql", "sqlite3", "ssl", "json", "_json", "zlib", "hashlib"]
+    for name in names:
+        try:
+            module = __import__(name, fromlist=["_"])
+            report["modules"][name] = str(getattr(module, "__version__", "ok"))
+        except Exception as e:  # report, do not stop: the smoke test lists every failure
+            report["modules"][name] = "ERROR %s: %s" % (type(e).__name__, e)
+    try:
+        import psycopg.pq
+        report["psycopg_impl"] = psycopg.pq.__impl__
+        report["libpq"] = psycopg.pq.version()
+    except Exception as e:
+        report["psycopg_impl"] = "ERROR %s" % e
+    try:
+        import sqlite3
+        con = sqlite3.connect(":memory:")
+        report["sqlite"] = con.execute("select sqlite_version()").fetchone()[0]
+        con.close()
+    except Exception as e:
+        report["sqlite"] = "ERROR %s" % e
+    try:
+        import ssl
+        report["ssl_ca_count"] = ssl.create_default_context().cert_store_stats()["x509_ca"]
+        report["openssl"] = ssl.OPENSSL_VERSION
+    except Exception as e:
+        report["ssl_ca_count"] = "ERROR %s" % e
+    try:
+        from cryptography.hazmat.primitives.asymmetric import ec
+        ec.generate_private_key(ec.SECP256R1())
+        report["cryptography_rust"] = "ok"
+    except Exception as e:
+        report["cryptography_rust"] = "ERROR %s" % e
+    try:
+        import assay
+        from assay.builtins import available_families
+        from assay.runtime import loader
+        report["assay"] = assay.__version__
+        report["families"] = available_families()
+        root = loader.stdlib_dir()
+        report["stdlib_dir"] = str(root)
+        report["stdlib_files"] = sorted(str(p.relative_to(root)) for p in root.rglob("*.lua"))
+        prelude = os.path.join(os.path.dirname(loader.__file__), "lua", "prelude.lua")
+        report["prelude"] = os.path.isfile(prelude)
+    except Exception as e:
+        report["assay"] = "ERROR %s: %s" % (type(e).__name__, e)
+    sys.stdout.write(json.dumps(report, indent=1, sort_keys=True) + "\n")
+    sys.stdout.flush()
+
+
+_trust_certifi()
+if os.environ.get("ASSAY_BUILD_SELFTEST") == "1":
+    _selftest()
+    sys.exit(0)
+
+from assay.cli.main import entry  # noqa: E402
+
+entry()

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# One Nuitka build -> both artifacts (issue 4):
+#   dist/assay.dist/assay   standalone folder (for images; run `assay` inside it)
+#   dist/assay              onefile (Releases download, CI steps)
+# Then smoke-tests both (build/smoke.py). Usage: build/build.sh   (or `make build`)
+#
+# Env: PYTHON (interpreter for the build venv, default python3), BUILD_VENV
+# (default build/.venv), NUITKA_JOBS (default: all cores), ASSAY_SKIP_SMOKE=1.
+# Needs gcc, patchelf and (for speed) ccache; installs them with apt-get when root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PYTHON=${PYTHON:-python3}
+VENV=${BUILD_VENV:-$ROOT/build/.venv}
+OUT=$ROOT/build/out
+DIST=$ROOT/dist
+LOCK=$ROOT/build/out/.onefile.lock
+
+log() { printf '[build] %s\n' "$*" >&2; }
+
+# --- tools -------------------------------------------------------------------
+need=()
+for tool in gcc patchelf ccache; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing ${need[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    log "missing tools: ${need[*]} (install them: apt-get install ${need[*]})"; exit 1
+  fi
+fi
+
+# --- build venv: Nuitka + the project's runtime dependencies (from pyproject) ---
+if [ ! -x "$VENV/bin/python" ]; then
+  log "creating build venv $VENV"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+fi
+deps=$("$VENV/bin/python" - <<'PY'
+import tomllib
+with open("pyproject.toml", "rb") as f:
+    print("\n".join(tomllib.load(f)["project"]["dependencies"]))
+PY
+)
+stamp="$VENV/.deps-stamp"
+want="$(printf '%s\n' "$deps" "nuitka==4.3.3" "zstandard" "ordered-set" "certifi" | sha256sum | cut -c1-16)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "installing build dependencies"
+  mapfile -t deplist <<<"$deps"
+  "$VENV/bin/pip" install -q "nuitka==4.3.3" zstandard ordered-set certifi "${deplist[@]}"
+  echo "$want" >"$stamp"
+fi
+
+VERSION=$("$VENV/bin/python" -c 'import re;print(re.search(r"__version__ = \"([^\"]+)\"", open("assay/__init__.py").read()).group(1))')
+log "assay $VERSION"
+
+# --- the build -----------------------------------------------------------------
+# Onefile builds must never run in parallel (binary-build.md pitfall 1): take a lock,
+# and disable Nuitka's shared compression cache as well.
+mkdir -p "$OUT"
+exec 9>"$LOCK"
+if ! flock -n 9; then log "another onefile build is running; waiting"; flock 9; fi
+
+stdlib_args=()
+if compgen -G "stdlib/*" >/dev/null; then
+  stdlib_args=(--include-data-dir=stdlib=assay/stdlib)
+fi
+
+# Heavy libraries are imported lazily inside builtin functions; Nuitka follows those
+# imports once it compiles assay.builtins, but families land one at a time, so name
+# them here too: the binary carries them from the first build on.
+libs=(requests certifi ruamel.yaml tomlkit jwt jwt.algorithms cryptography
+      cryptography.hazmat.primitives.asymmetric.rsa cryptography.hazmat.primitives.asymmetric.ec
+      cryptography.hazmat.primitives.asymmetric.ed25519
+      jinja2 websocket psycopg psycopg_binary pymysql sqlite3 ssl _json)
+lib_args=()
+for m in "${libs[@]}"; do lib_args+=("--include-module=$m"); done
+
+rm -f "$OUT/assay"
+start=$(date +%s)
+log "nuitka (log: build/out/nuitka.log)"
+PYTHONPATH=$ROOT "$VENV/bin/python" -m nuitka \
+  --onefile \
+  --output-dir="$OUT" --output-filename=assay --output-folder-name=assay.dist \
+  --include-package=assay \
+  --include-package-data=assay \
+  "${stdlib_args[@]}" \
+  "${lib_args[@]}" \
+  --include-package=psycopg_binary \
+  --nofollow-import-to=pytest,_pytest,typer,rich,pygments,pydantic,setuptools,pip,IPython,numpy \
+  --nofollow-import-to=*.tests,*.test,unittest,pydoc,doctest,tkinter,lib2to3 \
+  --python-flag=no_site --python-flag=no_docstrings --python-flag=no_asserts \
+  --static-libpython=yes \
+  --onefile-tempdir-spec="{TEMP}/assay-$VERSION" --product-version="$VERSION" \
+  --onefile-as-archive \
+  --disable-cache=compression \
+  --report="$OUT/report.xml" \
+  --assume-yes-for-downloads \
+  ${NUITKA_JOBS:+--jobs=$NUITKA_JOBS} \
+  build/assay_entry.py >"$OUT/nuitka.log" 2>&1 || { tail -40 "$OUT/nuitka.log" >&2; log "nuitka failed"; exit 1; }
+took=$(( $(date +%s) - start ))
+log "nuitka took ${took}s"
+echo "$took" >"$OUT/build-seconds"
+
+[ -x "$OUT/assay" ] || { log "no onefile at $OUT/assay"; exit 1; }
+[ -x "$OUT/assay.dist/assay" ] || { log "no standalone binary at $OUT/assay.dist/assay"; exit 1; }
+
+# --- publish to dist/ (hard links: no extra disk) ---------------------------------
+mkdir -p "$DIST"
+rm -rf "$DIST/assay.dist" "$DIST/assay"
+cp -al "$OUT/assay.dist" "$DIST/assay.dist"
+cp "$OUT/assay" "$DIST/assay"
+flock -u 9
+
+if [ "${ASSAY_SKIP_SMOKE:-}" != 1 ]; then
+  "$VENV/bin/python" build/smoke.py "$DIST/assay.dist/assay" "$DIST/assay"
+fi
+log "done: dist/assay ($(du -h "$DIST/assay" | cut -f1)), dist/assay.dist ($(du -sh "$DIST/assay.dist" | cut -f1))"

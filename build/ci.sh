@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# CI for the executable (issue 4): build, scratch root, chroot smoke test, size budgets,
+# the suite against the binary, start-up figures. Any failing step fails the script.
+#   build/ci.sh              everything
+#   build/ci.sh --no-build   reuse dist/ from an earlier `make build`
+# Needs root (apt-get, unshare -m, mount, chroot). Uses ccache and Nuitka's cache in
+# $HOME/.cache, so a second run on the same machine compiles little.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+t0=$(date +%s)
+declare -a timings=()
+step() {  # step NAME CMD...
+  local name=$1; shift
+  local s; s=$(date +%s)
+  printf '\n=== %s\n' "$name"
+  "$@"
+  timings+=("$(printf '%-26s %5ss' "$name" $(( $(date +%s) - s )))")
+}
+
+missing=()
+for pkg in gcc patchelf ccache time lua5.4 python3-venv util-linux; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  step "apt-get install" bash -c "apt-get update -qq && apt-get install -y -qq ${missing[*]} >/dev/null"
+fi
+
+step "project venv" make -s venv
+if [ "${1:-}" != "--no-build" ]; then
+  step "make build (+ smoke)" make -s build
+fi
+step "make rootfs" make -s rootfs
+step "chroot smoke test" build/.venv/bin/python build/smoke.py --chroot rootfs
+step "size budgets" build/.venv/bin/python build/budgets.py dist/assay dist/assay.dist
+step "make test-binary" make -s test-binary
+step "bench/startup.py" .venv/bin/python bench/startup.py --runs 20 --first-runs 5
+
+printf '\n=== build/ci.sh timings\n'
+printf '  %s\n' "${timings[@]}"
+printf '  %-26s %5ss\n' "total" $(( $(date +%s) - t0 ))

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Assemble the root filesystem of the scratch image (Dockerfile.scratch) from the
+# standalone build:  build/rootfs.sh [DIST_FOLDER] [ROOTFS]   (or `make rootfs`)
+#
+#   /opt/assay/            the standalone folder (dist/assay.dist)
+#   /usr/bin/assay         -> /opt/assay/assay (so `#!/usr/bin/assay` scripts work)
+#   /lib64/ld-linux-x86-64.so.2, /lib/x86_64-linux-gnu/...
+#                          exactly the loader and host libraries that `ldd` reports for
+#                          the ELF files in the folder (Nuitka leaves glibc, libz,
+#                          libgcc_s out on purpose); fails if any library is "not found"
+#   /etc/ssl/certs/ca-certificates.crt   the certifi bundle shipped in the build
+#                          (the image sets SSL_CERT_FILE to it)
+#   /tmp (1777), /proc, /dev   empty; the container runtime mounts /proc and /dev
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SRC=${1:-dist/assay.dist}
+ROOTFS=${2:-rootfs}
+log() { printf '[rootfs] %s\n' "$*" >&2; }
+
+[ -x "$SRC/assay" ] || { log "no standalone build at $SRC (run make build)"; exit 1; }
+SRC=$(cd "$SRC" && pwd)
+rm -rf "$ROOTFS"
+mkdir -p "$ROOTFS"/{opt,usr/bin,etc/ssl/certs,proc,dev,tmp}
+chmod 1777 "$ROOTFS/tmp"
+cp -a "$SRC" "$ROOTFS/opt/assay"
+ln -s ../../opt/assay/assay "$ROOTFS/usr/bin/assay"
+
+# Every ELF file of the folder -> the libraries it resolves outside the folder.
+declare -A libs=()
+missing=()
+while IFS= read -r -d '' f; do
+  [ "$(head -c 4 "$f" | od -An -c | tr -d ' \n')" = '177ELF' ] || continue
+  while read -r line; do   # read trims the leading tab
+    case "$line" in
+      *"not found"*) missing+=("$(basename "$f"): $line") ;;
+      *"=> /"*)
+        p=$(awk '{print $3}' <<<"$line")
+        case "$p" in "$SRC"/*) ;; *) libs["$p"]=1 ;; esac ;;
+      /*) libs["$(awk '{print $1}' <<<"$line")"]=1 ;;   # the ELF interpreter
+    esac
+  done < <(ldd "$f" 2>/dev/null || true)
+done < <(find "$SRC" -type f -print0)
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "libraries not found:"; printf '  %s\n' "${missing[@]}" >&2; exit 1
+fi
+[ "${#libs[@]}" -gt 0 ] || { log "ldd found no libraries at all (is ldd installed?)"; exit 1; }
+
+for p in "${!libs[@]}"; do
+  mkdir -p "$ROOTFS$(dirname "$p")"
+  cp -L "$p" "$ROOTFS$p"
+done
+log "host libraries: $(printf '%s\n' "${!libs[@]}" | sort | tr '\n' ' ')"
+
+# CA bundle: the certifi file that the build carries.
+ca=$(find "$SRC" -path '*/certifi/cacert.pem' | head -1)
+[ -n "$ca" ] || { log "no certifi/cacert.pem in $SRC"; exit 1; }
+cp "$ca" "$ROOTFS/etc/ssl/certs/ca-certificates.crt"
+
+log "done: $ROOTFS ($(du -sh "$ROOTFS" | cut -f1))"

@@ -1,0 +1,236 @@
+"""Smoke test of built `assay` artifacts: prove what is inside, do not assume it.
+
+    python build/smoke.py BINARY [BINARY...]          run each binary on this host
+    python build/smoke.py --chroot ROOT               run /usr/bin/assay inside ROOT
+
+With --chroot (needs root): every command runs in a private mount namespace
+(`unshare -m`) with /proc and /dev mounted into ROOT and a scratch directory
+bind-mounted on ROOT/tmp (ROOT itself stays untouched), as `chroot ROOT ...` with an
+environment as empty as a container's (`env -i` + the image's ENV). ROOT needs no
+shell and no tools: only what `make rootfs` put there.
+
+Checks: the build self-report (every bundled library imports, psycopg's binary libpq,
+SQLite, OpenSSL finds CAs with and without SSL_CERT_FILE, cryptography's Rust
+module, the prelude and every stdlib .lua file), `--version`, `exec -e`, `FILE`,
+`run FILE`, a `#!/usr/bin/assay` shebang script, non-ASCII output in the C locale,
+and, for the families that exist in this build, json, `http.serve` + `http.get` over
+loopback, SQLite through `db`, `require` of every stdlib module, `assay modules`.
+Exits 1 if any check fails.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+IMAGE_ENV = {"PATH": "/usr/bin", "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"}
+
+EXPECTED_MODULES = ["lupa.lua55", "requests", "certifi", "ruamel.yaml", "tomlkit", "jwt",
+                    "jwt.algorithms", "cryptography", "cryptography.hazmat.bindings._rust",
+                    "jinja2", "websocket", "psycopg", "psycopg.pq", "pymysql", "sqlite3", "ssl",
+                    "json", "zlib", "hashlib"]
+
+HELLO = b"""local t = {}
+for i = 1, 3 do t[#t + 1] = i * i end
+print("hello " .. table.concat(t, ","))
+print(_VERSION)
+"""
+
+SHEBANG = b"""#!/usr/bin/assay
+print("shebang ok")
+"""
+
+UNICODE = "print(\"h\\u{e9}llo \\u{2713}\")"
+
+SERVE = b"""
+async.spawn(function()
+  http.serve(0, { GET = { ["/ping"] = function(req)
+    return { json = { pong = true, q = req.params.q } }
+  end } })
+end)
+local deadline = os.time() + 10
+while not _SERVER_PORT do
+  sleep(0.02)
+  assert(os.time() < deadline, "server did not start")
+end
+local r = http.get("http://127.0.0.1:" .. _SERVER_PORT .. "/ping?q=x")
+print(r.status, json.parse(r.body).pong, json.parse(r.body).q)
+"""
+
+SQLITE = b"""
+local c = db.connect("sqlite::memory:")
+db.execute(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+db.execute(c, "INSERT INTO t (name) VALUES (?)", {"alice"})
+local rows = db.query(c, "SELECT id, name FROM t")
+print(#rows, rows[1].name)
+db.close(c)
+"""
+
+
+class Runner:
+    """Runs `assay ARGS` either directly or inside a chroot."""
+
+    def __init__(self, binary=None, chroot=None, workdir=None):
+        self.binary, self.chroot, self.workdir = binary, chroot, workdir
+        self.tmpdir = workdir if chroot is None else "/tmp"  # where scripts live as seen by assay
+        self.label = binary if chroot is None else "chroot %s" % chroot
+
+    def script_path(self, name):
+        return os.path.join(self.tmpdir, name)
+
+    def run(self, args, env=None, binary=True, timeout=60):
+        env = dict(IMAGE_ENV if env is None else env)
+        if self.chroot is None:
+            full = dict(env, TMPDIR=self.workdir, HOME=self.workdir)
+            cmd = ([self.binary] if binary else []) + list(args)
+            return subprocess.run(cmd, capture_output=True, env=full, cwd=self.workdir, timeout=timeout)
+        inner = (["/usr/bin/assay"] if binary else []) + list(args)
+        shell = ('set -e; R=$1; W=$2; shift 2; mount -t proc proc "$R/proc"; mount --rbind /dev "$R/dev"; '
+                 'mount --bind "$W" "$R/tmp"; exec "$@"')
+        cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c", shell, "sh", self.chroot, self.workdir,
+               "env", "-i"] + ["%s=%s" % kv for kv in env.items()] + ["/usr/sbin/chroot", self.chroot] + inner
+        return subprocess.run(cmd, capture_output=True, timeout=timeout)
+
+
+class Checks:
+    def __init__(self):
+        self.passed, self.failed = 0, []
+
+    def check(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print("  ok    %s" % name)
+        else:
+            self.failed.append(name)
+            print("  FAIL  %s%s" % (name, ("\n        " + detail.replace("\n", "\n        ")) if detail else ""))
+
+
+def out(proc):
+    return "exit %s\nstdout: %s\nstderr: %s" % (proc.returncode, proc.stdout.decode(errors="replace")[-2000:],
+                                                 proc.stderr.decode(errors="replace")[-2000:])
+
+
+def source_stdlib_files():
+    base = os.path.join(ROOT, "stdlib")
+    found = []
+    for folder, _, files in os.walk(base):
+        for f in files:
+            if f.endswith(".lua"):
+                found.append(os.path.relpath(os.path.join(folder, f), base))
+    return sorted(found)
+
+
+def smoke(runner, checks):
+    w = runner.workdir
+    for name, data, mode in (("hello.lua", HELLO, 0o644), ("shebang.lua", SHEBANG, 0o755),
+                             ("serve.lua", SERVE, 0o644), ("sqlite.lua", SQLITE, 0o644)):
+        with open(os.path.join(w, name), "wb") as f:
+            f.write(data)
+        os.chmod(os.path.join(w, name), mode)
+
+    # 1. the build's self-report, with the image's SSL_CERT_FILE and without it
+    p = runner.run([], env=dict(IMAGE_ENV, ASSAY_BUILD_SELFTEST="1"))
+    try:
+        report = json.loads(p.stdout)
+    except ValueError:
+        checks.check("selftest runs", False, out(p))
+        return
+    checks.check("selftest runs", p.returncode == 0, out(p))
+    bad = {m: report["modules"].get(m, "missing") for m in EXPECTED_MODULES
+           if str(report["modules"].get(m, "ERROR missing")).startswith("ERROR")}
+    checks.check("bundled libraries import (%d)" % len(EXPECTED_MODULES), not bad, json.dumps(bad, indent=1))
+    checks.check("psycopg uses the binary libpq (%s, libpq %s)" % (report.get("psycopg_impl"), report.get("libpq")),
+                 report.get("psycopg_impl") == "binary")
+    checks.check("sqlite3 works (%s)" % report.get("sqlite"), not str(report.get("sqlite")).startswith("ERROR"))
+    checks.check("cryptography Rust module works", report.get("cryptography_rust") == "ok",
+                 str(report.get("cryptography_rust")))
+    checks.check("TLS context loads CAs via SSL_CERT_FILE (%s)" % report.get("ssl_ca_count"),
+                 isinstance(report.get("ssl_ca_count"), int) and report["ssl_ca_count"] > 0)
+    checks.check("prelude.lua is bundled", report.get("prelude") is True)
+    want = source_stdlib_files()
+    checks.check("stdlib .lua files bundled (%d)" % len(want), report.get("stdlib_files") == want,
+                 "missing: %s" % sorted(set(want) - set(report.get("stdlib_files") or [])))
+    families = report.get("families") or []
+    print("        families in this build: %s" % " ".join(families))
+
+    env_nocert = {k: v for k, v in IMAGE_ENV.items() if k != "SSL_CERT_FILE"}
+    p = runner.run([], env=dict(env_nocert, ASSAY_BUILD_SELFTEST="1"))
+    try:
+        n = json.loads(p.stdout).get("ssl_ca_count")
+    except ValueError:
+        n = None
+    checks.check("TLS context loads CAs without SSL_CERT_FILE (certifi fallback: %s)" % n,
+                 isinstance(n, int) and n > 0, out(p))
+
+    # 2. the command line
+    import re
+    version = re.search(r'__version__ = "([^"]+)"', open(os.path.join(ROOT, "assay/__init__.py")).read()).group(1)
+    p = runner.run(["--version"])
+    checks.check("--version", p.stdout.decode().strip() == "assay " + version, out(p))
+    p = runner.run(["exec", "-e", "print(1)"])
+    checks.check("exec -e 'print(1)'", p.returncode == 0 and p.stdout == b"1\n", out(p))
+    expect = b"hello 1,4,9\nLua 5.5\n"
+    p = runner.run([runner.script_path("hello.lua")])
+    checks.check("assay FILE", p.returncode == 0 and p.stdout == expect, out(p))
+    p = runner.run(["run", runner.script_path("hello.lua")])
+    checks.check("assay run FILE", p.returncode == 0 and p.stdout == expect, out(p))
+    p = runner.run([runner.script_path("shebang.lua")], binary=False) if runner.chroot else \
+        runner.run([runner.script_path("shebang.lua")])  # on the host /usr/bin/assay may not exist
+    checks.check("#!/usr/bin/assay script" if runner.chroot else "shebang line is skipped",
+                 p.returncode == 0 and p.stdout == b"shebang ok\n", out(p))
+    p = runner.run(["exec", "-e", UNICODE])
+    checks.check("UTF-8 output with no locale", p.returncode == 0 and p.stdout == "h\u00e9llo \u2713\n".encode(), out(p))
+    p = runner.run(["exec", "-e", "error('boom')"])
+    checks.check("script error exits 1", p.returncode == 1 and b"boom" in p.stderr, out(p))
+
+    # 3. families, where this build has them
+    if "json" in families:
+        p = runner.run(["exec", "-e", 'print(json.encode({a = {1, 2}}))'])
+        checks.check("json.encode", p.stdout == b'{"a":[1,2]}\n', out(p))
+    if "http" in families and "async_" in families and "time" in families and "json" in families:
+        p = runner.run([runner.script_path("serve.lua")])
+        checks.check("http.serve + http.get over loopback", p.returncode == 0 and p.stdout == b"200\ttrue\tx\n", out(p))
+    if "db" in families:
+        p = runner.run([runner.script_path("sqlite.lua")])
+        checks.check("db with SQLite", p.returncode == 0 and p.stdout == b"1\talice\n", out(p))
+    for rel in want:
+        if not rel.endswith(".lua"):
+            continue
+        mod = "assay." + rel[:-4].replace("/init", "").replace("/", ".")
+        p = runner.run(["exec", "-e", 'print(type(require("%s")))' % mod])
+        checks.check("require %s" % mod, p.returncode == 0 and p.stdout.strip() in (b"table", b"function"), out(p))
+    if os.path.isdir(os.path.join(ROOT, "assay", "discovery")):
+        p = runner.run(["modules"])
+        checks.check("assay modules", p.returncode == 0 and p.stdout.startswith(b"MODULE"), out(p))
+
+
+def main(argv):
+    targets = []
+    if argv[:1] == ["--chroot"]:
+        targets.append(("chroot", os.path.abspath(argv[1])))
+    else:
+        targets += [("binary", os.path.abspath(b)) for b in argv]
+    if not targets:
+        sys.exit(__doc__)
+    total_failed = []
+    for kind, path in targets:
+        work = tempfile.mkdtemp(prefix="assay-smoke-")
+        os.chmod(work, 0o1777)
+        try:
+            runner = Runner(binary=path, workdir=work) if kind == "binary" else Runner(chroot=path, workdir=work)
+            print("smoke test: %s" % runner.label)
+            checks = Checks()
+            smoke(runner, checks)
+            print("smoke test %s: %d checks ok, %d failed" % (runner.label, checks.passed, len(checks.failed)))
+            total_failed += ["%s: %s" % (runner.label, f) for f in checks.failed]
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    if total_failed:
+        print("FAILED:\n  " + "\n  ".join(total_failed))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
