@@ -1,0 +1,824 @@
+"""`regex.match/find/find_all/replace(text, pattern[, replacement])` (builtins.md §9).
+
+The original uses Rust's `regex-lite` crate. Its syntax is close to Python's `re`
+but differs in many details, so patterns are not handed to `re` as they are:
+`_Translator` parses the Rust syntax itself (rejecting what Rust rejects, with
+Rust's error texts as the detail) and emits an equivalent `re` pattern that uses
+no `re` flags at all. The differences it takes care of:
+
+- Every character class is computed as explicit code point ranges: `\\d \\w \\s`
+  (and `\\D \\W \\S`, POSIX `[[:alpha:]]`...) are ASCII-only, `(?i)` folds only
+  ASCII letters, negation is done by complementing the ranges. `.` becomes
+  "anything but \\n" (or everything with `(?s)`; "but \\n and \\r" with `(?R)`).
+- Anchors: `^`/`\\A` -> `\\A`; `$`/`\\z` -> `\\Z` (Python's `\\Z` is the very end;
+  its `$` would also match before a final newline). With `(?m)` they become
+  explicit line look-arounds; `(?R)` makes them CRLF-aware.
+- `\\b \\B \\< \\> \\b{start}...` become ASCII look-arounds (Python's `\\B` never
+  matches in an empty string, Rust's does).
+- Flags `(?imsxRU)` are tracked by the translator: they last to the end of the
+  enclosing group (also when set mid-pattern) or apply to `(?flags:...)` only.
+  `(?x)` whitespace/comments are dropped while parsing; `(?U)` swaps greediness.
+- Named groups `(?P<n>..)`/`(?<n>..)` are emitted as plain groups (Rust allows
+  names such as `a.b` that Python does not); the name -> number map is kept here.
+- Rust-only syntax: `{` always starts a counted repetition (`a{` is an error,
+  `a{ 2 }` is valid), quantifiers may follow anything (`^*`, `a**`), hex escapes
+  `\\x{...} \\u.... \\U........`, `\\a \\v`. Rejected: look-around, backreferences,
+  `\\p{..}`, nested classes, `&& -- ~~` in classes, `[\\b]`, unknown escapes.
+
+Iteration (find_all, replace) follows Rust: an empty match that ends where the
+previous match ended is skipped (Python would report it). Replacement strings use
+Rust's `$` syntax, expanded here. Texts are Lua strings (bytes): they are decoded
+as UTF-8 with surrogateescape, so invalid bytes match as single characters and
+come back unchanged.
+"""
+import functools
+import re
+
+from assay.runtime import args
+from assay.runtime.errors import BuiltinError
+
+NEST_LIMIT = 50          # regex-lite's default nesting limit
+MAX_CP = 0x10FFFF
+
+# Unicode White_Space (Rust's char::is_whitespace), used by (?x) and {m,n}
+_WHITESPACE = frozenset("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+                        "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_META = frozenset("\\.+*?()|[]{}^$#&-~")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+_POSIX = {
+    "alnum": [(0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)],
+    "alpha": [(0x41, 0x5A), (0x61, 0x7A)],
+    "ascii": [(0x00, 0x7F)],
+    "blank": [(0x09, 0x09), (0x20, 0x20)],
+    "cntrl": [(0x00, 0x1F), (0x7F, 0x7F)],
+    "digit": [(0x30, 0x39)],
+    "graph": [(0x21, 0x7E)],
+    "lower": [(0x61, 0x7A)],
+    "print": [(0x20, 0x7E)],
+    "punct": [(0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)],
+    "space": [(0x09, 0x0D), (0x20, 0x20)],
+    "upper": [(0x41, 0x5A)],
+    "word": [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)],
+    "xdigit": [(0x30, 0x39), (0x41, 0x46), (0x61, 0x66)],
+}
+_PERL = {"d": "digit", "s": "space", "w": "word"}
+_POSIX_CLASS = re.compile(r"\[:(\^?)([^:]*):\]")
+
+# ASCII word character, for the word-boundary look-arounds
+_W = "[0-9A-Za-z_]"
+_LOOKS = {
+    "start": r"\A",
+    "end": r"\Z",
+    "start_lf": r"(?:\A|(?<=\n))",
+    "end_lf": r"(?:\Z|(?=\n))",
+    "start_crlf": r"(?:\A|(?<=\n)|(?<=\r)(?!\n))",
+    "end_crlf": r"(?:\Z|(?=\r)|(?<!\r)(?=\n))",
+    "word": r"(?:(?<=%s)(?!%s)|(?<!%s)(?=%s))" % (_W, _W, _W, _W),
+    "not_word": r"(?:(?<=%s)(?=%s)|(?<!%s)(?!%s))" % (_W, _W, _W, _W),
+    "word_start": r"(?:(?<!%s)(?=%s))" % (_W, _W),
+    "word_end": r"(?:(?<=%s)(?!%s))" % (_W, _W),
+    "word_start_half": r"(?<!%s)" % _W,
+    "word_end_half": r"(?!%s)" % _W,
+}
+_SPECIAL_BOUNDARIES = {"start": "word_start", "end": "word_end",
+                       "start-half": "word_start_half", "end-half": "word_end_half"}
+
+
+class PatternError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# Character classes as sorted, merged lists of (first, last) code points.
+
+def _canonical(ranges):
+    out = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _negate(ranges):
+    out, nxt = [], 0
+    for lo, hi in ranges:
+        if lo > nxt:
+            out.append((nxt, lo - 1))
+        nxt = hi + 1
+    if nxt <= MAX_CP:
+        out.append((nxt, MAX_CP))
+    return out
+
+
+def _ascii_fold(ranges):
+    """Add the other ASCII case of every letter in the ranges (Rust: ASCII-only folding)."""
+    extra = []
+    for lo, hi in ranges:
+        for first, last, delta in ((0x61, 0x7A, -32), (0x41, 0x5A, 32)):
+            a, b = max(lo, first), min(hi, last)
+            if a <= b:
+                extra.append((a + delta, b + delta))
+    return _canonical(list(ranges) + extra)
+
+
+def _esc(cp):
+    """A code point as a `re` literal that is safe everywhere, inside classes too."""
+    c = chr(cp)
+    if c.isascii() and c.isalnum():
+        return c
+    return "\\u%04x" % cp if cp < 0x10000 else "\\U%08x" % cp
+
+
+def _class_py(ranges):
+    if not ranges:
+        return "(?!)"  # the empty class never matches
+    parts = []
+    for lo, hi in ranges:
+        parts.append(_esc(lo) if lo == hi else "%s-%s" % (_esc(lo), _esc(hi)))
+    return "[%s]" % "".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# Parsed pieces. `py` is the `re` text, `height` the depth of the equivalent
+# Rust HIR node (for the nesting limit); chars and classes keep their value
+# because character-class syntax needs it.
+
+class _Node:
+    __slots__ = ("kind", "py", "height", "cp", "ranges")
+
+    def __init__(self, kind, py, height=0, cp=None, ranges=None):
+        self.kind, self.py, self.height, self.cp, self.ranges = kind, py, height, cp, ranges
+
+
+def _char(cp):
+    return _Node("char", _esc(cp), cp=cp)
+
+
+def _class(ranges):
+    return _Node("class", _class_py(ranges), ranges=ranges)
+
+
+def _look(name):
+    return _Node("look", _LOOKS[name])
+
+
+def _concat(nodes):
+    if not nodes:
+        return _Node("empty", "")
+    if len(nodes) == 1:
+        return nodes[0]
+    return _Node("concat", "".join(n.py for n in nodes), max(n.height for n in nodes) + 1)
+
+
+def _alternation(branches):
+    if len(branches) == 1:
+        return branches[0]
+    return _Node("alt", "|".join(b.py for b in branches), max(b.height for b in branches) + 1)
+
+
+class _Flags:
+    __slots__ = ("i", "m", "s", "U", "R", "x")
+
+    def __init__(self):
+        self.i = self.m = self.s = self.U = self.R = self.x = False
+
+    def copy(self):
+        f = _Flags()
+        f.i, f.m, f.s, f.U, f.R, f.x = self.i, self.m, self.s, self.U, self.R, self.x
+        return f
+
+
+class _Translator:
+    """Recursive-descent parser for regex-lite syntax that emits a `re` pattern."""
+
+    def __init__(self, pattern):
+        self.p = pattern
+        self.n = len(pattern)
+        self.i = 0
+        self.depth = 0
+        self.flags = _Flags()
+        self.groups = 0
+        self.names = {}
+
+    # -- cursor helpers ------------------------------------------------------
+    def done(self):
+        return self.i >= self.n
+
+    def ch(self):
+        return self.p[self.i]
+
+    def bump(self):
+        if self.i >= self.n:
+            return False
+        self.i += 1
+        return self.i < self.n
+
+    def bump_if(self, prefix):
+        if self.p.startswith(prefix, self.i):
+            self.i += len(prefix)
+            return True
+        return False
+
+    def bump_space(self):
+        """In (?x) mode, skip whitespace and `#` comments."""
+        if not self.flags.x:
+            return
+        while self.i < self.n:
+            c = self.p[self.i]
+            if c in _WHITESPACE:
+                self.i += 1
+            elif c == "#":
+                end = self.p.find("\n", self.i)
+                self.i = self.n if end < 0 else end + 1
+            else:
+                break
+
+    def bump_and_bump_space(self):
+        if not self.bump():
+            return False
+        self.bump_space()
+        return not self.done()
+
+    def peek(self):
+        return self.p[self.i + 1] if self.i + 1 < self.n else None
+
+    def peek_space(self):
+        if not self.flags.x:
+            return self.peek()
+        j, in_comment = self.i + 1, False
+        while j < self.n:
+            c = self.p[j]
+            if in_comment:
+                in_comment = c != "\n"
+            elif c == "#":
+                in_comment = True
+            elif c not in _WHITESPACE:
+                return c
+            j += 1
+        return None
+
+    # -- grammar -------------------------------------------------------------
+    def translate(self):
+        node = self.parse_inner()
+        if node.height > NEST_LIMIT:
+            raise PatternError("pattern has too much nesting")
+        return node.py
+
+    def parse_inner(self):
+        depth = self.depth
+        if depth > NEST_LIMIT:
+            raise PatternError("pattern has too much nesting")
+        self.depth += 1
+        alternates, concat = [], []
+        while True:
+            self.bump_space()
+            if self.done():
+                break
+            c = self.ch()
+            if c == "(":
+                saved = self.flags.copy()
+                sub = self.parse_group()
+                if sub is not None:
+                    concat.append(sub)
+                    self.flags = saved  # a flag directive `(?i)` instead lasts to the group's end
+                if self.done() or self.ch() != ")":
+                    raise PatternError("found open group without closing ')'")
+                self.bump()
+            elif c == ")":
+                if depth == 0:
+                    raise PatternError("found closing ')' without matching '('")
+                break
+            elif c == "|":
+                alternates.append(_concat(concat))
+                concat = []
+                self.bump()
+            elif c == "[":
+                concat.append(self.parse_class())
+            elif c in "?*+":
+                self.parse_uncounted_repetition(concat)
+            elif c == "{":
+                self.parse_counted_repetition(concat)
+            else:
+                concat.append(self.parse_primitive())
+        self.depth -= 1
+        alternates.append(_concat(concat))
+        return _alternation(alternates)
+
+    def parse_group(self):
+        self.bump_and_bump_space()
+        if self.bump_if("?=") or self.bump_if("?!") or self.bump_if("?<=") or self.bump_if("?<!"):
+            raise PatternError("look-around is not supported")
+        if self.bump_if("?P<") or self.bump_if("?<"):
+            self.groups += 1
+            index = self.groups
+            name = self.parse_capture_name()
+            self.names[name] = index
+            sub = self.parse_inner()
+            return _Node("group", "(%s)" % sub.py, sub.height + 1)
+        if self.bump_if("?"):
+            if self.done():
+                raise PatternError("expected closing ')', but got end of pattern")
+            start = self.i
+            self.flags = self.parse_flags()
+            if self.ch() == ")":
+                if self.i == start:
+                    raise PatternError("empty flag directive '(?)' is not allowed")
+                return None
+            self.bump()  # ':'
+            sub = self.parse_inner()
+            return _Node("group", "(?:%s)" % sub.py, sub.height)
+        self.groups += 1
+        sub = self.parse_inner()
+        return _Node("group", "(%s)" % sub.py, sub.height + 1)
+
+    def parse_capture_name(self):
+        if self.done():
+            raise PatternError("expected capture group name, but got end of pattern")
+        start = self.i
+        while True:
+            c = self.ch()
+            if c == ">":
+                break
+            if not _is_capture_char(c, self.i == start):
+                raise PatternError("invalid group name")
+            if not self.bump():
+                break
+        name = self.p[start:self.i]
+        if self.done():
+            raise PatternError("expected end of capture group name, but got end of pattern")
+        self.bump()
+        if not name:
+            raise PatternError("empty capture group names are not allowed")
+        if name in self.names:
+            raise PatternError("duplicate capture group name")
+        return name
+
+    def parse_flags(self):
+        flags = self.flags.copy()
+        negate = last_was_negation = False
+        seen = set()
+        while self.ch() not in ":)":
+            c = self.ch()
+            if c == "-":
+                last_was_negation = True
+                if negate:
+                    raise PatternError("inline flag negation cannot be repeated")
+                negate = True
+            else:
+                last_was_negation = False
+                if c in "imsURx":
+                    setattr(flags, c, not negate)
+                elif c != "u":  # accepted as a no-op, as regex-lite does
+                    raise PatternError("unrecognized inline flag")
+                if c in seen:
+                    raise PatternError("duplicate inline flag is not allowed")
+                seen.add(c)
+            if not self.bump():
+                raise PatternError("expected ':' or ')' to end inline flags, but got end of pattern")
+        if last_was_negation:
+            raise PatternError("inline flags cannot end with negation directive")
+        return flags
+
+    def parse_primitive(self):
+        c = self.ch()
+        self.bump()
+        if c == "\\":
+            return self.parse_escape()
+        if c == ".":
+            if self.flags.s:
+                return _class([(0, MAX_CP)])
+            if self.flags.R:
+                return _class([(0, 9), (0x0B, 0x0C), (0x0E, MAX_CP)])
+            return _class([(0, 9), (0x0B, MAX_CP)])
+        if c == "^":
+            return _look(("start_crlf" if self.flags.R else "start_lf") if self.flags.m else "start")
+        if c == "$":
+            return _look(("end_crlf" if self.flags.R else "end_lf") if self.flags.m else "end")
+        return self.hir_char(ord(c))
+
+    def hir_char(self, cp):
+        """A literal; under (?i) an ASCII letter becomes a two-case class."""
+        if self.flags.i:
+            folded = _ascii_fold([(cp, cp)])
+            if len(folded) > 1:
+                return _class(folded)
+        return _char(cp)
+
+    def parse_escape(self):
+        """After a backslash."""
+        if self.done():
+            raise PatternError("saw start of escape sequence, but saw end of pattern before it finished")
+        c = self.ch()
+        if c in "0123456789":
+            raise PatternError("backreferences are not supported")
+        if c in "pP":
+            raise PatternError("Unicode character classes are not supported")
+        if c in "xuU":
+            return self.parse_hex()
+        if c in "dswDSW":
+            self.bump()
+            ranges = _POSIX[_PERL[c.lower()]]
+            return _class(_negate(ranges) if c.isupper() else list(ranges))
+        self.bump()
+        if c in _META or (c.isascii() and not c.isalnum() and c not in "<>"):
+            return self.hir_char(ord(c))
+        simple = {"a": 7, "f": 12, "t": 9, "n": 10, "r": 13, "v": 11}
+        if c in simple:
+            return self.hir_char(simple[c])
+        if c == "A":
+            return _look("start")
+        if c == "z":
+            return _look("end")
+        if c == "b":
+            if not self.done() and self.ch() == "{":
+                special = self.maybe_parse_special_word_boundary()
+                if special is not None:
+                    return special
+            return _look("word")
+        if c == "B":
+            return _look("not_word")
+        if c == "<":
+            return _look("word_start")
+        if c == ">":
+            return _look("word_end")
+        raise PatternError("unrecognized escape sequence")
+
+    def maybe_parse_special_word_boundary(self):
+        """`\\b{start}` etc.; None (cursor back on `{`) when it is `\\b{5}`."""
+        start = self.i
+
+        def valid(ch):
+            return ch == "-" or (ch.isascii() and ch.isalpha())
+
+        if not self.bump_and_bump_space():
+            raise PatternError("found start of special word boundary or repetition without an end")
+        if not valid(self.ch()):
+            self.i = start
+            return None
+        name = ""
+        while not self.done() and valid(self.ch()):
+            name += self.ch()
+            self.bump_and_bump_space()
+        if self.done() or self.ch() != "}":
+            raise PatternError("special word boundary assertion is unclosed or has an invalid character")
+        self.bump()
+        if name not in _SPECIAL_BOUNDARIES:
+            raise PatternError("special word boundary assertion is unrecognized")
+        return _look(_SPECIAL_BOUNDARIES[name])
+
+    def parse_hex(self):
+        digits = {"x": 2, "u": 4, "U": 8}[self.ch()]
+        if not self.bump_and_bump_space():
+            raise PatternError("expected hexadecimal number, but saw end of pattern first")
+        if self.ch() == "{":
+            text = ""
+            while self.bump_and_bump_space() and self.ch() != "}":
+                if self.ch() not in _HEX:
+                    raise PatternError("expected hexadecimal number in braces, but got non-hex digit")
+                text += self.ch()
+            if self.done():
+                raise PatternError("expected hexadecimal number, but saw end of pattern before closing brace")
+            self.bump_and_bump_space()
+            if not text:
+                raise PatternError("expected hexadecimal number in braces, but got no digits")
+            invalid = "got invalid hexadecimal number in braces"
+        else:
+            text = ""
+            for k in range(digits):
+                if k > 0 and not self.bump_and_bump_space():
+                    raise PatternError("expected fixed length hexadecimal number, but saw end of pattern first")
+                if self.ch() not in _HEX:
+                    raise PatternError("expected fixed length hexadecimal number, but got non-hex digit")
+                text += self.ch()
+            self.bump_and_bump_space()
+            invalid = "got invalid fixed length hexadecimal number"
+        cp = int(text, 16)
+        if cp > MAX_CP or 0xD800 <= cp <= 0xDFFF:
+            raise PatternError(invalid)
+        return self.hir_char(cp)
+
+    def parse_decimal(self):
+        while not self.done() and self.ch() in _WHITESPACE:
+            self.bump()
+        digits = ""
+        while not self.done() and self.ch() in "0123456789":
+            digits += self.ch()
+            self.bump_and_bump_space()
+        while not self.done() and self.ch() in _WHITESPACE:
+            self.bump_and_bump_space()
+        if not digits:
+            raise PatternError("expected decimal number, but found no digits")
+        value = int(digits)
+        if value > 0xFFFFFFFF:
+            raise PatternError("got invalid decimal number")
+        return value
+
+    def parse_uncounted_repetition(self, concat):
+        if not concat:
+            raise PatternError("uncounted repetition operator must be applied to a sub-expression")
+        sub = concat.pop()
+        lo, hi = {"?": (0, 1), "*": (0, None), "+": (1, None)}[self.ch()]
+        greedy = True
+        if self.bump() and self.ch() == "?":
+            greedy = False
+            self.bump()
+        concat.append(self.repetition(sub, lo, hi, greedy))
+
+    def parse_counted_repetition(self, concat):
+        if not concat:
+            raise PatternError("counted repetition operator must be applied to a sub-expression")
+        sub = concat.pop()
+        if not self.bump_and_bump_space():
+            raise PatternError("found unclosed counted repetition operator")
+        lo = hi = self.parse_decimal()
+        if self.done():
+            raise PatternError("found incomplete and unclosed counted repetition operator")
+        if self.ch() == ",":
+            if not self.bump_and_bump_space():
+                raise PatternError("found counted repetition operator with a comma that is unclosed")
+            hi = self.parse_decimal() if self.ch() != "}" else None
+            if self.done():
+                raise PatternError("found counted repetition with min and max that is unclosed")
+        if self.ch() != "}":
+            raise PatternError("expected closing brace for counted repetition, but got something else")
+        greedy = True
+        if self.bump_and_bump_space() and self.ch() == "?":
+            greedy = False
+            self.bump()
+        if hi is not None and lo > hi:
+            raise PatternError("found counted repetition with a min bigger than its max")
+        concat.append(self.repetition(sub, lo, hi, greedy))
+
+    def repetition(self, sub, lo, hi, greedy):
+        if self.flags.U:
+            greedy = not greedy
+        if (lo, hi) == (0, 1):
+            quant = "?"
+        elif (lo, hi) == (0, None):
+            quant = "*"
+        elif (lo, hi) == (1, None):
+            quant = "+"
+        elif hi is None:
+            quant = "{%d,}" % lo
+        elif lo == hi:
+            quant = "{%d}" % lo
+        else:
+            quant = "{%d,%d}" % (lo, hi)
+        # Always wrapped: Python refuses `^*` and `a**`, Rust accepts them.
+        py = "(?:%s)%s%s" % (sub.py, quant, "" if greedy else "?")
+        if (lo, hi) == (0, 0):
+            height = 0          # Rust folds x{0} to the empty regex
+        elif (lo, hi) == (1, 1):
+            height = sub.height  # ... and x{1} to x
+        else:
+            height = sub.height + 1
+        return _Node("repeat", py, height)
+
+    def parse_class(self):
+        union = []
+        if not self.bump_and_bump_space():
+            raise PatternError("found unclosed character class")
+        negate = False
+        if self.ch() == "^":
+            if not self.bump_and_bump_space():
+                raise PatternError("negated character class has no closing bracket")
+            negate = True
+        while self.ch() == "-":  # leading dashes are literal
+            union.append((0x2D, 0x2D))
+            if not self.bump_and_bump_space():
+                raise PatternError("non-empty character class has no closing bracket after dash")
+        if not union and self.ch() == "]":  # so is a leading `]`
+            union.append((0x5D, 0x5D))
+            if not self.bump_and_bump_space():
+                raise PatternError("character class begins with literal ']' but has no closing bracket")
+        while True:
+            self.bump_space()
+            if self.done():
+                raise PatternError("found unclosed character class")
+            c = self.ch()
+            if c == "[":
+                posix = self.maybe_parse_posix_class()
+                if posix is None:
+                    raise PatternError("nested character classes are not supported")
+                union.extend(posix)
+                continue
+            if c == "]":
+                self.bump()
+                ranges = _canonical(union)
+                if self.flags.i:
+                    ranges = _ascii_fold(ranges)  # fold before negating, as Rust does
+                if negate:
+                    ranges = _negate(ranges)
+                return _class(ranges)
+            nxt = self.peek()
+            if c == "&" and nxt == "&":
+                raise PatternError("character class intersection is not supported")
+            if c == "-" and nxt == "-":
+                raise PatternError("character class difference is not supported")
+            if c == "~" and nxt == "~":
+                raise PatternError("character class symmetric difference is not supported")
+            self.parse_class_range(union)
+
+    def parse_class_range(self, union):
+        first = self.parse_class_item()
+        self.bump_space()
+        if self.done():
+            raise PatternError("non-empty character class has no closing bracket")
+        if self.ch() != "-" or self.peek_space() in ("]", "-"):
+            if first.kind == "char":
+                union.append((first.cp, first.cp))
+            elif first.kind == "class":
+                union.extend(first.ranges)
+            else:
+                raise PatternError("invalid escape sequence in character class")
+            return
+        if not self.bump_and_bump_space():
+            raise PatternError("non-empty character class has no closing bracket after dash")
+        last = self.parse_class_item()
+        if first.kind != "char" or last.kind != "char":
+            raise PatternError("character class ranges must start and end with a single character")
+        if first.cp > last.cp:
+            raise PatternError("invalid range in character class")
+        union.append((first.cp, last.cp))
+
+    def parse_class_item(self):
+        c = self.ch()
+        self.bump()
+        if c == "\\":
+            return self.parse_escape()
+        return _char(ord(c))
+
+    def maybe_parse_posix_class(self):
+        """`[:name:]` / `[:^name:]` inside a class; None (cursor unchanged) otherwise."""
+        m = _POSIX_CLASS.match(self.p, self.i)
+        if m is None or m.group(2) not in _POSIX:
+            return None
+        self.i = m.end()
+        ranges = list(_POSIX[m.group(2)])
+        return _negate(ranges) if m.group(1) else ranges
+
+
+def _is_capture_char(c, first):
+    if first:
+        return c == "_" or c.isalpha()
+    return c in "_.[]" or c.isalnum()
+
+
+class Compiled:
+    __slots__ = ("regex", "groups", "names")
+
+    def __init__(self, regex, groups, names):
+        self.regex, self.groups, self.names = regex, groups, names
+
+
+@functools.lru_cache(maxsize=128)
+def _compile(pattern):
+    """(Compiled, None) or (None, error detail) for a pattern (str); cached."""
+    try:
+        t = _Translator(pattern)
+        py = t.translate()
+        regex = re.compile(py)
+    except PatternError as e:
+        return None, str(e)
+    except (re.error, OverflowError, RecursionError) as e:
+        return None, str(e)
+    return Compiled(regex, t.groups, t.names), None
+
+
+def translate(pattern):
+    """The `re` pattern text for a Rust pattern (for tests and debugging)."""
+    return _Translator(pattern).translate()
+
+
+def _text(v, n, fn):
+    return args.text(v, "bad argument #%d to 'regex.%s': error converting Lua %s to String "
+                        "(expected string or number)" % (n, fn, _lua_type(v)))
+
+
+def _lua_type(v):
+    from lupa.lua55 import lua_type
+    if v is None:
+        return "nil"
+    if isinstance(v, bool):
+        return "boolean"
+    return lua_type(v) or "value"
+
+
+def _prepare(fn, text, pattern):
+    text = _text(text, 1, fn)
+    pattern = _text(pattern, 2, fn)
+    compiled, error = _compile(pattern)
+    if compiled is None:
+        raise BuiltinError("regex.%s: invalid pattern: %s" % (fn, error))
+    return text, compiled
+
+
+def _matches(regex, text):
+    """All non-overlapping matches, left to right, with Rust's empty-match rule:
+    an empty match ending where the previous match ended is skipped."""
+    pos, last_end, n = 0, None, len(text)
+    while pos <= n:
+        m = regex.search(text, pos)
+        if m is None:
+            return
+        start, end = m.span()
+        if start == end and end == last_end:
+            pos = end + 1
+            continue
+        yield m
+        last_end = pos = end
+
+
+def _u32(name):
+    """Rust's `str::parse::<u32>` (an optional `+`, then ASCII digits)."""
+    digits = name[1:] if name.startswith("+") else name
+    if digits and digits.isascii() and digits.isdigit():
+        value = int(digits)
+        if value <= 0xFFFFFFFF:
+            return value
+    return None
+
+
+_CAP_LETTER = re.compile(r"[0-9A-Za-z_]+")
+
+
+def _expand(replacement, m, names):
+    """Rust replacement syntax: `$N ${N} $name ${name} $$`; unknown groups are empty."""
+    out, i, n = [], 0, len(replacement)
+    while i < n:
+        j = replacement.find("$", i)
+        if j < 0:
+            break
+        out.append(replacement[i:j])
+        i = j
+        if replacement.startswith("$$", i):
+            out.append("$")
+            i += 2
+            continue
+        ref, end = None, None
+        if i + 1 < n and replacement[i + 1] == "{":
+            close = replacement.find("}", i + 2)
+            if close >= 0:
+                ref, end = replacement[i + 2:close], close + 1
+        else:
+            word = _CAP_LETTER.match(replacement, i + 1)
+            if word:
+                ref, end = word.group(), word.end()
+        if ref is None:  # not a reference: a literal `$`
+            out.append("$")
+            i += 1
+            continue
+        i = end
+        index = _u32(ref)
+        if index is None:
+            index = names.get(ref)
+        if index is not None and index <= m.re.groups:
+            value = m.group(index)
+            if value is not None:
+                out.append(value)
+    out.append(replacement[i:])
+    return "".join(out)
+
+
+def regex_match(text=None, pattern=None):
+    text, compiled = _prepare("match", text, pattern)
+    return compiled.regex.search(text) is not None
+
+
+def regex_find(text=None, pattern=None):
+    text, compiled = _prepare("find", text, pattern)
+    m = compiled.regex.search(text)
+    if m is None:
+        return None
+    groups = {}
+    for i in range(1, compiled.groups + 1):
+        value = m.group(i)
+        if value is not None:
+            groups[i] = value
+    return {"match": m.group(0), "groups": groups}
+
+
+def regex_find_all(text=None, pattern=None):
+    text, compiled = _prepare("find_all", text, pattern)
+    return [m.group(0) for m in _matches(compiled.regex, text)]
+
+
+def regex_replace(text=None, pattern=None, replacement=None):
+    text, compiled = _prepare("replace", text, pattern)
+    replacement = _text(replacement, 3, "replace")
+    out, last = [], 0
+    for m in _matches(compiled.regex, text):
+        out.append(text[last:m.start()])
+        out.append(_expand(replacement, m, compiled.names))
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def install(bridge):
+    bridge.define("regex", {"match": regex_match, "find": regex_find,
+                            "find_all": regex_find_all, "replace": regex_replace})
