@@ -176,8 +176,8 @@ class Run:
     def expire(self):
         """The global timeout: report what is recorded, time out the rest, exit 1."""
         with self.lock:
-            if self.finished:
-                return
+            if self.finished or all(r is not None for r in self.results):
+                return  # nothing left to time out: the run ends normally
             self._expire_locked()
 
     def _expire_locked(self):
