@@ -1,0 +1,144 @@
+"""`template.render(path, vars)` and `template.render_string(source, vars)` (builtins.md §16).
+
+Jinja2 with its defaults: no autoescaping (also for `.html`), undefined variables
+render empty (attribute access on them raises), the template's trailing newline
+is dropped, no block trimming. There is no loader, so `include`/`extends`/`import`
+fail with "template not found". A few filters of the original's engine that
+Jinja2 lacks are added (`lines`, `split`, `bool`). Blocking (runtime.md §6.1).
+"""
+from assay.runtime import args
+from assay.runtime.convert import to_py
+from assay.runtime.errors import BuiltinError
+
+_env = None
+
+
+def _environment():
+    global _env
+    if _env is None:
+        import jinja2
+
+        class _NoLoader(jinja2.BaseLoader):
+            def get_source(self, environment, template):
+                raise jinja2.TemplateNotFound(template)
+
+        env = jinja2.Environment(autoescape=False, loader=_NoLoader(), keep_trailing_newline=False)
+        env.filters.update({"lines": _lines, "split": _split, "bool": _bool})
+        _env = env
+    return _env
+
+
+def _lines(value):
+    return str(value).splitlines()
+
+
+def _split(value, sep=None, maxsplit=-1):
+    if maxsplit is None:
+        maxsplit = -1
+    return str(value).split(sep, maxsplit)
+
+
+def _bool(value):
+    import jinja2
+    if isinstance(value, jinja2.Undefined):
+        return False
+    return bool(value)
+
+
+def _sorted_keys(value):
+    """Objects with keys in byte order, as the original's JSON maps iterate."""
+    if isinstance(value, dict):
+        return {k: _sorted_keys(value[k]) for k in sorted(value, key=lambda k: k.encode("utf-8"))}
+    if isinstance(value, list):
+        return [_sorted_keys(v) for v in value]
+    return value
+
+
+def _variables(vars_, who):
+    if vars_ is not None and not args.is_table(vars_):
+        raise BuiltinError(who + ": second argument must be a table or nil")
+    if vars_ is None:
+        return {}
+    value = to_py(vars_, who)
+    # an array-like table (including {}) gives no named variables
+    return _sorted_keys(value) if isinstance(value, dict) else {}
+
+
+def _render(source, variables, who, name):
+    import jinja2
+    env = _environment()
+    try:
+        code = env.compile(source, name=name, filename=name)
+        template = env.template_class.from_code(env, code, env.make_globals(None))
+        return template.render(variables)
+    except jinja2.TemplateSyntaxError as e:
+        raise BuiltinError("%s: syntax error: %s%s" % (who, e.message, _where(name, e.lineno))) from None
+    except RecursionError:
+        raise BuiltinError(who + ": template recursion too deep") from None
+    except Exception as e:
+        line = _template_line(e.__traceback__, name)
+        raise BuiltinError("%s: %s%s" % (who, _describe(e), _where(name, line))) from None
+
+
+def _describe(e):
+    import jinja2
+    if isinstance(e, jinja2.TemplateNotFound):
+        return "template not found: %s" % e.message
+    if isinstance(e, jinja2.UndefinedError):
+        return "undefined value: %s" % e.message
+    if isinstance(e, jinja2.TemplateError):
+        return e.message or type(e).__name__
+    return "%s: %s" % (type(e).__name__, e)
+
+
+def _where(name, line):
+    return " (in %s:%d)" % (name, line) if line else " (in %s)" % name
+
+
+def _template_line(tb, name):
+    """The innermost traceback line that belongs to the template (jinja maps them)."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == name:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _source(v, who, what):
+    raw = args.string(v, "%s: first argument must be %s" % (who, what))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BuiltinError("%s: %s is not valid UTF-8: %s" % (who, what.split()[-1], e)) from None
+
+
+def render_string(source=None, vars_=None, *_):
+    who = "template.render_string"
+    text = _source(source, who, "a template string")
+    return _render(text, _variables(vars_, who), who, "<string>")
+
+
+def render(path=None, vars_=None, *_):
+    from assay.builtins.fs import quote
+    from assay.runtime.vm import os_error_text
+    who = "template.render"
+    raw = args.string(path, who + ": first argument must be a path string")
+    variables = _variables(vars_, who)
+    try:
+        with open(raw, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise BuiltinError('%s: failed to read %s: %s' % (who, quote(raw), os_error_text(e))) from None
+    except ValueError:  # a NUL byte in the path
+        raise BuiltinError('%s: failed to read %s: file name contained an unexpected NUL byte'
+                           % (who, quote(raw))) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BuiltinError('%s: failed to read %s: stream did not contain valid UTF-8' % (who, quote(raw))) from None
+    return _render(text, variables, who, raw.decode("utf-8", "surrogateescape"))
+
+
+def install(bridge):
+    bridge.define("template", {"render_string": render_string, "render": render})
