@@ -93,18 +93,22 @@ class Blocking(InThread):
 
 # Lua side of an opaque-handle family. `register(id)` returns a fresh handle object;
 # `lookup(h)` its id or nil. Handles are empty tables with a protected metatable, so
-# scripts cannot read or forge the id; `__gc` tells Python to release the object.
+# scripts cannot read or forge the id. A collected handle's id is queued by `__gc`
+# (which must not call Python: finalizers also run while Python's GC tears a runtime
+# down); `take_dead()` returns the queued ids as plain values, and the family passes
+# them to Python on its next call, which releases the Python objects.
 HANDLES_LUA = r"""
-local release, name = ...
-local setmetatable = setmetatable
+local name = ...
+local setmetatable, unpack = setmetatable, table.unpack
 local ids = setmetatable({}, { __mode = "k" })
+local dead, ndead = {}, 0
 local function register(id)
   local h = setmetatable({}, {
     __metatable = false,
     __name = name,
     __tostring = function() return name end,
     __newindex = function() error(name .. " handle is read-only", 2) end,
-    __gc = function() release(id) end,
+    __gc = function() ndead = ndead + 1; dead[ndead] = id end,
   })
   ids[h] = id
   return h
@@ -113,14 +117,20 @@ local function lookup(h)
   if h == nil then return nil end
   return ids[h]
 end
-return register, lookup
+local function take_dead()
+  if ndead == 0 then return end
+  local n = ndead
+  local list = dead
+  dead, ndead = {}, 0
+  return unpack(list, 1, n)
+end
+return register, lookup, take_dead
 """
 
 
-def handle_table(bridge, release, name):
-    """(register, lookup) Lua functions for opaque handles named `name`."""
-    return bridge.run_lua(HANDLES_LUA, "=[assay %s handles]" % name,
-                          bridge.function(release, name + ".release"), name.encode())
+def handle_table(bridge, name):
+    """(register, lookup, take_dead) Lua functions for opaque handles named `name`."""
+    return bridge.run_lua(HANDLES_LUA, "=[assay %s handles]" % name, name.encode())
 
 
 def quote_path(text):

@@ -32,7 +32,7 @@ DEFAULT_TIMEOUT = 30.0
 MAX_REDIRECTS = 10
 
 LUA = r"""
-local http, register, lookup = ...
+local http, register, lookup, take_dead = ...
 local request, new_client = http._request, http._new_client
 http._request, http._new_client = nil, nil
 local setmetatable, rawget, type, error, ipairs = setmetatable, rawget, type, error, ipairs
@@ -54,7 +54,7 @@ end
 local client_mt = { __index = methods, __name = "http.client" }
 
 function http.client(opts)
-  local id = new_client(opts)
+  local id = new_client(opts, take_dead())
   return setmetatable({ _ud = register(id) }, client_mt)
 end
 """
@@ -307,7 +307,9 @@ def _transport_detail(e):
 
 # ---- http.client -------------------------------------------------------------
 
-def _new_client(opts=None):
+def _new_client(opts=None, *dead):
+    for client_id in dead:  # handles Lua has collected since the last call
+        _clients.pop(client_id, None)
     opts = args.optional_table(opts, "http.client: argument must be a table or nil")
     timeout = DEFAULT_TIMEOUT
     follow = True
@@ -379,10 +381,6 @@ def _ssl_detail(e):
     return getattr(e, "reason", None) or str(e)
 
 
-def _release_client(client_id):
-    _clients.pop(client_id, None)
-
-
 # ---- the builtins ------------------------------------------------------------
 
 def _global_method(method):
@@ -412,6 +410,6 @@ def install(bridge):
     members["_new_client"] = _new_client
     members.update(serve.members(bridge))
     table = bridge.define("http", members)
-    register, lookup = handle_table(bridge, _release_client, "http.client")
-    bridge.run_lua(LUA, "=[assay http]", table, register, lookup)
+    register, lookup, take_dead = handle_table(bridge, "http.client")
+    bridge.run_lua(LUA, "=[assay http]", table, register, lookup, take_dead)
     serve.finish_install(bridge, table)

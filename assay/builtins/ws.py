@@ -17,7 +17,7 @@ from ._http_common import Blocking, handle_table, os_error_text
 CONNECT_TIMEOUT = 30.0
 
 LUA = r"""
-local ws, register, lookup = ...
+local ws, register, lookup, take_dead = ...
 local connect, send, recv, close = ws._connect, ws._send, ws._recv, ws._close
 ws._connect, ws._send, ws._recv, ws._close = nil, nil, nil, nil
 local error = error
@@ -28,7 +28,7 @@ local function id_of(conn, fn)
   return id
 end
 
-function ws.connect(url) return register(connect(url)) end
+function ws.connect(url) return register(connect(url, take_dead())) end
 function ws.send(conn, text) return send(id_of(conn, "send"), text) end
 function ws.recv(conn) return recv(id_of(conn, "recv")) end
 function ws.close(conn) return close(id_of(conn, "close")) end
@@ -54,7 +54,9 @@ def _shutdown(sock):
 
 
 @yielding
-def _connect(url=None):
+def _connect(url=None, *dead):
+    for conn_id in dead:  # handles Lua has collected since the last call
+        _release(conn_id)
     url = args.text(url, "ws.connect: first argument must be a URL string")
 
     def work():
@@ -170,5 +172,5 @@ def _release(conn_id):
 
 def install(bridge):
     table = bridge.define("ws", {"_connect": _connect, "_send": _send, "_recv": _recv, "_close": _close})
-    register, lookup = handle_table(bridge, _release, "ws connection")
-    bridge.run_lua(LUA, "=[assay ws]", table, register, lookup)
+    register, lookup, take_dead = handle_table(bridge, "ws connection")
+    bridge.run_lua(LUA, "=[assay ws]", table, register, lookup, take_dead)
