@@ -142,14 +142,26 @@ def _sql(v, who):
         raise BuiltinError("%s: SQL is not valid UTF-8: %s" % (who, e)) from None
 
 
+MAX_PARAMS = 65535
+
+
 def _params(v):
+    """Parameters 1..n, n the largest positive integer key, holes bound as NULL.
+
+    (Lua 5.5's `#` stops at the first nil, so `{"a", nil, "c"}` would otherwise
+    lose its third value.)
+    """
     if v is None:
         return []
     if lua_type(v) != "table":
         raise BuiltinError("db: params must be a table (array) or nil")
+    found = {k: x for k, x in v.items() if type(k) is int and k >= 1}
+    n = max(found, default=0)
+    if n > MAX_PARAMS:
+        raise BuiltinError("db: too many parameters (%d, at most %d)" % (n, MAX_PARAMS))
     out = []
-    for i in range(1, len(v) + 1):
-        x = v[i]
+    for i in range(1, n + 1):
+        x = found.get(i)
         if x is None or isinstance(x, (bool, int, float)):
             out.append(x)
         elif isinstance(x, bytes):
@@ -158,8 +170,15 @@ def _params(v):
             except UnicodeDecodeError:
                 out.append(x)  # not text: bound as binary
         else:
-            raise BuiltinError("db: unsupported parameter type: %s" % (lua_type(x) or type(x).__name__))
+            raise BuiltinError("db: unsupported parameter type: %s" % _type_name(x))
     return out
+
+
+def _type_name(v):
+    # lupa hands over a coroutine that has not started as a "function" object
+    if type(v).__name__ in ("_LuaThread", "_LuaCoroutineFunction"):
+        return "thread"
+    return lua_type(v) or type(v).__name__
 
 
 def _one_line(text):
@@ -169,21 +188,28 @@ def _one_line(text):
 # ---------------------------------------------------------------------------
 # SQL scanning: find placeholders outside quotes and comments
 
-def _scan(sql, dialect):
-    """Yield (start, end, kind) for placeholders and statement ends (`;`).
+_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)?\$")
 
-    kind: "?" (plain), "?N"/"$N" (numbered; the text holds the number), ";".
+
+def _scan(sql, dialect):
+    """Yield (start, end, kind) for placeholders and statement ends outside quotes/comments.
+
+    dialect "sqlite": `?`, `?NNN`, `$NNN`; "mysql": `?`; "postgres": `$NNN`.
+    kind: "?" (plain), "?N"/"$N" (numbered: the digits follow the first character), ";".
     """
     i, n = 0, len(sql)
-    quotes = "'\"`" + ("[" if dialect == "sqlite" else "")
+    quotes = {"sqlite": "'\"`[", "mysql": "'\"`", "postgres": "'\""}[dialect]
     while i < n:
         c = sql[i]
         if c in quotes:
             close = "]" if c == "[" else c
+            backslash = (dialect == "mysql" and c != "`") or (
+                dialect == "postgres" and c == "'" and i > 0 and sql[i - 1] in "eE"
+                and (i < 2 or not (sql[i - 2].isalnum() or sql[i - 2] == "_")))
             j = i + 1
             while j < n:
                 d = sql[j]
-                if d == "\\" and dialect == "mysql" and c != "`":
+                if d == "\\" and backslash:
                     j += 2
                     continue
                 if d == close:
@@ -200,30 +226,48 @@ def _scan(sql, dialect):
             j = sql.find("\n", i)
             i = n if j < 0 else j + 1
         elif c == "/" and sql.startswith("/*", i):
-            j = sql.find("*/", i + 2)
-            i = n if j < 0 else j + 2
-        elif c == "?":
+            if dialect == "postgres":  # block comments nest
+                depth, j = 1, i + 2
+                while j < n and depth:
+                    if sql.startswith("/*", j):
+                        depth, j = depth + 1, j + 2
+                    elif sql.startswith("*/", j):
+                        depth, j = depth - 1, j + 2
+                    else:
+                        j += 1
+                i = j
+            else:
+                j = sql.find("*/", i + 2)
+                i = n if j < 0 else j + 2
+        elif c == "?" and dialect != "postgres":
             j = i + 1
             while j < n and sql[j].isdigit():
                 j += 1
             if j > i + 1 and dialect == "sqlite":
                 yield i, j, "?N"
+                i = j
             else:
                 yield i, i + 1, "?"
-                j = i + 1
-            i = j
-        elif c == "$" and dialect == "sqlite" and i + 1 < n and sql[i + 1].isdigit() \
-                and not (i > 0 and (sql[i - 1].isalnum() or sql[i - 1] in "_$")):
+                i += 1
+        elif c == "$" and dialect != "mysql":
             j = i + 1
             while j < n and sql[j].isdigit():
                 j += 1
-            yield i, j, "$N"
-            i = j
+            if j > i + 1:
+                yield i, j, "$N"
+                i = j
+                continue
+            tag = _DOLLAR_TAG.match(sql, i) if dialect == "postgres" else None
+            if tag:  # $tag$ ... $tag$
+                end = sql.find(tag.group(0), tag.end())
+                i = n if end < 0 else end + len(tag.group(0))
+            else:
+                i += 1
         elif c == ";":
             yield i, i + 1, ";"
             i += 1
         elif c.isalnum() or c == "_":
-            j = i + 1
+            j = i + 1  # identifiers and numbers, which may contain `$`
             while j < n and (sql[j].isalnum() or sql[j] in "_$"):
                 j += 1
             i = j
@@ -438,6 +482,9 @@ def _pg_run(raw, sql, params, want_rows):
     from psycopg import pq
     rows, affected = [], 0
     try:
+        highest = max((int(sql[s + 1:e]) for s, e, kind in _scan(sql, "postgres") if kind == "$N"), default=0)
+        if highest > len(params):
+            params = list(params) + [None] * (highest - len(params))  # missing trailing values are NULL
         cur = raw.cursor()
         cur.execute(sql, params or None)
         while True:
@@ -552,10 +599,9 @@ def _my_error(e):
 
 def _my_substitute(raw, sql, params):
     marks = [(s, e) for s, e, kind in _scan(sql, "mysql") if kind == "?"]
-    if len(marks) != len(params):
-        if not marks and not params:
-            return sql
+    if len(marks) < len(params):
         raise _Failed("statement has %d placeholder(s) but %d parameter(s) were given" % (len(marks), len(params)))
+    params = list(params) + [None] * (len(marks) - len(params))  # missing trailing values are NULL
     out, start = [], 0
     for (s, e), value in zip(marks, params):
         out.append(sql[start:s])
