@@ -1,0 +1,102 @@
+--- @module assay.prometheus
+--- @description Prometheus monitoring queries. PromQL instant/range queries, alerts, targets, rules, series.
+--- @keywords prometheus, promql, metrics, alerts, targets, rules, monitoring, instant-query, range-query, scrape, metadata, reload, observability, metric
+--- @quickref M.client(url, opts?) -> client | Prometheus client for url; opts {token} or {username, password}
+--- @quickref c:query(promql) -> number|[{metric, value}] | Instant PromQL query
+--- @quickref c:query_range(promql, start, end, step) -> [result] | Range PromQL query
+--- @quickref c:alerts() -> [alert] | List active alerts
+--- @quickref c:targets() -> {activeTargets, droppedTargets} | List scrape targets
+--- @quickref c:rules(opts?) -> [group] | List alerting/recording rules
+--- @quickref c:label_values(label_name) -> [string] | List values for a label
+--- @quickref c:series(match_selectors) -> [series] | Query series metadata
+--- @quickref c:config_reload() -> bool | Trigger configuration reload
+--- @quickref c:targets_metadata(opts?) -> [metadata] | Get targets metadata
+--- @quickref M.query(url, promql) -> number|[{metric, value}] | Every method is also a module function taking the URL first
+
+local H = require("assay._http")
+
+local M = {}
+
+local function api(url)
+  return H.client(url, { error = "prometheus.{fn}: HTTP {status}: {body}" })
+end
+
+-- GET an /api/v1 path; check HTTP 200 and the "success" envelope; return the parsed body.
+local function get(url, fn, path)
+  local body = api(url):get(path, { fn = fn })
+  if type(body) ~= "table" or body.status ~= "success" then
+    error("prometheus." .. fn .. ": " .. tostring(type(body) == "table" and body.error or "unknown error"))
+  end
+  return body
+end
+
+local function value_of(text)
+  return tonumber(text) or text
+end
+
+function M.query(url, promql)
+  local body = get(url, "query", "/api/v1/query" .. H.query("query", promql))
+  local data = body.data
+  if type(data) ~= "table" or data.result == nil then
+    error("prometheus.query: unexpected response format")
+  end
+  local result = data.result
+  if data.resultType == "scalar" or data.resultType == "string" then
+    return value_of(result[2])
+  end
+  if data.resultType == "matrix" then
+    return result
+  end
+  if #result == 1 then
+    return value_of(result[1].value[2])
+  end
+  local out = {}
+  for i, item in ipairs(result) do
+    out[i] = { metric = item.metric, value = value_of(item.value[2]) }
+  end
+  return out
+end
+
+function M.query_range(url, promql, start, end_, step)
+  local path = "/api/v1/query_range" .. H.query("query", promql, "start", start, "end", end_, "step", step)
+  return get(url, "query_range", path).data.result
+end
+
+function M.alerts(url)
+  return get(url, "alerts", "/api/v1/alerts").data.alerts
+end
+
+function M.targets(url)
+  return get(url, "targets", "/api/v1/targets").data
+end
+
+function M.rules(url, opts)
+  opts = opts or {}
+  return get(url, "rules", "/api/v1/rules" .. H.query("type", opts.type)).data.groups
+end
+
+function M.label_values(url, label_name)
+  return get(url, "label_values", "/api/v1/label/" .. label_name .. "/values").data
+end
+
+function M.series(url, match_selectors)
+  return get(url, "series", "/api/v1/series" .. H.query("match[]", match_selectors or {})).data
+end
+
+function M.config_reload(url)
+  return api(url):response("POST", "/-/reload").status == 200
+end
+
+function M.targets_metadata(url, opts)
+  opts = opts or {}
+  local path = "/api/v1/targets/metadata"
+    .. H.query("match_target", opts.match_target, "metric", opts.metric, "limit", opts.limit)
+  return get(url, "targets_metadata", path).data
+end
+
+--- M.client(url, opts): the functions above bound to url and auth ({token} | {username, password}).
+function M.client(url, opts)
+  return H.bind(M, url, opts)
+end
+
+return M
