@@ -4,7 +4,7 @@ Jinja2 with its defaults: no autoescaping (also for `.html`), undefined variable
 render empty (attribute access on them raises), the template's trailing newline
 is dropped, no block trimming. There is no loader, so `include`/`extends`/`import`
 fail with "template not found". A few filters of the original's engine that
-Jinja2 lacks are added (`lines`, `split`, `bool`). Blocking (runtime.md §6.1).
+Jinja2 lacks are added (`lines`, `split`, `bool`), and `attr` also looks up keys. Blocking (runtime.md §6.1).
 """
 from assay.runtime import args
 from assay.runtime.convert import to_py
@@ -23,7 +23,7 @@ def _environment():
                 raise jinja2.TemplateNotFound(template)
 
         env = jinja2.Environment(autoescape=False, loader=_NoLoader(), keep_trailing_newline=False)
-        env.filters.update({"lines": _lines, "split": _split, "bool": _bool})
+        env.filters.update({"lines": _lines, "split": _split, "bool": _bool, "attr": _attr})
         _env = env
     return _env
 
@@ -43,6 +43,11 @@ def _bool(value):
     if isinstance(value, jinja2.Undefined):
         return False
     return bool(value)
+
+
+def _attr(value, name):
+    """`attr` that also finds keys: template data are Lua tables, i.e. dicts."""
+    return _environment().getattr(value, name)
 
 
 def _sorted_keys(value):
