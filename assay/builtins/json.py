@@ -1,0 +1,177 @@
+"""`json.parse(text)` / `json.encode(value)` (builtins.md §3, runtime.md §7.3, §7.4, §10).
+
+Also holds the small helpers shared by the data-format families (yaml, toml,
+base64): argument checking with the original's wording and the conversion of a
+parsed document into values `to_lua` can hand to Lua (strings as UTF-8 bytes,
+integers outside int64 as floats).
+"""
+import math
+
+from assay.runtime import jsontext
+from assay.runtime.convert import INT64_MAX, INT64_MIN, to_py
+from assay.runtime.errors import BuiltinError
+
+
+# -- shared helpers -----------------------------------------------------------
+
+def lua_type_name(v):
+    from lupa.lua55 import lua_type
+    if v is None:
+        return "nil"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, bytes):
+        return "string"
+    return lua_type(v) or "userdata"
+
+
+def string_arg(v, function):
+    """bytes of a string parameter #1 (numbers coerced, as mlua's String conversion does)."""
+    from assay.runtime import args
+    if isinstance(v, bytes):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return args.lua_number_text(v).encode()
+    raise BuiltinError("bad argument #1 to '%s': error converting Lua %s to String "
+                       "(expected string or number)" % (function, lua_type_name(v)))
+
+
+def text_arg(v, who, function):
+    """A string parameter #1 that must be valid UTF-8, as Python text.
+
+    `who` is the error prefix (`json.parse`), `function` the short name used in
+    argument errors (`parse`).
+    """
+    raw = string_arg(v, function)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BuiltinError("%s: invalid UTF-8 in input: invalid byte at offset %d"
+                           % (who, e.start)) from None
+
+
+MAX_DEPTH = 128
+
+
+def lua_ready(value, who, hook=None):
+    """A parsed document (None/bool/int/float/str/list/dict) ready for `to_lua`.
+
+    Strings become UTF-8 bytes (a lone surrogate is an error), integers outside
+    the int64 range become floats (runtime.md §7.1), dict keys become bytes.
+    `hook`, if given, first maps each scalar (format-specific types such as dates).
+    Nesting deeper than MAX_DEPTH raises `<who>: recursion limit exceeded`
+    (serde's limit and wording), which also keeps `to_lua` off Python's stack limit.
+    """
+    def scalar(v):
+        if hook is not None:
+            v = hook(v)
+        if isinstance(v, str):
+            try:
+                return v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BuiltinError("%s: lone surrogate in string" % who) from None
+        if type(v) is int and not INT64_MIN <= v <= INT64_MAX:
+            f = float(v)
+            if math.isinf(f):
+                raise BuiltinError("%s: number out of range" % who)
+            return f
+        return v
+
+    if not isinstance(value, (dict, list)):
+        return scalar(value)
+    root = {} if isinstance(value, dict) else []
+    stack = [(value, root, 1)]
+    while stack:
+        src, dst, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BuiltinError("%s: recursion limit exceeded" % who)
+        if isinstance(src, dict):
+            for k, x in src.items():
+                key = scalar(k)
+                if isinstance(x, (dict, list)):
+                    child = {} if isinstance(x, dict) else []
+                    stack.append((x, child, depth + 1))
+                    dst[key] = child
+                else:
+                    dst[key] = scalar(x)
+        else:
+            for x in src:
+                if isinstance(x, (dict, list)):
+                    child = {} if isinstance(x, dict) else []
+                    stack.append((x, child, depth + 1))
+                    dst.append(child)
+                else:
+                    dst.append(scalar(x))
+    return root
+
+
+# -- json ---------------------------------------------------------------------
+
+_MESSAGES = {
+    "Expecting value": "expected value",
+    "Extra data": "trailing characters",
+    "Expecting property name enclosed in double quotes": "key must be a string",
+    "Expecting ':' delimiter": "expected `:`",
+    "Expecting ',' delimiter": "expected `,` or closing bracket",
+    "Unterminated string starting at": "EOF while parsing a string",
+    "Invalid control character at": "control character (\\u0000-\\u001F) found while parsing a string",
+    "Invalid \\escape": "invalid escape",
+    "Invalid \\uXXXX escape": "invalid unicode escape",
+    "Illegal trailing comma before end of object": "trailing comma",
+    "Illegal trailing comma before end of array": "trailing comma",
+    "Unexpected UTF-8 BOM (decode using utf-8-sig)": "expected value",
+}
+
+
+class _Reject(Exception):
+    pass
+
+
+def _reject_constant(name):
+    raise _Reject("expected value (%s is not valid JSON)" % name)
+
+
+def _float(text):
+    value = float(text)
+    if math.isinf(value):
+        raise _Reject("number out of range")
+    return value
+
+
+def _int(text):
+    value = int(text)
+    if not INT64_MIN <= value <= INT64_MAX:
+        return _float(text)
+    return value
+
+
+def parse(text=None):
+    import json
+    source = text_arg(text, "json.parse", "parse")
+    try:
+        value = json.loads(source, parse_constant=_reject_constant, parse_float=_float,
+                           parse_int=_int)
+    except json.JSONDecodeError as e:
+        detail = _MESSAGES.get(e.msg, e.msg[:1].lower() + e.msg[1:])
+        raise BuiltinError("json.parse: %s at line %d column %d" % (detail, e.lineno, e.colno)) from None
+    except _Reject as e:
+        raise BuiltinError("json.parse: %s" % e) from None
+    except ValueError as e:  # e.g. an integer literal with thousands of digits
+        raise BuiltinError("json.parse: %s" % e) from None
+    except RecursionError:
+        raise BuiltinError("json.parse: recursion limit exceeded") from None
+    return lua_ready(value, "json.parse")
+
+
+def encode(value=None):
+    data = to_py(value)  # conversion errors carry runtime.md §7.3 texts, unprefixed
+    try:
+        return jsontext.encode(data)
+    except (jsontext.JsonError, ValueError) as e:
+        raise BuiltinError("json.encode: %s" % e) from None
+
+
+def install(bridge):
+    bridge.define("json", {"parse": parse, "encode": encode})
