@@ -7,6 +7,7 @@ import os
 import re
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -95,9 +96,9 @@ class LocalServer:
                     self._send(404, b"not found", {"Content-Type": "text/plain"})
                     return
                 route.hits += 1
-                route.requests.append({"path": self.path, "query": query, "headers": dict(self.headers.items())})
+                route.requests.append({"path": self.path, "query": query, "headers": dict(self.headers.items()),
+                                       "time": time.monotonic()})
                 if route.delay:
-                    import time
                     time.sleep(route.delay)
                 status, body = route.status, route.body
                 if route.sequence:
