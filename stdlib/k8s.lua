@@ -1,0 +1,516 @@
+--- @module assay.k8s
+--- @description Kubernetes API client. 30+ resource types, CRDs, readiness checks, pod logs, rollouts.
+--- @keywords kubernetes, k8s, pods, deployments, services, secrets, configmaps, namespaces, crd, custom-resources, rbac, events, logs, rollout, nodes, readiness, wait, deploy, deployment
+--- @env KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT
+--- @quickref M.client(url?, opts?) -> client | Kubernetes client; opts {token?, ca_cert?, namespace?}; no url/opts = in-cluster service account; every function below is also a method (c:list(ns, kind))
+--- @quickref c:deployment(namespace, name) -> deployment|nil | Typed getters: deployment, statefulset, daemonset, replicaset, pod, service, configmap, secret, job, cronjob, ingress (nil on 404)
+--- @quickref c:namespace(name) -> namespace|nil | Get namespace (c:node(name) for nodes), nil on 404
+--- @quickref M.register_crd(kind, api_group, version, plural, cluster_scoped?) -> nil | Register custom resource
+--- @quickref M.get(path, opts?) -> resource | GET any K8s API path
+--- @quickref M.post(path, body, opts?) -> resource | POST to any K8s API path
+--- @quickref M.put(path, body, opts?) -> resource | PUT to any K8s API path
+--- @quickref M.patch(path, body, opts?) -> resource | PATCH any K8s API path
+--- @quickref M.delete(path, opts?) -> nil | DELETE any K8s API path
+--- @quickref M.get_resource(namespace, kind, name, opts?) -> resource | Get resource by kind and name
+--- @quickref M.list(namespace, kind, opts?) -> {items} | List resources by kind
+--- @quickref M.create(namespace, kind, body, opts?) -> resource | Create resource
+--- @quickref M.update(namespace, kind, name, body, opts?) -> resource | Update resource
+--- @quickref M.patch_resource(namespace, kind, name, body, opts?) -> resource | Patch resource
+--- @quickref M.delete_resource(namespace, kind, name, opts?) -> nil | Delete resource
+--- @quickref M.exists(namespace, kind, name, opts?) -> bool | Check if resource exists
+--- @quickref M.get_secret(namespace, name, opts?) -> {key=value} | Get decoded secret data
+--- @quickref M.get_configmap(namespace, name, opts?) -> {key=value} | Get ConfigMap data
+--- @quickref M.list_pods(namespace, opts?) -> {items} | List pods in namespace
+--- @quickref M.list_events(namespace, opts?) -> {items} | List events in namespace
+--- @quickref M.pod_status(namespace, opts?) -> {running, pending, failed, total} | Get pod status counts
+--- @quickref M.is_ready(namespace, kind, name, opts?) -> bool | Check if resource is ready
+--- @quickref M.wait_ready(namespace, kind, name, timeout_secs?, opts?) -> true | Wait for readiness
+--- @quickref M.service_endpoints(namespace, name, opts?) -> [ip] | Get service endpoint IPs
+--- @quickref M.logs(namespace, pod_name, opts?) -> string | Get pod logs
+--- @quickref M.rollout_status(namespace, name, opts?) -> {desired, ready, complete} | Get deployment rollout
+--- @quickref M.node_status(opts?) -> [{name, ready, roles, capacity}] | Get node statuses
+--- @quickref M.namespace_exists(name, opts?) -> bool | Check if namespace exists
+--- @quickref M.events_for(namespace, kind, name, opts?) -> {items} | Get events for resource
+
+local H = require("assay._http")
+
+local M = {}
+
+local SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+local TOKEN_FILE = SA_DIR .. "/token"
+local CA_FILE = SA_DIR .. "/ca.crt"
+local NAMESPACE_FILE = SA_DIR .. "/namespace"
+
+-- kind (lower case) -> { API prefix, plural, cluster-scoped }
+local KINDS = {}
+
+local function kind_entries(prefix, cluster, list)
+  for i = 1, #list, 2 do
+    for key in list[i]:gmatch("[^,]+") do
+      KINDS[key] = { prefix, list[i + 1], cluster }
+    end
+  end
+end
+
+kind_entries("/api/v1", false, {
+  "pod", "pods", "service", "services", "secret", "secrets", "configmap", "configmaps",
+  "endpoints", "endpoints", "serviceaccount", "serviceaccounts",
+  "persistentvolumeclaim,pvc", "persistentvolumeclaims", "limitrange", "limitranges",
+  "resourcequota", "resourcequotas", "event", "events",
+})
+kind_entries("/api/v1", true, {
+  "namespace", "namespaces", "node", "nodes", "persistentvolume,pv", "persistentvolumes",
+})
+kind_entries("/apis/apps/v1", false, {
+  "deployment", "deployments", "statefulset", "statefulsets", "daemonset", "daemonsets",
+  "replicaset", "replicasets",
+})
+kind_entries("/apis/batch/v1", false, { "job", "jobs", "cronjob", "cronjobs" })
+kind_entries("/apis/networking.k8s.io/v1", false, {
+  "ingress", "ingresses", "networkpolicy", "networkpolicies",
+})
+kind_entries("/apis/networking.k8s.io/v1", true, { "ingressclass", "ingressclasses" })
+kind_entries("/apis/storage.k8s.io/v1", true, { "storageclass", "storageclasses" })
+kind_entries("/apis/rbac.authorization.k8s.io/v1", false, {
+  "role", "roles", "rolebinding", "rolebindings",
+})
+kind_entries("/apis/rbac.authorization.k8s.io/v1", true, {
+  "clusterrole", "clusterroles", "clusterrolebinding", "clusterrolebindings",
+})
+kind_entries("/apis/autoscaling/v2", false, { "hpa", "horizontalpodautoscalers" })
+kind_entries("/apis/policy/v1", false, { "poddisruptionbudget,pdb", "poddisruptionbudgets" })
+
+function M.register_crd(kind, api_group, version, plural, cluster_scoped)
+  KINDS[kind:lower()] = { "/apis/" .. api_group .. "/" .. version, plural, cluster_scoped and true or false }
+end
+
+local function lookup(kind)
+  local entry = KINDS[tostring(kind):lower()]
+  if not entry then
+    error("k8s: unknown resource kind '" .. tostring(kind)
+      .. "'. Use k8s.register_crd() for custom resources or k8s.get() with a raw path.")
+  end
+  return entry
+end
+
+function M._list_path(namespace, kind)
+  local entry = lookup(kind)
+  if entry[3] then return entry[1] .. "/" .. entry[2] end
+  if namespace == nil then
+    error("k8s: a namespace is required for the namespaced kind '" .. tostring(kind) .. "'")
+  end
+  return entry[1] .. "/namespaces/" .. namespace .. "/" .. entry[2]
+end
+
+function M._resource_path(namespace, kind, name)
+  return M._list_path(namespace, kind) .. "/" .. name
+end
+
+-- ---- connection --------------------------------------------------------------
+-- A connection is { base = url or nil (in-cluster), token = string or nil (read the
+-- service-account token on every request), transport = http.client or nil (shared) }.
+
+local shared_transport
+
+local function default_transport()
+  if shared_transport == nil then
+    local ok, client = pcall(http.client, { ca_cert_file = CA_FILE })
+    shared_transport = ok and client or http.client({})
+  end
+  return shared_transport
+end
+
+local function in_cluster_url()
+  local host = env.get("KUBERNETES_SERVICE_HOST")
+  if host == nil or host == "" then
+    error("k8s: not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST not set)")
+  end
+  if host:find(":", 1, true) and host:sub(1, 1) ~= "[" then
+    host = "[" .. host .. "]" -- IPv6 service address
+  end
+  return "https://" .. host .. ":" .. (env.get("KUBERNETES_SERVICE_PORT") or "443")
+end
+
+local function service_account_token()
+  return (fs.read(TOKEN_FILE):gsub("%s+$", ""))
+end
+
+local function conn_of(opts)
+  opts = opts or {}
+  return { base = opts.base_url, token = opts.token }
+end
+
+local SUCCESS = {}
+for status = 200, 299 do SUCCESS[#SUCCESS + 1] = status end
+
+-- One request; `how` carries the H request options (expect, result, headers, body).
+local function request(conn, fn, method, path, how)
+  local base = conn.base or in_cluster_url()
+  local api = H.client(base, {
+    token = conn.token or service_account_token(),
+    transport = conn.transport or default_transport(),
+    error = "k8s." .. fn .. ": HTTP {status} {path_query}: {body}",
+  })
+  return api:request(method, path, how)
+end
+
+-- ---- raw verbs -----------------------------------------------------------------
+
+local I = {} -- implementations: I.fn(conn, <the module function's arguments>)
+
+function I.get(conn, path)
+  return request(conn, "get", "GET", path)
+end
+
+function I.post(conn, path, body)
+  return request(conn, "post", "POST", path, { body = body, expect = SUCCESS })
+end
+
+function I.put(conn, path, body)
+  return request(conn, "put", "PUT", path, { body = body, expect = SUCCESS })
+end
+
+function I.patch(conn, path, body, opts)
+  opts = opts or {}
+  local content_type = opts.content_type or "application/merge-patch+json"
+  if content_type == "application/apply-patch+yaml" and not path:find("[?&]fieldManager=") then
+    -- server-side apply is rejected without a field manager
+    path = path .. (path:find("?", 1, true) and "&" or "?") .. "fieldManager="
+      .. H.encode(opts.field_manager or "assay")
+  end
+  return request(conn, "patch", "PATCH", path, {
+    body = body, expect = SUCCESS, headers = { ["Content-Type"] = content_type },
+  })
+end
+
+function I.delete(conn, path)
+  request(conn, "delete", "DELETE", path, { expect = SUCCESS, result = "response" })
+end
+
+-- ---- typed helpers ---------------------------------------------------------------
+
+function I.get_resource(conn, namespace, kind, name)
+  return I.get(conn, M._resource_path(namespace, kind, name))
+end
+
+-- Without opts.limit every page is fetched (following metadata.continue) and merged;
+-- with opts.limit one page is returned and opts.continue asks for the next one.
+function I.list(conn, namespace, kind, opts)
+  opts = opts or {}
+  local path = M._list_path(namespace, kind)
+  local function page(continue)
+    return I.get(conn, path .. H.query("labelSelector", opts.label_selector,
+      "fieldSelector", opts.field_selector, "limit", opts.limit, "continue", continue))
+  end
+  local list = page(opts.continue)
+  if opts.limit == nil and type(list) == "table" then
+    local meta = list.metadata
+    while type(meta) == "table" and meta.continue and meta.continue ~= "" do
+      local nxt = page(meta.continue)
+      for _, item in ipairs(nxt.items or {}) do
+        list.items[#list.items + 1] = item
+      end
+      meta.continue = (nxt.metadata or {}).continue
+      meta.remainingItemCount = nil
+    end
+  end
+  return list
+end
+
+function I.create(conn, namespace, kind, body)
+  return I.post(conn, M._list_path(namespace, kind), body)
+end
+
+function I.update(conn, namespace, kind, name, body)
+  return I.put(conn, M._resource_path(namespace, kind, name), body)
+end
+
+function I.patch_resource(conn, namespace, kind, name, body, opts)
+  return I.patch(conn, M._resource_path(namespace, kind, name), body, opts)
+end
+
+function I.delete_resource(conn, namespace, kind, name)
+  return I.delete(conn, M._resource_path(namespace, kind, name))
+end
+
+function I.exists(conn, namespace, kind, name)
+  local path = M._resource_path(namespace, kind, name)
+  return request(conn, "get", "GET", path, { expect = "any", result = "response" }).status == 200
+end
+
+function I.namespace_exists(conn, name)
+  return I.exists(conn, nil, "namespace", name)
+end
+
+function I.get_secret(conn, namespace, name)
+  local secret = I.get(conn, "/api/v1/namespaces/" .. namespace .. "/secrets/" .. name)
+  local out = {}
+  for key, value in pairs(secret.data or {}) do
+    out[key] = base64.decode(value)
+  end
+  return out
+end
+
+function I.get_configmap(conn, namespace, name)
+  local cm = I.get(conn, "/api/v1/namespaces/" .. namespace .. "/configmaps/" .. name)
+  return cm.data or {}
+end
+
+function I.list_pods(conn, namespace, opts)
+  return I.list(conn, namespace, "pod", opts)
+end
+
+function I.list_events(conn, namespace, opts)
+  return I.list(conn, namespace, "event", opts)
+end
+
+function I.pod_status(conn, namespace, opts)
+  local counts = { running = 0, pending = 0, succeeded = 0, failed = 0, unknown = 0, total = 0 }
+  for _, pod in ipairs(I.list(conn, namespace, "pod", opts).items or {}) do
+    counts.total = counts.total + 1
+    local phase = type(pod.status) == "table" and pod.status.phase
+    phase = type(phase) == "string" and phase:lower() or "unknown"
+    if counts[phase] == nil or phase == "total" then phase = "unknown" end
+    counts[phase] = counts[phase] + 1
+  end
+  return counts
+end
+
+function I.service_endpoints(conn, namespace, name)
+  local ep = I.get(conn, M._resource_path(namespace, "endpoints", name))
+  local ips = {}
+  for _, subset in ipairs(ep.subsets or {}) do
+    for _, addr in ipairs(subset.addresses or {}) do
+      ips[#ips + 1] = addr.ip
+    end
+  end
+  return ips
+end
+
+function I.logs(conn, namespace, pod, opts)
+  opts = opts or {}
+  local path = "/api/v1/namespaces/" .. namespace .. "/pods/" .. pod .. "/log" .. H.query(
+    "tailLines", opts.tail, "container", opts.container,
+    "previous", opts.previous and "true" or nil, "sinceSeconds", opts.since)
+  return request(conn, "logs", "GET", path, { result = "text" })
+end
+
+-- ---- readiness -------------------------------------------------------------------
+
+local function condition(status, wanted)
+  for _, c in ipairs(type(status) == "table" and status.conditions or {}) do
+    if c.type == wanted then return c end
+  end
+  return nil
+end
+
+local function condition_true(status, wanted)
+  local c = condition(status, wanted)
+  return c ~= nil and c.status == "True"
+end
+
+-- The controller has seen the latest spec (when both sides report a generation).
+local function observed(obj, st)
+  local generation = type(obj.metadata) == "table" and obj.metadata.generation
+  return not (generation and st.observedGeneration and st.observedGeneration < generation)
+end
+
+local function workload_ready(obj, st)
+  local replicas = st.replicas or 0
+  if (st.readyReplicas or 0) < replicas or replicas <= 0 then return false end
+  local desired = type(obj.spec) == "table" and obj.spec.replicas or replicas
+  if (st.readyReplicas or 0) < desired then return false end
+  if st.updatedReplicas and st.updatedReplicas < desired then return false end
+  if st.availableReplicas and st.availableReplicas < desired then return false end
+  return observed(obj, st)
+end
+
+local READY_PHASES = { Active = true, Running = true, Bound = true, Ready = true }
+
+local function ready_of(kind, obj)
+  local st = type(obj.status) == "table" and obj.status or {}
+  kind = kind:lower()
+  if kind == "deployment" or kind == "statefulset" then
+    return workload_ready(obj, st)
+  elseif kind == "daemonset" then
+    local desired = st.desiredNumberScheduled or 0
+    if desired <= 0 or (st.numberReady or 0) < desired then return false end
+    if st.updatedNumberScheduled and st.updatedNumberScheduled < desired then return false end
+    return observed(obj, st)
+  elseif kind == "job" then
+    if condition_true(st, "Complete") then return true end
+    if condition_true(st, "Failed") then return false end
+    local completions = type(obj.spec) == "table" and obj.spec.completions or 1
+    return (st.succeeded or 0) >= completions
+  elseif kind == "node" then
+    return condition_true(st, "Ready")
+  end
+  local ready = condition(st, "Ready")
+  if ready then return ready.status == "True" end
+  if st.phase then return READY_PHASES[st.phase] == true end
+  return false
+end
+
+function I.is_ready(conn, namespace, kind, name)
+  return ready_of(kind, I.get_resource(conn, namespace, kind, name))
+end
+
+function I.wait_ready(conn, namespace, kind, name, timeout_secs)
+  timeout_secs = timeout_secs or 60
+  local elapsed = 0
+  while elapsed < timeout_secs do
+    local ok, ready = pcall(I.is_ready, conn, namespace, kind, name)
+    if ok and ready then return true end
+    sleep(2)
+    elapsed = elapsed + 2
+  end
+  error("k8s.wait_ready: " .. tostring(kind) .. "/" .. tostring(name) .. " not ready after "
+    .. H.text(timeout_secs) .. "s")
+end
+
+function I.rollout_status(conn, namespace, name)
+  local d = I.get_resource(conn, namespace, "deployment", name)
+  local spec = type(d.spec) == "table" and d.spec or {}
+  local st = type(d.status) == "table" and d.status or {}
+  local desired = spec.replicas or 1
+  local out = {
+    desired = desired,
+    updated = st.updatedReplicas or 0,
+    ready = st.readyReplicas or 0,
+    available = st.availableReplicas or 0,
+    unavailable = st.unavailableReplicas or 0,
+  }
+  out.complete = out.updated == desired and out.ready == desired
+    and (st.availableReplicas == nil or out.available >= desired)
+    and (st.replicas == nil or st.replicas == out.updated)
+    and observed(d, st)
+  return out
+end
+
+function I.node_status(conn, opts)
+  local out = {}
+  for _, node in ipairs(I.list(conn, nil, "node", opts).items or {}) do
+    local meta = node.metadata or {}
+    local st = type(node.status) == "table" and node.status or {}
+    local roles = {}
+    for label in pairs(meta.labels or {}) do
+      local role = label:match("^node%-role%.kubernetes%.io/(.+)$")
+      if role then roles[#roles + 1] = role end
+    end
+    table.sort(roles)
+    out[#out + 1] = {
+      name = meta.name,
+      ready = condition_true(st, "Ready"),
+      roles = roles,
+      capacity = st.capacity or {},
+      allocatable = st.allocatable or {},
+    }
+  end
+  return out
+end
+
+function I.events_for(conn, namespace, kind, name)
+  return I.list(conn, namespace, "event", {
+    field_selector = "involvedObject.kind=" .. kind .. ",involvedObject.name=" .. name,
+  })
+end
+
+-- ---- module functions: I.fn bound to the connection in their trailing opts ----------
+
+-- name -> position of the trailing opts argument
+local ARITY = {
+  get = 2, post = 3, put = 3, patch = 3, delete = 2,
+  get_resource = 4, list = 3, create = 4, update = 5, patch_resource = 5, delete_resource = 4,
+  exists = 4, namespace_exists = 2, get_secret = 3, get_configmap = 3, list_pods = 2,
+  list_events = 2, pod_status = 2, is_ready = 4, wait_ready = 5, service_endpoints = 3,
+  logs = 3, rollout_status = 3, node_status = 1, events_for = 4,
+}
+
+for name, position in pairs(ARITY) do
+  local impl = I[name]
+  M[name] = function(...)
+    local opts = (select(position, ...))
+    return impl(conn_of(opts), ...)
+  end
+end
+
+-- ---- k8s.client(url?, opts?) ---------------------------------------------------------
+
+-- methods whose first argument is a namespace (nil = the client's namespace)
+local NAMESPACED = {
+  get_resource = true, list = true, create = true, update = true, patch_resource = true,
+  delete_resource = true, exists = true, get_secret = true, get_configmap = true,
+  list_pods = true, list_events = true, pod_status = true, is_ready = true, wait_ready = true,
+  service_endpoints = true, logs = true, rollout_status = true, events_for = true,
+}
+
+local TYPED = {
+  "deployment", "statefulset", "daemonset", "replicaset", "pod", "service", "configmap",
+  "secret", "job", "cronjob", "ingress",
+}
+
+local Client = {}
+
+for name, impl in pairs(I) do
+  if ARITY[name] then
+    Client[name] = function(self, first, ...)
+      if NAMESPACED[name] and first == nil then first = self.default_namespace end
+      return impl(self._conn, first, ...)
+    end
+  end
+end
+
+local function get_or_nil(self, path)
+  return request(self._conn, "get", "GET", path, { allow_404 = true })
+end
+
+for _, kind in ipairs(TYPED) do
+  -- c:deployment(ns, name), or c:deployment(name) in the client's namespace
+  Client[kind] = function(self, namespace, name)
+    if name == nil then namespace, name = self.default_namespace, namespace end
+    return get_or_nil(self, M._resource_path(namespace or self.default_namespace, kind, name))
+  end
+end
+
+function Client:namespace(name)
+  return get_or_nil(self, M._resource_path(nil, "namespace", name))
+end
+
+function Client:node(name)
+  return get_or_nil(self, M._resource_path(nil, "node", name))
+end
+
+function Client:register_crd(...) return M.register_crd(...) end
+function Client:_resource_path(namespace, kind, name)
+  return M._resource_path(namespace or self.default_namespace, kind, name)
+end
+function Client:_list_path(namespace, kind)
+  return M._list_path(namespace or self.default_namespace, kind)
+end
+
+Client.__index = Client
+
+--- k8s.client(url?, opts?): url = API server (default: the in-cluster address);
+--- opts.token (default: the service-account token, read per request), opts.ca_cert (PEM
+--- text) or opts.ca_cert_file (default: the service-account CA, else the system roots),
+--- opts.namespace (default: the service-account namespace in-cluster, else "default").
+function M.client(url, opts)
+  if type(url) == "table" and opts == nil then url, opts = nil, url end
+  opts = opts or {}
+  if type(opts) == "string" then opts = { token = opts } end
+  local conn = { base = url and H.strip(url) or in_cluster_url(), token = opts.token }
+  if opts.ca_cert or opts.ca_cert_file then
+    conn.transport = http.client({ ca_cert = opts.ca_cert, ca_cert_file = opts.ca_cert_file })
+  end
+  local namespace = opts.namespace
+  if namespace == nil and url == nil and fs.exists(NAMESPACE_FILE) then
+    namespace = (fs.read(NAMESPACE_FILE):gsub("%s+$", ""))
+  end
+  return setmetatable({
+    url = conn.base,
+    default_namespace = namespace or "default",
+    _conn = conn,
+  }, Client)
+end
+
+return M
