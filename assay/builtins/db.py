@@ -25,10 +25,8 @@ absent; text types are strings; date/time (ISO 8601), UUID, JSON and decimal
 columns come back as their canonical text (spec Note, DB-10), binary columns as
 the raw bytes.
 """
-import re
 import threading
 import weakref
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from lupa.lua55 import lua_type
 
@@ -188,9 +186,6 @@ def _one_line(text):
 # ---------------------------------------------------------------------------
 # SQL scanning: find placeholders outside quotes and comments
 
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)?\$")
-
-
 def _scan(sql, dialect):
     """Yield (start, end, kind) for placeholders and statement ends outside quotes/comments.
 
@@ -257,10 +252,12 @@ def _scan(sql, dialect):
                 yield i, j, "$N"
                 i = j
                 continue
-            tag = _DOLLAR_TAG.match(sql, i) if dialect == "postgres" else None
-            if tag:  # $tag$ ... $tag$
-                end = sql.find(tag.group(0), tag.end())
-                i = n if end < 0 else end + len(tag.group(0))
+            while dialect == "postgres" and j < n and (sql[j].isalnum() or sql[j] == "_"):
+                j += 1
+            if dialect == "postgres" and j < n and sql[j] == "$":  # $tag$ ... $tag$
+                tag = sql[i:j + 1]
+                end = sql.find(tag, j + 1)
+                i = n if end < 0 else end + len(tag)
             else:
                 i += 1
         elif c == ";":
@@ -290,6 +287,7 @@ def _sqlite_bool(raw):
 
 def _sqlite_open(url):
     import sqlite3
+    from urllib.parse import parse_qsl, quote, unquote
     global _sqlite_converters
     if not _sqlite_converters:
         # declared BOOLEAN/BOOL columns read as booleans (only on our connections,
@@ -429,10 +427,11 @@ def _has_code(statement):
 
 _PG_BOOL, _PG_INTS, _PG_FLOATS = 16, (20, 21, 23, 26), (700, 701)
 _PG_BYTEA, _PG_TIMESTAMPS = 17, (1114, 1184)
-_TS_SPACE = re.compile(r"^(\d{4,}-\d\d-\d\d) (?=\d)")
 
 
 def _pg_open(url):
+    from urllib.parse import urlsplit
+
     def open_():
         import psycopg
         kwargs = {"autocommit": True, "cursor_factory": psycopg.RawCursor, "client_encoding": "utf8"}
@@ -473,7 +472,15 @@ def _pg_value(oid, raw):
         return raw
     text = raw.decode("utf-8", "surrogateescape")
     if oid in _PG_TIMESTAMPS:
-        return _TS_SPACE.sub(r"\1T", text)
+        return _iso_timestamp(text)
+    return text
+
+
+def _iso_timestamp(text):
+    """`2024-01-02 03:04:05` → `2024-01-02T03:04:05` (ISO 8601); other forms unchanged."""
+    space = text.find(" ")
+    if space >= 10 and text[space - 3] == "-" and text[space + 1:space + 2].isdigit():
+        return text[:space] + "T" + text[space + 1:]
     return text
 
 
@@ -523,6 +530,7 @@ _MY_INIT = ("SET sql_mode=(SELECT CONCAT(@@sql_mode, ',PIPES_AS_CONCAT,NO_ENGINE
 
 
 def _my_open(url):
+    from urllib.parse import parse_qsl, unquote, urlsplit
     parts = urlsplit(url)
     try:
         port = parts.port or 3306
@@ -617,7 +625,7 @@ def _my_value(type_code, value):
     if type_code in _MY_FLOATS:
         return float(value)
     if type_code in _MY_DATETIMES and isinstance(value, str):
-        return value.replace(" ", "T", 1)
+        return _iso_timestamp(value)
     return value
 
 

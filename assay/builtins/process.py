@@ -6,7 +6,6 @@ looks up `time`, `sleep` and `process.is_running` when called.
 """
 import math
 import os
-import subprocess
 import sys
 
 from assay.runtime import args
@@ -71,6 +70,7 @@ def _list_linux():
 
 
 def _list_ps():
+    import subprocess
     try:
         result = subprocess.run(["ps", "-eo", "pid,comm"], capture_output=True)
     except OSError as e:

@@ -10,7 +10,6 @@ killed and the call returns at once (spec Note, SHELL-07).
 import math
 import os
 import signal
-import subprocess
 
 from assay.runtime import args
 from assay.runtime.errors import BuiltinError
@@ -79,6 +78,7 @@ def exec_(cmd=None, opts=None, *_):
 
 
 def run(command, cwd=None, env=None, stdin=None, timeout=None):
+    import subprocess
     try:
         proc = subprocess.Popen(
             [b"/bin/sh", b"-c", command], cwd=cwd, env=env,
@@ -110,6 +110,7 @@ def run(command, cwd=None, env=None, stdin=None, timeout=None):
 
 def _kill(proc, group):
     """SIGKILL `sh` (and its process group if it has one), reap it, drop the pipes unread."""
+    import subprocess
     if group:
         try:
             os.killpg(proc.pid, signal.SIGKILL)

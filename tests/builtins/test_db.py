@@ -203,6 +203,31 @@ def test_db_04_nil_in_the_middle_binds_null(lua, driver, request):
     assert lua(code) == {"a": "x", "c": "z"}
 
 
+def test_db_04_postgres_placeholders_in_quotes_and_comments_are_text(lua, pg_url):
+    """DB-04: `$n` inside literals, dollar quotes and comments is not a parameter; a missing trailing value is NULL."""
+    sql = ("SELECT $1::text AS a, '$2' AS b, $$ $3 $$ AS c, $tag$ $4 $tag$ AS d, E'\\' $5' AS e, "
+           "/* $6 /* $7 */ */ 1 AS f, $2::text AS g -- $8\n")
+    code = """
+    local c = db.connect(%s)
+    local r = db.query(c, %s, {"x"})[1]
+    db.close(c)
+    return r
+    """ % (lstr(pg_url), lstr(sql))
+    assert lua(code) == {"a": "x", "b": "$2", "c": " $3 ", "d": " $4 ", "e": "' $5", "f": 1}
+
+
+def test_db_04_mysql_placeholders_in_quotes_and_comments_are_text(lua, my_url):
+    """DB-04: `?` inside quotes and comments is not a placeholder (MySQL)."""
+    sql = "SELECT ? AS a, '?\\'?' AS b, \"?\" AS c, /* ? */ 1 AS d, `x?` AS e FROM (SELECT 1 AS `x?`) t # ?\n"
+    code = """
+    local c = db.connect(%s)
+    local r = db.query(c, %s, {"v"})[1]
+    db.close(c)
+    return r
+    """ % (lstr(my_url), lstr(sql))
+    assert lua(code) == {"a": "v", "b": "?'?", "c": "?", "d": 1, "e": 1}
+
+
 def test_db_04_sqlite_numbered_placeholders(lua):
     """DB-04: SQLite `?NNN` and `$NNN` refer to parameters by number."""
     code = """
