@@ -10,7 +10,6 @@ The encoder writes the same layout as the original's pretty printer: plain keys
 first (sorted), then `[table]` / `[[array.of.tables]]` sections depth-first,
 arrays of two or more elements one element per line with a trailing comma.
 """
-import datetime
 import math
 import re
 
@@ -22,6 +21,7 @@ from assay.runtime.errors import BuiltinError
 # -- parse --------------------------------------------------------------------
 
 def _rfc3339(v):
+    import datetime
     if isinstance(v, datetime.datetime):
         text = "%04d-%02d-%02dT%02d:%02d:%02d" % (v.year, v.month, v.day, v.hour, v.minute, v.second)
         if v.microsecond:
@@ -44,7 +44,7 @@ def _rfc3339(v):
 
 
 def _scalar(v):
-    if isinstance(v, (datetime.date, datetime.time)):
+    if type(v).__module__ == "datetime":  # date, time, datetime (tomllib only makes these)
         return _rfc3339(v)
     if isinstance(v, float) and not math.isfinite(v):
         return None  # the original turns nan/inf into JSON null, i.e. nil
@@ -67,15 +67,15 @@ def parse(text=None):
 
 # -- encode -------------------------------------------------------------------
 
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_BARE_KEY = r"[A-Za-z0-9_-]+\Z"  # compiled on first use by re's cache
+_CONTROL = r"[\x00-\x08\x0a-\x1f\x7f]"
 
 
 def _string_style(s):
     """(multiline, literal) the way the original's TOML writer picks a string form."""
     multiline = "\n" in s
     literal = "\\" in s and "'''" not in s and not s.endswith("'") \
-        and not _CONTROL.search(s.replace("\n", ""))
+        and not re.search(_CONTROL, s.replace("\n", ""))
     if literal and not multiline and "'" in s:
         return "oneline-triple", True
     return ("multiline" if multiline else "oneline"), literal
@@ -111,7 +111,7 @@ def _string(s):
 
 
 def _key(k):
-    if _BARE_KEY.match(k):
+    if re.match(_BARE_KEY, k):
         return k
     style, literal = _string_style(k)
     if literal and style == "oneline":

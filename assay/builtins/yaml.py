@@ -28,7 +28,8 @@ from assay.runtime.jsontext import format_float
 _NULLS = ("", "~", "null", "Null", "NULL")
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _RADIX = (("0x", 16, "0123456789abcdefABCDEF"), ("0o", 8, "01234567"), ("0b", 2, "01"))
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+# patterns are compiled on first use (by re's cache), not at start-up
+_FLOAT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z"
 _U128 = (1 << 128) - 1
 _I128 = -(1 << 127)
 
@@ -85,7 +86,7 @@ def _parse_float(s):
         return -math.inf
     if s in (".nan", ".NaN", ".NAN"):
         return math.nan
-    if _FLOAT.match(unsigned):
+    if re.match(_FLOAT, unsigned):
         value = float(unsigned)
         if math.isfinite(value):
             return value
@@ -306,7 +307,7 @@ def _needs_quotes(s):
 
 
 # strings any style can carry and that may be plain (checked before the full analysis)
-_SIMPLE = re.compile(r"[A-Za-z0-9_/.()=+~^$-](?:[A-Za-z0-9_/.()<>=+~^$ -]*[A-Za-z0-9_/.()<>=+~^$-])?\Z")
+_SIMPLE = r"[A-Za-z0-9_/.()=+~^$-](?:[A-Za-z0-9_/.()<>=+~^$ -]*[A-Za-z0-9_/.()<>=+~^$-])?\Z"
 
 
 class _Analysis:
@@ -316,7 +317,7 @@ class _Analysis:
 def _analyze(s):
     """Which scalar styles can carry `s` (libyaml's rules, block context)."""
     a = _Analysis()
-    if _SIMPLE.match(s) and s != "-" and not s.startswith(("- ", "---", "...")):
+    if re.match(_SIMPLE, s) and s != "-" and not s.startswith(("- ", "---", "...")):
         a.multiline, a.block_plain, a.single, a.block = False, True, True, True
         return a
     if not s:
