@@ -159,3 +159,18 @@ error("served once, failing to force a retry")
     # both attempts could bind the same port: the first attempt's server was stopped
     assert r.message("serve") == "serve.lua:13: served once, failing to force a retry", r
     assert "bind failed" not in r.stderr
+
+
+def test_chk_script_os_exit_and_io_write_do_not_break_the_report(tmp_path):
+    """Port addition: os.exit ends only the script (0 passes), io.write goes to stderr."""
+    write(tmp_path, "exit0.lua", "io.write('written by io.write\\n')\nos.exit(0)\nerror('not reached')\n")
+    write(tmp_path, "exit3.lua", "os.exit(3)\n")
+    write(tmp_path, "exit_false.lua", "os.exit(false)\n")
+    write(tmp_path, "after.lua", "")
+    r = run_config(tmp_path, config(script_check("exit0", "exit0.lua"), script_check("exit3", "exit3.lua"),
+                                    script_check("exit-false", "exit_false.lua"), script_check("after", "after.lua")))
+    assert r.report is not None, r
+    assert [(c["name"], c["passed"], c["message"]) for c in r.checks] == [
+        ("exit0", True, None), ("exit3", False, "script called os.exit(3)"),
+        ("exit-false", False, "script called os.exit(1)"), ("after", True, None)]
+    assert "written by io.write" in r.stderr and "written by io.write" not in r.stdout
