@@ -104,9 +104,11 @@ class FakeService:
 
     # --- test controls -------------------------------------------------------------
     def fail(self, method, path, status, body="", content_type="text/plain"):
+        self.canned.pop((method, path), None)
         self.failures[(method, path)] = Response(status, body, content_type)
 
     def set(self, method, path, status=200, body=b"", content_type="application/json", delay=0.0):
+        self.failures.pop((method, path), None)
         self.canned[(method, path)] = Response(status, body, content_type, delay)
 
     def reset(self):
