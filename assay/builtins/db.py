@@ -36,23 +36,36 @@ from assay.runtime.scheduler import InThread
 
 _LUA = r"""
 local db = ...
-local connect, query, execute, close = db._connect, db._query, db._execute, db._close
-db._connect, db._query, db._execute, db._close = nil, nil, nil, nil
-local setmetatable, error = setmetatable, error
+local connect, query, execute, close, release = db._connect, db._query, db._execute, db._close, db._release
+db._connect, db._query, db._execute, db._close, db._release = nil, nil, nil, nil, nil
+local setmetatable, error, unpack = setmetatable, error, table.unpack
 
 -- handle table -> connection id; the metatable is private, so only handles made
--- here are recognised.
+-- here are recognised. A handle the script drops is collected: its finalizer only
+-- notes the id (no Python call may happen inside a finalizer, e.g. while the VM
+-- is being closed), and the next db call closes those connections.
 local ids = setmetatable({}, { __mode = "k" })
+local dropped = {}
 local handle_mt = { __metatable = "db connection" }
 handle_mt.__tostring = function(h) return "db connection #" .. ids[h] end
+handle_mt.__gc = function(h)
+  local id = ids[h]
+  if id ~= nil then dropped[#dropped + 1] = id end
+end
 
 local function id_of(conn, who)
+  if dropped[1] ~= nil then
+    local list = dropped
+    dropped = {}
+    release(unpack(list))
+  end
   local id = ids[conn]
-  if id == nil then error(who .. ": first argument must be a db connection", 0) end
+  if id == nil and who then error(who .. ": first argument must be a db connection", 0) end
   return id
 end
 
 function db.connect(url)
+  id_of(nil, nil)  -- close collected handles first
   local h = setmetatable({}, handle_mt)
   ids[h] = connect(url)
   return h
@@ -733,8 +746,19 @@ def install(bridge):
                     _close_raw(conn)
         return InThread(work)
 
+    def release(*cids):
+        """Handles were garbage-collected: close their connections unless busy."""
+        for cid in cids:
+            conn = registry.conns.pop(cid, None)
+            if conn is not None and conn.lock.acquire(blocking=False):
+                try:
+                    _close_raw(conn)
+                finally:
+                    conn.lock.release()
+
     bridge.define("db", {"_connect": connect, "_query": runner("db.query", True),
-                         "_execute": runner("db.execute", False), "_close": close}, lua=_LUA)
+                         "_execute": runner("db.execute", False), "_close": close,
+                         "_release": release}, lua=_LUA)
 
 
 def _rows(result):

@@ -508,7 +508,6 @@ def test_db_09_closed_handle_raises(lua):
 
 def test_db_09_close_postgres_ends_the_session(lua, pg_url):
     """DB-09: db.close really closes the server connection."""
-    import psycopg
     tag = unique("assay_app")
     code = """
     local c = db.connect(%s)
@@ -517,15 +516,35 @@ def test_db_09_close_postgres_ends_the_session(lua, pg_url):
     """ % lstr(pg_url + "?application_name=" + tag)
     ok, err = lua(code)
     assert ok is False and "closed" in err
-    deadline = time.time() + 5
+    assert _pg_sessions(pg_url, tag, 0) == 0
+
+
+def _pg_sessions(pg_url, tag, want, timeout=5):
+    import psycopg
+    deadline = time.time() + timeout
     with psycopg.connect(pg_url, autocommit=True) as admin:
         while True:
-            left = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
-                                 (tag,)).fetchone()[0]
-            if left == 0 or time.time() > deadline:
-                break
+            n = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                              (tag,)).fetchone()[0]
+            if n == want or time.time() > deadline:
+                return n
             time.sleep(0.05)
-    assert left == 0
+
+
+def test_db_09_dropped_handle_is_closed_by_gc(lua, pg_url):
+    """DB-09: a handle the script drops is closed after it is collected (no leaked sessions)."""
+    tag = unique("assay_gc")
+    code = """
+    for i = 1, 3 do
+      local c = db.connect(%s)
+      db.query(c, "SELECT 1")
+    end
+    collectgarbage(); collectgarbage()
+    db.close(db.connect("sqlite::memory:"))  -- the next db call closes collected handles
+    return true
+    """ % lstr(pg_url + "?application_name=" + tag)
+    assert lua(code) is True
+    assert _pg_sessions(pg_url, tag, 0) == 0
 
 
 # ------------------------------------------------------------------ DB-10
