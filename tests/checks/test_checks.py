@@ -376,3 +376,13 @@ def test_chk_duration_ms_covers_the_run(tmp_path):
     elapsed_ms = (time.monotonic() - started) * 1000
     assert r.code == 0, r
     assert 400 <= r.checks[0]["duration_ms"] <= r.report["duration_ms"] <= elapsed_ms
+
+
+def test_chk_example_config_loads():
+    """examples/checks.yaml is a valid config using every check type."""
+    import os
+    from conftest import ROOT
+    from assay.checks.config import load_config
+    config = load_config(os.path.join(ROOT, "examples", "checks.yaml"))
+    assert {c.type for c in config.checks} == {"http", "prometheus", "script"}
+    assert config.timeout_ms == 300_000 and config.retries == 4 and config.backoff_ms == 10_000 and config.parallel
