@@ -143,15 +143,31 @@ end
 local SUCCESS = {}
 for status = 200, 299 do SUCCESS[#SUCCESS + 1] = status end
 
--- One request; `how` carries the H request options (expect, result, headers, body).
-local function request(conn, fn, method, path, how)
+-- One request through the shared helper; `how` carries the H request options (expect,
+-- result, headers, body, allow_404, verb); `message` is the H error template.
+local function send(conn, message, method, path, how)
   local base = conn.base or in_cluster_url()
   local api = H.client(base, {
     token = conn.token or service_account_token(),
     transport = conn.transport or default_transport(),
-    error = "k8s." .. fn .. ": HTTP {status} {path_query}: {body}",
+    error = message,
   })
   return api:request(method, path, how)
+end
+
+local function request(conn, fn, method, path, how)
+  return send(conn, "k8s." .. fn .. ": HTTP {status} {path_query}: {body}", method, path, how)
+end
+
+-- A connection from a client constructor's (url, token | {token, ca_cert, ca_cert_file}):
+-- nil url = the in-cluster address, nil token = the service-account token.
+local function connect(url, auth)
+  if type(auth) ~= "table" then auth = { token = auth } end
+  local conn = { base = url and H.strip(url) or nil, token = auth.token }
+  if auth.ca_cert or auth.ca_cert_file then
+    conn.transport = http.client({ ca_cert = auth.ca_cert, ca_cert_file = auth.ca_cert_file })
+  end
+  return conn, auth
 end
 
 -- ---- raw verbs -----------------------------------------------------------------
@@ -207,6 +223,7 @@ function I.list(conn, namespace, kind, opts)
     local meta = list.metadata
     while type(meta) == "table" and meta.continue and meta.continue ~= "" do
       local nxt = page(meta.continue)
+      list.items = list.items or {}
       for _, item in ipairs(nxt.items or {}) do
         list.items[#list.items + 1] = item
       end
@@ -480,11 +497,12 @@ function Client:node(name)
   return get_or_nil(self, M._resource_path(nil, "node", name))
 end
 
-function Client:register_crd(...) return M.register_crd(...) end
-function Client:_resource_path(namespace, kind, name)
+-- pure helpers as methods (the namespace defaults to the client's)
+Client.register_crd = function(_, ...) return M.register_crd(...) end
+Client._resource_path = function(self, namespace, kind, name)
   return M._resource_path(namespace or self.default_namespace, kind, name)
 end
-function Client:_list_path(namespace, kind)
+Client._list_path = function(self, namespace, kind)
   return M._list_path(namespace or self.default_namespace, kind)
 end
 
@@ -496,13 +514,9 @@ Client.__index = Client
 --- opts.namespace (default: the service-account namespace in-cluster, else "default").
 function M.client(url, opts)
   if type(url) == "table" and opts == nil then url, opts = nil, url end
-  opts = opts or {}
-  if type(opts) == "string" then opts = { token = opts } end
-  local conn = { base = url and H.strip(url) or in_cluster_url(), token = opts.token }
-  if opts.ca_cert or opts.ca_cert_file then
-    conn.transport = http.client({ ca_cert = opts.ca_cert, ca_cert_file = opts.ca_cert_file })
-  end
-  local namespace = opts.namespace
+  local conn, auth = connect(url, opts)
+  conn.base = conn.base or in_cluster_url()
+  local namespace = auth.namespace
   if namespace == nil and url == nil and fs.exists(NAMESPACE_FILE) then
     namespace = (fs.read(NAMESPACE_FILE):gsub("%s+$", ""))
   end
@@ -511,6 +525,89 @@ function M.client(url, opts)
     default_namespace = namespace or "default",
     _conn = conn,
   }, Client)
+end
+
+-- ---- shared by the CRD modules (certmanager, crossplane, eso, flux, kargo, velero) ----
+-- (internal: defined as fields, not `function` statements, to keep them out of the
+-- discovery function index)
+
+local Api = {
+  request = function(self, method, path, how)
+    return send(self.conn, self.module .. ": {method} {path_query} HTTP {status}: {body}", method, path, how)
+  end,
+
+  -- An object; nil on 404 unless `strict`.
+  get = function(self, path, strict)
+    return self:request("GET", path, { allow_404 = not strict })
+  end,
+
+  -- A list object with the items of every page (metadata.continue is followed).
+  -- how.verb names the call in errors ("LIST" or "GET"); how.empty_on_404 returns
+  -- {items = {}} on 404 instead of raising.
+  list = function(self, path, how)
+    how = how or {}
+    local list, continue
+    repeat
+      local page_path = path
+      if continue then
+        page_path = path .. (path:find("?", 1, true) and "&" or "?") .. "continue=" .. H.encode(continue)
+      end
+      local page = self:request("GET", page_path, { allow_404 = how.empty_on_404, verb = how.verb })
+      if page == nil then return list or { items = {} } end
+      if list == nil then
+        list = page
+      else
+        list.items = list.items or {}
+        for _, item in ipairs(page.items or {}) do list.items[#list.items + 1] = item end
+      end
+      continue = type(page.metadata) == "table" and page.metadata.continue or nil
+      if continue == "" then continue = nil end
+    until continue == nil
+    if type(list) == "table" and type(list.metadata) == "table" then
+      list.metadata.continue, list.metadata.remainingItemCount = nil, nil
+    end
+    return list
+  end,
+
+  post = function(self, path, body)
+    return self:request("POST", path, { body = body, expect = SUCCESS })
+  end,
+}
+Api.__index = Api
+
+-- k8s._api(module, url, token | {token, ca_cert, ca_cert_file}): the request object of a
+-- CRD module's client. Errors read "<module>: <VERB> <path> HTTP <status>: <body>".
+M._api = function(module, url, auth)
+  local conn = connect(url, auth)
+  return setmetatable({ module = module, url = conn.base, conn = conn }, Api)
+end
+
+-- The first condition of `wanted` type in obj.status.conditions, or nil.
+M._condition = function(obj, wanted)
+  return condition(type(obj) == "table" and obj.status or nil, wanted)
+end
+
+-- That condition exists and its status is "True".
+M._condition_true = function(obj, wanted)
+  local c = M._condition(obj, wanted)
+  return c ~= nil and c.status == "True"
+end
+
+-- Counts for the all_* helpers: { [good] = n, [bad] = n, total = #items, [bad.."_names"] = {...} }
+-- with the metadata.name ("unknown" when missing) of every item failing `is_good`, in order.
+M._tally = function(items, is_good, good, bad)
+  local names = {}
+  local out = { [good] = 0, [bad] = 0, total = #items, [bad .. "_names"] = names }
+  for _, item in ipairs(items) do
+    if is_good(item) then
+      out[good] = out[good] + 1
+    else
+      out[bad] = out[bad] + 1
+      local meta = type(item) == "table" and type(item.metadata) == "table" and item.metadata or {}
+      names[#names + 1] = meta.name or "unknown"
+    end
+  end
+  return out
 end
 
 return M
