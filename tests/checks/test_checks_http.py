@@ -265,3 +265,53 @@ def test_chk_json_extension_index_errors():
     # leftmost operator wins; a `==` expression reads as in the original
     assert evaluate('{"a":"x < y"}', '.a == "x < y"')
     assert evaluate('{"a":"b == c"}', '.a != "b"')
+
+
+def test_chk_http_client_request_limit_unit(server):
+    """The per-request limit bounds the whole request, slow body included (client unit)."""
+    import time as _time
+    from assay.checks import client
+    server.route("/slow", 200, "{}", delay=3)
+    started = _time.monotonic()
+    with pytest.raises(client.TransportError, match="operation timed out"):
+        client.get(server.url("/slow"), timeout=0.5)
+    assert _time.monotonic() - started < 2
+    assert client.REQUEST_TIMEOUT == 30.0 and client.MAX_REDIRECTS == 10
+
+
+def _self_signed(tmp_path):
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_chk_http_tls_is_verified(tmp_path, server):
+    """An untrusted (self-signed) certificate fails the check: TLS is verified."""
+    import ssl
+    cert_file, key_file = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert_file), str(key_file))
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    server.route("/secure", 200, "{}")
+    url = "https://127.0.0.1:%d/secure" % server.port
+    r = run_config(tmp_path, config(http_check("tls", url)))
+    assert r.checks[0]["passed"] is False, r
+    assert r.checks[0]["message"].startswith("HTTP GET %s: " % url)
+    assert "certificate" in r.checks[0]["message"]
+    assert server.routes["/secure"].hits == 0
