@@ -444,7 +444,7 @@ class FakeTraefik(FakeService):
 # ---------------------------------------------------------------------------------
 
 class HealthTargets(FakeService):
-    """Fixed endpoints: /healthz (200 JSON), /created (201), /nocontent (204), /down (503),
+    """Fixed endpoints: /healthz (200 JSON), /starting (200 JSON without status.ready), /created (201), /nocontent (204), /down (503),
     /error (500), /text (200 text), /slow (200 after 0.3 s), /invalid-json, /flaky (503 twice,
     then 200), /echo (any method; answers with the method and body it received)."""
     name = "health targets"
@@ -463,6 +463,8 @@ class HealthTargets(FakeService):
         if r.path == "/healthz":
             return ok({"status": {"ready": True, "live": False, "name": "api", "replicas": 3},
                        "items": [1, 2], "version": "1.2.3"})
+        if r.path == "/starting":
+            return ok({"status": {"live": True}})
         if r.path == "/created":
             return ok({"created": True}, 201)
         if r.path == "/nocontent":
