@@ -1,0 +1,48 @@
+"""assay.openbao (spec stdlib/openbao.md, OPENBAO-01..03): the assay.vault module under another name."""
+import json
+
+import pytest
+
+from fake_vault import ROOT_TOKEN, FakeVault
+
+
+@pytest.fixture
+def bao():
+    fake = FakeVault(token="test-token").start()
+    yield fake
+    fake.stop()
+
+
+def test_openbao_01_module_has_client(lua):
+    assert lua('local b = require("assay.openbao"); return b ~= nil, type(b.client), type(b.wait)') == \
+        (True, "function", "function")
+
+
+def test_openbao_02_same_table_as_vault(lua):
+    assert lua('return require("assay.openbao") == require("assay.vault")') is True
+    assert lua('local v = require("assay.vault"); return rawequal(require("assay.openbao"), v)') is True
+
+
+def test_openbao_03_kv_get(lua, bao):
+    bao.respond("GET", "/v1/secret/data/test", 200, {"data": {"data": {"key": "value"}}})
+    code = ('local bao = require("assay.openbao")\n'
+            'local data = bao.client(%s, "test-token"):kv_get("secret", "test")\n'
+            'return data.data.key' % json.dumps(bao.url))
+    assert lua(code) == "value"
+    req = bao.last()
+    assert (req.method, req.raw_path) == ("GET", "/v1/secret/data/test")
+    assert req.headers["x-vault-token"] == "test-token"
+
+
+def test_openbao_documented_client_form(lua, bao):
+    """bao.client(url, token) — positional token string; errors keep the vault: prefix."""
+    bao.put_secret("secret", "app", {"password": "pw"})
+    code = ('local bao = require("assay.openbao")\n'
+            'local c = bao.client(%s, "test-token")\n'
+            'local ok, err = pcall(c.kv_get, bao.client(%s, "wrong"), "secret", "app")\n'
+            'return c:kv_get("secret", "app").data.password, err'
+            % (json.dumps(bao.url), json.dumps(bao.url)))
+    password, err = lua(code)
+    assert password == "pw"
+    assert 'vault: GET /v1/secret/data/app HTTP 403: {"errors": ["permission denied"]}' in err
+    assert ROOT_TOKEN != "test-token"
