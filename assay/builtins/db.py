@@ -30,6 +30,7 @@ import weakref
 
 from lupa.lua55 import lua_type
 
+from assay.runtime import args
 from assay.runtime.bridge import yielding
 from assay.runtime.errors import BuiltinError
 from assay.runtime.scheduler import InThread
@@ -185,11 +186,7 @@ def _params(v):
     return out
 
 
-def _type_name(v):
-    # lupa hands over a coroutine that has not started as a "function" object
-    if type(v).__name__ in ("_LuaThread", "_LuaCoroutineFunction"):
-        return "thread"
-    return lua_type(v) or type(v).__name__
+_type_name = args.type_name
 
 
 def _one_line(text):

@@ -7,7 +7,6 @@ so Python never indexes a Lua table outside the call that received it.
 """
 import os
 
-from lupa.lua55 import lua_type
 
 from assay.runtime import args
 from assay.runtime.errors import BuiltinError
@@ -37,17 +36,8 @@ end
 _environb = getattr(os, "environb", None)  # POSIX: bytes view sharing os.environ's data
 
 
-def _type_name(v):
-    if v is None:
-        return "nil"
-    if isinstance(v, bool):
-        return "boolean"
-    return lua_type(v) or ("number" if isinstance(v, (int, float)) else type(v).__name__)
-
-
 def _string_arg(v, position, fn):
-    return args.string(v, "bad argument #%d to '%s': error converting Lua %s to String "
-                          "(expected string or number)" % (position, fn, _type_name(v)))
+    return args.string_param(v, position, fn)
 
 
 def _valid_name(name):

@@ -64,24 +64,8 @@ def os_error(e):
     return os_error_text(e)
 
 
-def _lua_type(v):
-    from lupa.lua55 import lua_type
-    if v is None:
-        return "nil"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, (int, float)):
-        return "number"
-    if isinstance(v, bytes):
-        return "string"
-    return lua_type(v) or "value"
-
-
 def _string_arg(v, n, name):
-    if isinstance(v, bytes):
-        return v
-    return args.string(v, "bad argument #%d to '%s': error converting Lua %s to String "
-                          "(expected string or number)" % (n, name, _lua_type(v)))
+    return args.string_param(v, n, name)
 
 
 def _join(base, name):
@@ -374,7 +358,7 @@ def chmod(path=None, mode=None):
 
 def _mode_arg(mode):
     message = ("bad argument #2 to 'chmod': error converting Lua %s to integer "
-               "(expected an integer mode such as 493 for 0o755)" % _lua_type(mode))
+               "(expected an integer mode such as 493 for 0o755)" % args.type_name(mode))
     value = args.number(mode, message)
     if isinstance(value, float):
         if not value.is_integer():

@@ -14,28 +14,10 @@ from assay.runtime.errors import BuiltinError
 
 # -- shared helpers -----------------------------------------------------------
 
-def lua_type_name(v):
-    from lupa.lua55 import lua_type
-    if v is None:
-        return "nil"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, (int, float)):
-        return "number"
-    if isinstance(v, bytes):
-        return "string"
-    return lua_type(v) or "userdata"
-
-
 def string_arg(v, function):
     """bytes of a string parameter #1 (numbers coerced, as mlua's String conversion does)."""
     from assay.runtime import args
-    if isinstance(v, bytes):
-        return v
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return args.lua_number_text(v).encode()
-    raise BuiltinError("bad argument #1 to '%s': error converting Lua %s to String "
-                       "(expected string or number)" % (function, lua_type_name(v)))
+    return args.string_param(v, 1, function)
 
 
 def text_arg(v, who, function):

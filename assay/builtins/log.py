@@ -5,19 +5,9 @@ from assay.runtime.logs import ERROR, INFO, WARN, logger
 
 def _logger(level, name):
     def log(msg=None):
-        text = args.text(msg, "bad argument #1 to '%s': error converting Lua %s to String "
-                              "(expected string or number)" % (name, _lua_type(msg)))
+        text = args.string_param(msg, 1, name).decode("utf-8", "replace")
         logger.log(level, text, target="lua")
     return log
-
-
-def _lua_type(v):
-    from lupa.lua55 import lua_type
-    if v is None:
-        return "nil"
-    if isinstance(v, bool):
-        return "boolean"
-    return lua_type(v) or "value"
 
 
 def install(bridge):

@@ -695,17 +695,7 @@ def translate(pattern):
 
 
 def _text(v, n, fn):
-    return args.text(v, "bad argument #%d to 'regex.%s': error converting Lua %s to String "
-                        "(expected string or number)" % (n, fn, _lua_type(v)))
-
-
-def _lua_type(v):
-    from lupa.lua55 import lua_type
-    if v is None:
-        return "nil"
-    if isinstance(v, bool):
-        return "boolean"
-    return lua_type(v) or "value"
+    return args.string_param(v, n, "regex." + fn).decode("utf-8", "surrogateescape")
 
 
 def _prepare(fn, text, pattern):

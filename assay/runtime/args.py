@@ -107,3 +107,29 @@ def field(table, name, default=None):
         return default
     value = table[name.encode()]
     return default if value is None else value
+
+
+def type_name(v):
+    """Lua's name for a value's type, as the original's conversion errors print it."""
+    if v is None:
+        return "nil"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, bytes):
+        return "string"
+    if type(v).__name__ in ("_LuaThread", "_LuaCoroutineFunction"):  # lupa shows new coroutines as functions
+        return "thread"
+    return lua_type(v) or "userdata"
+
+
+def bad_argument(position, function, value, target="String"):
+    """`bad argument #1 to 'read': error converting Lua nil to String (expected string or number)`."""
+    return ("bad argument #%d to '%s': error converting Lua %s to %s (expected string or number)"
+            % (position, function, type_name(value), target))
+
+
+def string_param(v, position, function):
+    """bytes for string parameter `position` of `function`, with the original's conversion error."""
+    return string(v, bad_argument(position, function, v))
