@@ -156,3 +156,21 @@ def closed_port():
 
 def in_ci():
     return os.environ.get("CI") == "true"
+
+
+def need(what, available, install_hint):
+    """Skip when a test tool is missing; under CI=true a missing tool fails the test."""
+    if available:
+        return
+    reason = "%s is not available (%s)" % (what, install_hint)
+    if in_ci():
+        pytest.fail(reason + " (CI must provide it)")
+    pytest.skip(reason)
+
+
+def need_module(name, install_hint):
+    import importlib
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        need("Python module %s" % name, False, install_hint)

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from checkhelpers import LOG_LINE, run_config, server, write  # noqa: F401 (fixture)
+from checkhelpers import run_config, server, write  # noqa: F401 (fixture)
 from conftest import run_assay
 
 PASSING_SCRIPT = "local x = 1\n"

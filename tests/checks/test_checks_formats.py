@@ -9,9 +9,8 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
-import pytest
 
-from checkhelpers import run_config, server, write  # noqa: F401 (fixture)
+from checkhelpers import need, need_module, run_config, server, write  # noqa: F401 (fixture)
 from conftest import run_assay
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -44,7 +43,7 @@ def setup_files(tmp_path, server):
 
 
 def validate(path):
-    xmlschema = pytest.importorskip("xmlschema", reason="xmlschema is needed to validate JUnit XML")
+    xmlschema = need_module("xmlschema", "pip install xmlschema (dev extra)")
     schema = xmlschema.XMLSchema(os.path.join(HERE, "junit.xsd"))
     schema.validate(str(path))
 
@@ -58,7 +57,7 @@ def test_chk_junit_report_validates_and_parses(tmp_path, server):
     report.write_text(r.stdout, encoding="utf-8")
     validate(report)
 
-    junitparser = pytest.importorskip("junitparser")
+    junitparser = need_module("junitparser", "pip install junitparser (dev extra)")
     xml = junitparser.JUnitXml.fromfile(str(report))
     suites = list(xml)
     assert len(suites) == 1
@@ -144,8 +143,7 @@ def test_chk_tap_report(tmp_path, server):
 
 def test_chk_tap_report_is_accepted_by_prove(tmp_path, server):
     prove = shutil.which("prove")
-    if prove is None:
-        pytest.skip("prove (Perl's TAP harness) is not installed")
+    need("prove (Perl's TAP harness)", prove, "Debian package perl")
     text = setup_files(tmp_path, server)
     failing = run_config(tmp_path, text, "--format", "tap")
     write(tmp_path, "fail.tap", failing.stdout)
