@@ -28,7 +28,7 @@ clean:
 # --- the executable (issue 4; see build/ and docs/readme/install.md) ----------
 # build: one Nuitka build -> dist/assay.dist/ (standalone folder) + dist/assay (onefile),
 #        smoke-tested. rootfs: the scratch image's root (Dockerfile.scratch) in rootfs/.
-ASSAY_STANDALONE ?= dist/assay.dist/assay
+ASSAY_STANDALONE ?= dist/assay.dist/assay.bin
 .PHONY: bench-binary release
 
 build:

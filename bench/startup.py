@@ -3,7 +3,7 @@
     python bench/startup.py [--runs N] [--standalone PATH] [--onefile PATH] [--venv-assay PATH]
 
 Measures, in one run, the median wall time (and peak RSS of the process tree) of:
-- the standalone binary   (default dist/assay.dist/assay, from `make build`)
+- the standalone binary   (default dist/assay.dist/assay.bin, from `make build`)
 - the onefile, first run  (default dist/assay; its unpack dir removed before every run,
                            which is what a fresh container/Job sees)
 - the onefile, cached     (unpack dir already there)
@@ -126,7 +126,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=30, help="timed runs per fast variant (default 30)")
     ap.add_argument("--first-runs", type=int, default=10, help="timed onefile first runs (default 10)")
-    ap.add_argument("--standalone", default=os.path.join(ROOT, "dist", "assay.dist", "assay"))
+    ap.add_argument("--standalone", default=os.path.join(ROOT, "dist", "assay.dist", "assay.bin"))
     ap.add_argument("--onefile", default=os.path.join(ROOT, "dist", "assay"))
     ap.add_argument("--venv-assay", default=find_venv_assay())
     ap.add_argument("--no-venv", action="store_true", help="skip the venv command")

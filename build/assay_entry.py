@@ -9,8 +9,9 @@ Not part of the package: `make build` compiles this file, and Nuitka follows
    Only the C-level environment is changed (os.putenv): OpenSSL, libpq and child
    processes see it, while `env.get("SSL_CERT_FILE")` in a script still reports
    what the user set (nil).
-2. `ASSAY_BUILD_SELFTEST=1` makes the binary import every bundled library and print
-   a JSON report instead of running the CLI (build/smoke.py reads it).
+2. `ASSAY_BUILD_SELFTEST=mod1,mod2,...` makes the binary import those modules and
+   probe SQLite, OpenSSL's CA store, cryptography, psycopg and the assay package
+   data, printing a JSON report instead of running the CLI (build/smoke.py reads it).
 """
 import os
 import sys
@@ -30,27 +31,30 @@ def _trust_certifi():
     os.putenv("SSL_CERT_FILE", bundle)
 
 
-def _selftest():
-    """Import every library a builtin may load lazily; report versions as JSON."""
+def _selftest(names):
+    """Import the named modules and probe the bundled natives; report as JSON."""
     import json
 
     report = {"python": sys.version.split()[0], "executable": sys.executable, "modules": {}}
-    names = ["lupa.lua55", "requests", "urllib3", "certifi", "ruamel.yaml", "tomlkit", "jwt",
-             "jwt.algorithms", "cryptography", "cryptography.hazmat.bindings._rust",
-             "cryptography.hazmat.primitives.asymmetric.rsa", "jinja2", "websocket", "psycopg",
-             "psycopg.pq", "pymysql", "sqlite3", "ssl", "json", "_json", "zlib", "hashlib"]
     for name in names:
         try:
             module = __import__(name, fromlist=["_"])
             report["modules"][name] = str(getattr(module, "__version__", "ok"))
         except Exception as e:  # report, do not stop: the smoke test lists every failure
             report["modules"][name] = "ERROR %s: %s" % (type(e).__name__, e)
-    try:
-        import psycopg.pq
-        report["psycopg_impl"] = psycopg.pq.__impl__
-        report["libpq"] = psycopg.pq.version()
-    except Exception as e:
-        report["psycopg_impl"] = "ERROR %s" % e
+    if "yaml" in names:
+        try:
+            import yaml
+            report["yaml_libyaml"] = bool(yaml.__with_libyaml__)
+        except Exception as e:
+            report["yaml_libyaml"] = "ERROR %s" % e
+    if "psycopg" in names:
+        try:
+            import psycopg.pq
+            report["psycopg_impl"] = psycopg.pq.__impl__
+            report["libpq"] = psycopg.pq.version()
+        except Exception as e:
+            report["psycopg_impl"] = "ERROR %s" % e
     try:
         import sqlite3
         con = sqlite3.connect(":memory:")
@@ -64,21 +68,23 @@ def _selftest():
         report["openssl"] = ssl.OPENSSL_VERSION
     except Exception as e:
         report["ssl_ca_count"] = "ERROR %s" % e
-    try:
-        from cryptography.hazmat.primitives.asymmetric import ec
-        ec.generate_private_key(ec.SECP256R1())
-        report["cryptography_rust"] = "ok"
-    except Exception as e:
-        report["cryptography_rust"] = "ERROR %s" % e
+    if "cryptography" in names:
+        try:
+            from cryptography.hazmat.primitives.asymmetric import ec
+            ec.generate_private_key(ec.SECP256R1())
+            report["cryptography_rust"] = "ok"
+        except Exception as e:
+            report["cryptography_rust"] = "ERROR %s" % e
     try:
         import assay
         from assay.builtins import available_families
         from assay.runtime import loader
         report["assay"] = assay.__version__
         report["families"] = available_families()
-        root = loader.stdlib_dir()
-        report["stdlib_dir"] = str(root)
-        report["stdlib_files"] = sorted(str(p.relative_to(root)) for p in root.rglob("*.lua"))
+        root = str(loader.stdlib_dir())
+        report["stdlib_dir"] = root
+        report["stdlib_files"] = sorted(os.path.relpath(os.path.join(d, f), root)
+                                        for d, _, files in os.walk(root) for f in files if f.endswith(".lua"))
         prelude = os.path.join(os.path.dirname(loader.__file__), "lua", "prelude.lua")
         report["prelude"] = os.path.isfile(prelude)
     except Exception as e:
@@ -88,8 +94,8 @@ def _selftest():
 
 
 _trust_certifi()
-if os.environ.get("ASSAY_BUILD_SELFTEST") == "1":
-    _selftest()
+if os.environ.get("ASSAY_BUILD_SELFTEST"):
+    _selftest([n for n in os.environ["ASSAY_BUILD_SELFTEST"].split(",") if n and n != "1"])
     sys.exit(0)
 
 from assay.cli.main import entry  # noqa: E402

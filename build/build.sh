@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One Nuitka build -> both artifacts (issue 4):
-#   dist/assay.dist/assay   standalone folder (for images; run `assay` inside it)
+#   dist/assay.dist/assay.bin   standalone folder (for images). The executable is
+#                           assay.bin: `assay` inside the folder is the package's data.
 #   dist/assay              onefile (Releases download, CI steps)
 # Then smoke-tests both (build/smoke.py). Usage: build/build.sh   (or `make build`)
 #
@@ -69,13 +70,12 @@ fi
 
 # Heavy libraries are imported lazily inside builtin functions; Nuitka follows those
 # imports once it compiles assay.builtins, but families land one at a time, so name
-# them here too: the binary carries them from the first build on.
-libs=(requests certifi ruamel.yaml tomlkit jwt jwt.algorithms cryptography
-      cryptography.hazmat.primitives.asymmetric.rsa cryptography.hazmat.primitives.asymmetric.ec
-      cryptography.hazmat.primitives.asymmetric.ed25519
-      jinja2 websocket psycopg psycopg_binary pymysql sqlite3 ssl _json)
+# every runtime dependency of pyproject.toml here too (build/dep_modules.py).
+mapfile -t libs < <("$VENV/bin/python" build/dep_modules.py)
+libs+=(lupa.lua55 jwt.algorithms)
 lib_args=()
 for m in "${libs[@]}"; do lib_args+=("--include-module=$m"); done
+log "dependency modules: ${libs[*]}"
 
 rm -f "$OUT/assay"
 start=$(date +%s)
@@ -87,9 +87,7 @@ PYTHONPATH=$ROOT "$VENV/bin/python" -m nuitka \
   --include-package-data=assay \
   "${stdlib_args[@]}" \
   "${lib_args[@]}" \
-  --include-package=psycopg_binary \
   --nofollow-import-to=pytest,_pytest,typer,rich,pygments,pydantic,setuptools,pip,IPython,numpy \
-  --nofollow-import-to=*.tests,*.test,unittest,pydoc,doctest,tkinter,lib2to3 \
   --python-flag=no_site --python-flag=no_docstrings --python-flag=no_asserts \
   --static-libpython=yes \
   --onefile-tempdir-spec="{TEMP}/assay-$VERSION" --product-version="$VERSION" \
@@ -104,7 +102,7 @@ log "nuitka took ${took}s"
 echo "$took" >"$OUT/build-seconds"
 
 [ -x "$OUT/assay" ] || { log "no onefile at $OUT/assay"; exit 1; }
-[ -x "$OUT/assay.dist/assay" ] || { log "no standalone binary at $OUT/assay.dist/assay"; exit 1; }
+[ -x "$OUT/assay.dist/assay.bin" ] || { log "no standalone binary at $OUT/assay.dist/assay.bin"; exit 1; }
 
 # --- publish to dist/ (hard links: no extra disk) ---------------------------------
 mkdir -p "$DIST"
@@ -114,6 +112,6 @@ cp "$OUT/assay" "$DIST/assay"
 flock -u 9
 
 if [ "${ASSAY_SKIP_SMOKE:-}" != 1 ]; then
-  "$VENV/bin/python" build/smoke.py "$DIST/assay.dist/assay" "$DIST/assay"
+  "$VENV/bin/python" build/smoke.py "$DIST/assay.dist/assay.bin" "$DIST/assay"
 fi
 log "done: dist/assay ($(du -h "$DIST/assay" | cut -f1)), dist/assay.dist ($(du -sh "$DIST/assay.dist" | cut -f1))"

@@ -3,7 +3,7 @@
 # standalone build:  build/rootfs.sh [DIST_FOLDER] [ROOTFS]   (or `make rootfs`)
 #
 #   /opt/assay/            the standalone folder (dist/assay.dist)
-#   /usr/bin/assay         -> /opt/assay/assay (so `#!/usr/bin/assay` scripts work)
+#   /usr/bin/assay         -> /opt/assay/assay.bin (so `#!/usr/bin/assay` scripts work)
 #   /lib64/ld-linux-x86-64.so.2, /lib/x86_64-linux-gnu/...
 #                          exactly the loader and host libraries that `ldd` reports for
 #                          the ELF files in the folder (Nuitka leaves glibc, libz,
@@ -17,13 +17,13 @@ SRC=${1:-dist/assay.dist}
 ROOTFS=${2:-rootfs}
 log() { printf '[rootfs] %s\n' "$*" >&2; }
 
-[ -x "$SRC/assay" ] || { log "no standalone build at $SRC (run make build)"; exit 1; }
+[ -x "$SRC/assay.bin" ] || { log "no standalone build at $SRC (run make build)"; exit 1; }
 SRC=$(cd "$SRC" && pwd)
 rm -rf "$ROOTFS"
 mkdir -p "$ROOTFS"/{opt,usr/bin,etc/ssl/certs,proc,dev,tmp}
 chmod 1777 "$ROOTFS/tmp"
 cp -a "$SRC" "$ROOTFS/opt/assay"
-ln -s ../../opt/assay/assay "$ROOTFS/usr/bin/assay"
+ln -s ../../opt/assay/assay.bin "$ROOTFS/usr/bin/assay"
 
 # Every ELF file of the folder -> the libraries it resolves outside the folder.
 declare -A libs=()

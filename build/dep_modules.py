@@ -1,0 +1,98 @@
+"""Print the top-level modules of the project's runtime dependencies, one per line.
+
+Run with the build venv's Python (where those distributions are installed). Reads
+[project].dependencies from pyproject.toml, follows requested extras one level
+(`psycopg[binary]` -> psycopg-binary), and maps each distribution to its import
+names (top_level.txt, else the top-level folders/modules of its RECORD). build.sh
+passes them to Nuitka with --include-module; smoke.py makes the binary import them.
+"""
+import importlib.metadata as md
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Always in the binary, whatever pyproject says: stdlib parts the builtins use, and
+# certifi (the entry script's CA bundle).
+ALWAYS = ["certifi", "sqlite3", "ssl", "_json", "zlib", "hashlib"]
+
+
+def requirement(text):
+    m = re.match(r"\s*([A-Za-z0-9_.-]+)\s*(?:\[([^\]]*)\])?", text)
+    name, extras = m.group(1), [e.strip() for e in (m.group(2) or "").split(",") if e.strip()]
+    return name, extras
+
+
+def top_level(dist):
+    text = dist.read_text("top_level.txt")
+    if text:
+        names = [n.strip() for n in text.split() if n.strip()]
+    else:
+        names = set()
+        for f in dist.files or []:
+            parts = f.parts
+            if not parts or parts[0].endswith((".dist-info", ".data")) or parts[0] == "..":
+                continue
+            if len(parts) > 1:
+                names.add(parts[0])
+            elif parts[0].endswith(".py"):
+                names.add(parts[0][:-3])
+            elif ".cpython-" in parts[0] or parts[0].endswith(".abi3.so"):
+                names.add(parts[0].split(".")[0])
+        names = sorted(names)
+    # shims such as PyYAML's `_yaml` alias are imported by their package anyway
+    names = [n for n in names if not n.startswith("_") and not n.endswith(".libs")]
+    # a namespace package (ruamel) -> the packages of this distribution inside it
+    out = []
+    for n in names:
+        subs = sorted({".".join(f.parts[:2]) for f in dist.files or []
+                       if len(f.parts) > 2 and f.parts[0] == n and f.parts[2] == "__init__.py"})
+        if subs and not any(f.parts == (n, "__init__.py") for f in dist.files or []):
+            out += subs
+        else:
+            out.append(n)
+    return out
+
+
+# Submodules that are loaded natively or dynamically: the smoke test imports them too.
+PROBES = {"lupa": ["lupa.lua55"], "jwt": ["jwt.algorithms"],
+          "cryptography": ["cryptography.hazmat.bindings._rust"],
+          "psycopg": ["psycopg.pq"], "psycopg_binary": ["psycopg_binary.pq", "psycopg_binary._psycopg"],
+          "yaml": ["yaml._yaml"]}
+
+
+def probes(modules):
+    """`modules` plus the submodules worth importing in a smoke test."""
+    out = []
+    for m in modules:
+        out += [m] + PROBES.get(m, [])
+    return out
+
+
+def modules():
+    import tomllib
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        deps = tomllib.load(f)["project"]["dependencies"]
+    modules = []
+    for dep in deps:
+        name, extras = requirement(dep)
+        dists = [md.distribution(name)]
+        for req in dists[0].requires or []:
+            for extra in extras:
+                if re.search(r"extra\s*==\s*['\"]%s['\"]" % re.escape(extra), req):
+                    dists.append(md.distribution(requirement(req)[0]))
+        for dist in dists:
+            modules += top_level(dist)
+    out = []
+    for m in modules + ALWAYS:
+        if m not in out:
+            out.append(m)
+    return out
+
+
+def main():
+    sys.stdout.write("\n".join(modules()) + "\n")
+
+
+if __name__ == "__main__":
+    main()
