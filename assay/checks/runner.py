@@ -185,12 +185,16 @@ class Run:
         seconds = self.config.timeout_ms // 1000
         self.logger.error("global timeout exceeded", timeout_secs=seconds)
         message = "global timeout of %ds exceeded" % seconds
-        for index, check in enumerate(self.config.checks):
-            if self.results[index] is None:
-                self.results[index] = CheckResult(check.name, check.type, False, 0, message,
-                                                  list(self.attempts[index]), timed_out=True)
-        self._emit()
-        _exit(1)
+        try:
+            for index, check in enumerate(self.config.checks):
+                if self.results[index] is None:
+                    self.results[index] = CheckResult(check.name, check.type, False, 0, message,
+                                                      list(self.attempts[index]), timed_out=True)
+            self._emit()
+        except Exception as e:  # never a traceback from the watchdog thread
+            sys.stderr.write("error: internal error: %s: %s\n" % (type(e).__name__, e))
+        finally:
+            _exit(1)
 
     def finish(self):
         with self.lock:
