@@ -1,0 +1,165 @@
+--- @module assay.harbor
+--- @description Harbor container registry. Projects, repositories, artifacts, vulnerability scanning.
+--- @keywords harbor, registry, artifacts, vulnerabilities, scanning, containers, project, repository, artifact, tag, scan, vulnerability, replication, image, docker, container-registry, oci
+--- @quickref M.client(url, opts?) -> client | Harbor client; opts {api_key} (or {token}) or {username, password} (robot accounts: username/password)
+--- @quickref c:health() -> {status, components} | Check Harbor health
+--- @quickref c:system_info() -> {harbor_version, ...} | Get system information
+--- @quickref c:statistics() -> {private_project_count, ...} | Get registry statistics
+--- @quickref c:projects(opts?) -> [project] | List projects
+--- @quickref c:project(name_or_id) -> project | Get project by name or ID
+--- @quickref c:repositories(project_name, opts?) -> [repo] | List repositories in project
+--- @quickref c:repository(project_name, repo_name) -> repo | Get repository
+--- @quickref c:artifacts(project_name, repo_name, opts?) -> [artifact] | List artifacts
+--- @quickref c:artifact(project_name, repo_name, reference) -> artifact | Get artifact by reference
+--- @quickref c:artifact_tags(project_name, repo_name, reference) -> [tag] | List artifact tags
+--- @quickref c:scan_artifact(project_name, repo_name, reference) -> true | Trigger vulnerability scan
+--- @quickref c:artifact_vulnerabilities(project, repo, ref) -> {total, critical, ...}|nil | Get vulnerabilities
+--- @quickref c:replication_policies() -> [policy] | List replication policies
+--- @quickref c:replication_executions(opts?) -> [execution] | List replication executions
+--- @quickref c:is_healthy() -> bool | Check if all components are healthy
+--- @quickref c:image_exists(project_name, repo_name, tag) -> bool | Check if image tag exists
+--- @quickref c:latest_artifact(project_name, repo_name) -> artifact|nil | Get latest artifact
+
+local H = require("assay._http")
+
+local M = {}
+
+local Client = {}
+Client.__index = Client
+
+local API = "/api/v2.0"
+
+--- M.client(url, opts?): opts.api_key (or opts.token) → Bearer; else username + password → Basic.
+function M.client(url, opts)
+  opts = opts or {}
+  local headers = { ["Content-Type"] = "application/json" }
+  for k, v in pairs(opts.headers or {}) do headers[k] = v end
+  return setmetatable({
+    url = H.strip(url),
+    api = H.client(url, { error = "harbor: {method} {path_query} HTTP {status}: {body}",
+      headers = headers, api_key = opts.api_key, token = opts.token,
+      username = opts.username, password = opts.password }),
+  }, Client)
+end
+
+-- Harbor wants the "/" of nested repository names (team/app) encoded twice in paths
+-- (team%252Fapp); other characters are inserted as given.
+local function repo_path(project_name, repo_name)
+  return API .. "/projects/" .. H.text(project_name) .. "/repositories/"
+    .. (H.text(repo_name):gsub("/", "%%252F"))
+end
+
+local function artifact_path(project_name, repo_name, reference)
+  return repo_path(project_name, repo_name) .. "/artifacts/" .. H.text(reference)
+end
+
+function Client:health()
+  return self.api:get(API .. "/health")
+end
+
+function Client:system_info()
+  return self.api:get(API .. "/systeminfo")
+end
+
+function Client:statistics()
+  return self.api:get(API .. "/statistics")
+end
+
+function Client:projects(opts)
+  opts = opts or {}
+  local q = H.query("name", opts.name, "public", opts.public, "page", opts.page, "page_size", opts.page_size)
+  return self.api:get(API .. "/projects" .. q)
+end
+
+function Client:project(name_or_id)
+  return self.api:get(API .. "/projects/" .. H.text(name_or_id))
+end
+
+function Client:repositories(project_name, opts)
+  opts = opts or {}
+  local q = H.query("page", opts.page, "page_size", opts.page_size, "q", opts.q)
+  return self.api:get(API .. "/projects/" .. H.text(project_name) .. "/repositories" .. q)
+end
+
+function Client:repository(project_name, repo_name)
+  return self.api:get(repo_path(project_name, repo_name))
+end
+
+function Client:artifacts(project_name, repo_name, opts)
+  opts = opts or {}
+  local q = H.query("page", opts.page, "page_size", opts.page_size, "with_tag", opts.with_tag,
+    "with_scan_overview", opts.with_scan_overview, "sort", opts.sort)
+  return self.api:get(repo_path(project_name, repo_name) .. "/artifacts" .. q)
+end
+
+function Client:artifact(project_name, repo_name, reference)
+  return self.api:get(artifact_path(project_name, repo_name, reference))
+end
+
+function Client:artifact_tags(project_name, repo_name, reference)
+  return self.api:get(artifact_path(project_name, repo_name, reference) .. "/tags")
+end
+
+function Client:scan_artifact(project_name, repo_name, reference)
+  local resp = self.api:post(artifact_path(project_name, repo_name, reference) .. "/scan", {},
+    { expect = "any", result = "response" })
+  if resp.status ~= 202 then
+    error("harbor: POST scan HTTP " .. resp.status .. ": " .. tostring(resp.body))
+  end
+  return true
+end
+
+function Client:artifact_vulnerabilities(project_name, repo_name, reference)
+  local resp = self.api:response("GET",
+    artifact_path(project_name, repo_name, reference) .. "?with_scan_overview=true")
+  if resp.status ~= 200 then
+    error("harbor: GET artifact vulnerabilities HTTP " .. resp.status .. ": " .. tostring(resp.body))
+  end
+  local artifact = json.parse(resp.body)
+  local overview = type(artifact) == "table" and artifact.scan_overview or nil
+  if type(overview) ~= "table" then return nil end
+  local _, report = next(overview)
+  if type(report) ~= "table" or type(report.summary) ~= "table" then return nil end
+  local summary = report.summary
+  local counts = type(summary.summary) == "table" and summary.summary or {}
+  return {
+    total = summary.total or 0,
+    fixable = summary.fixable or 0,
+    critical = counts.Critical or 0,
+    high = counts.High or 0,
+    medium = counts.Medium or 0,
+    low = counts.Low or 0,
+    negligible = counts.Negligible or 0,
+  }
+end
+
+function Client:replication_policies()
+  return self.api:get(API .. "/replication/policies")
+end
+
+function Client:replication_executions(opts)
+  opts = opts or {}
+  return self.api:get(API .. "/replication/executions" .. H.query("policy_id", opts.policy_id))
+end
+
+function Client:is_healthy()
+  local health = self:health()
+  if type(health) ~= "table" or type(health.components) ~= "table" then return false end
+  for _, component in ipairs(health.components) do
+    if component.status ~= "healthy" then return false end
+  end
+  return true
+end
+
+function Client:image_exists(project_name, repo_name, tag)
+  return self.api:response("GET", artifact_path(project_name, repo_name, tag)).status == 200
+end
+
+--- The newest artifact: page_size=1 sorted by push time, newest first (sort=-push_time).
+function Client:latest_artifact(project_name, repo_name)
+  local list = self:artifacts(project_name, repo_name, { page_size = 1, sort = "-push_time" })
+  if type(list) ~= "table" then return nil end
+  return list[1]
+end
+
+return M
