@@ -1,0 +1,101 @@
+--- @module assay.oauth2
+--- @description Google OAuth2 helper for loading credentials, refreshing access tokens, persisting token files, and building auth headers.
+--- @keywords oauth2, google, auth, token, refresh, credentials, bearer, gmail, gcal
+--- @quickref oauth2.from_file(credentials_path?, token_path?, opts?) -> client | Load OAuth2 credentials and token files
+--- @quickref oauth2.client(token_url?, opts?) -> client | Same, token endpoint first; opts {credentials_file?, token_file?}
+--- @quickref client:access_token() -> string | Return current access token
+--- @quickref client:refresh() -> string | Refresh access token using refresh_token grant
+--- @quickref client:save() -> true | Persist token data back to token file
+--- @quickref client:headers() -> {Authorization, Content-Type} | Return JSON auth headers
+
+local H = require("assay._http")
+
+local M = {}
+
+M.DEFAULT_CREDENTIALS_FILE = "~/.config/gog/credentials.json"
+M.DEFAULT_TOKEN_FILE = "~/.config/gog/token.json"
+M.DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token"
+
+local Client = {}
+Client.__index = Client
+
+-- A leading "~" becomes $HOME (empty when unset); nothing else is expanded.
+local function expand(path)
+  if path:sub(1, 1) == "~" then
+    return (env.get("HOME") or "") .. path:sub(2)
+  end
+  return path
+end
+
+local function read_json(path)
+  local text = fs.read(path)
+  if text == nil or text == "" then
+    error("oauth2: failed to read file: " .. path)
+  end
+  return json.parse(text)
+end
+
+--- oauth2.from_file(credentials_path?, token_path?, opts?) with opts.token_url.
+function M.from_file(credentials_path, token_path, opts)
+  opts = opts or {}
+  local creds_file = expand(credentials_path or M.DEFAULT_CREDENTIALS_FILE)
+  local token_file = expand(token_path or M.DEFAULT_TOKEN_FILE)
+  local creds = read_json(creds_file)
+  local token_data = read_json(token_file)
+  local credentials = creds
+  if type(creds) == "table" then
+    credentials = creds.installed or creds.web or creds
+  end
+  return setmetatable({
+    _credentials = credentials,
+    _token_data = token_data,
+    _token_file = token_file,
+    _token_url = opts.token_url or M.DEFAULT_TOKEN_URL,
+    _access_token = type(token_data) == "table" and token_data.access_token or nil,
+  }, Client)
+end
+
+--- oauth2.client(token_url?, opts?): from_file with the token endpoint first;
+--- opts {credentials_file?, token_file?} (a single options table with token_url works too).
+function M.client(token_url, opts)
+  if type(token_url) == "table" and opts == nil then
+    opts, token_url = token_url, token_url.token_url
+  end
+  opts = opts or {}
+  return M.from_file(opts.credentials_file, opts.token_file,
+    { token_url = token_url or opts.token_url })
+end
+
+function Client:access_token()
+  return self._access_token
+end
+
+function Client:refresh()
+  local api = H.client(self._token_url, { error = "oauth2: token refresh failed HTTP {status}: {body}" })
+  local data = api:post("", {
+    grant_type = "refresh_token",
+    refresh_token = self._token_data.refresh_token,
+    client_id = self._credentials.client_id,
+    client_secret = self._credentials.client_secret,
+  }) or {}
+  self._access_token = data.access_token
+  self._token_data.access_token = data.access_token
+  for _, field in ipairs({ "refresh_token", "expires_in", "token_type" }) do
+    if data[field] ~= nil then self._token_data[field] = data[field] end
+  end
+  return self._access_token
+end
+
+function Client:save()
+  fs.write(self._token_file, H.json_body(self._token_data))
+  return true
+end
+
+function Client:headers()
+  return {
+    Authorization = "Bearer " .. tostring(self:access_token()),
+    ["Content-Type"] = "application/json",
+  }
+end
+
+return M

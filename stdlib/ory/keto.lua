@@ -1,0 +1,147 @@
+--- @module assay.ory.keto
+--- @description Ory Keto authorization — relation-tuple CRUD, permission checks, role membership queries. Implements relationship-based access control (ReBAC, Google Zanzibar-style).
+--- @keywords keto, ory, authorization, authz, rbac, rebac, permissions, roles, relation-tuples, zanzibar, access-control, members, groups
+--- @quickref keto.client(read_url, opts?) -> client | Create a Keto client (read endpoint)
+--- @quickref c:list(opts) -> {relation_tuples, next_page_token} | List relation tuples matching filters
+--- @quickref c:check(namespace, object, relation, subject) -> bool | Check if a subject has a relation to an object
+--- @quickref c:expand(namespace, object, relation, depth?) -> tree | Expand a relation to see all members
+--- @quickref c:get_user_roles(user_id, namespace?) -> [{object, relation}] | Get all role memberships for a user
+--- @quickref c:create(tuple) -> nil | Create a relation tuple (requires write_url)
+--- @quickref c:delete(tuple) -> nil | Delete a relation tuple (requires write_url)
+--- @quickref c:delete_all(filters) -> nil | Delete all matching relation tuples (requires write_url)
+
+local H = require("assay._http")
+
+local M = {}
+
+local Client = {}
+Client.__index = Client
+
+local NO_WRITE = "keto: write_url not configured — pass opts.write_url to keto.client()"
+
+-- Filter keys in the order they are put into query strings; other keys follow sorted.
+local FILTER_ORDER = {
+  "namespace", "object", "relation", "subject_id",
+  "subject_set_namespace", "subject_set_object", "subject_set_relation",
+  "page_size", "page_token",
+}
+
+--- "?k=v&..." from a filter table: nil and "" values are left out, values percent-encoded.
+local function filter_query(filters)
+  filters = filters or {}
+  local args, seen = {}, {}
+  for _, key in ipairs(FILTER_ORDER) do
+    seen[key] = true
+    local value = filters[key]
+    if value ~= "" then
+      args[#args + 1], args[#args + 2] = key, value
+    end
+  end
+  local rest = {}
+  for key in pairs(filters) do
+    if type(key) == "string" and not seen[key] then rest[#rest + 1] = key end
+  end
+  table.sort(rest)
+  for _, key in ipairs(rest) do
+    local value = filters[key]
+    if value ~= "" then
+      args[#args + 1], args[#args + 2] = key, value
+    end
+  end
+  return H.query(table.unpack(args, 1, #args))
+end
+
+--- keto.client(read_url, opts?): opts.write_url enables the write methods.
+--- A single options table {read_url = ..., write_url = ...} is accepted too.
+function M.client(read_url, opts)
+  if type(read_url) == "table" and opts == nil then
+    opts = read_url
+    read_url = opts.read_url or opts.url
+  end
+  opts = opts or {}
+  local c = setmetatable({
+    read_url = read_url and H.strip(read_url) or nil,
+    write_url = opts.write_url and H.strip(opts.write_url) or nil,
+  }, Client)
+  if c.read_url then
+    c._read = H.client(c.read_url, { error = "keto: {method} {path_query} HTTP {status}: {body}" })
+    c._check = H.client(c.read_url, { error = "keto: check failed HTTP {status}: {body}" })
+  end
+  return c
+end
+
+local function reader(self, api)
+  if not self.read_url then error("keto: read_url not configured") end
+  return self[api]
+end
+
+local function writer(self, message)
+  if not self.write_url then error(NO_WRITE) end
+  return H.client(self.write_url, { error = message })
+end
+
+function Client:list(filters)
+  return reader(self, "_read"):get("/relation-tuples" .. filter_query(filters))
+end
+
+function Client:check(namespace, object, relation, subject)
+  local filters = { namespace = namespace, object = object, relation = relation }
+  if type(subject) == "table" then
+    filters.subject_set_namespace = subject.namespace
+    filters.subject_set_object = subject.object
+    filters.subject_set_relation = subject.relation
+  else
+    filters.subject_id = subject
+  end
+  local resp = reader(self, "_check"):get("/relation-tuples/check" .. filter_query(filters),
+    { expect = { 200, 403 }, result = "response" })
+  if resp.status == 403 or resp.body == nil or resp.body == "" then return false end
+  local body = json.parse(resp.body)
+  return type(body) == "table" and body.allowed == true
+end
+
+function Client:expand(namespace, object, relation, depth)
+  local q = H.query("namespace", namespace, "object", object, "relation", relation,
+    "max-depth", depth or 3)
+  return reader(self, "_read"):get("/relation-tuples/expand" .. q)
+end
+
+function Client:get_user_roles(user_id, namespace)
+  local subject = tostring(user_id)
+  if subject:sub(1, 5) ~= "user:" then subject = "user:" .. subject end
+  local resp = self:list({ namespace = namespace or "Role", relation = "members", subject_id = subject })
+  local roles = {}
+  for _, t in ipairs((resp or {}).relation_tuples or {}) do
+    roles[#roles + 1] = { object = t.object, relation = t.relation }
+  end
+  return roles
+end
+
+function Client:user_has_any_role(user_id, role_objects, namespace)
+  local wanted = {}
+  for _, object in ipairs(role_objects or {}) do wanted[object] = true end
+  for _, role in ipairs(self:get_user_roles(user_id, namespace)) do
+    if wanted[role.object] then return true end
+  end
+  return false
+end
+
+function Client:create(tuple)
+  writer(self, "keto: create tuple HTTP {status}: {body}")
+    :put("/admin/relation-tuples", tuple, { expect = { 200, 201 }, result = "true" })
+end
+
+function Client:delete(tuple)
+  tuple = tuple or {}
+  local q = H.query("namespace", tuple.namespace, "object", tuple.object,
+    "relation", tuple.relation, "subject_id", tuple.subject_id)
+  writer(self, "keto: delete tuple HTTP {status}: {body}")
+    :delete("/admin/relation-tuples" .. q, { expect = { 200, 204 }, result = "true" })
+end
+
+function Client:delete_all(filters)
+  writer(self, "keto: delete_all HTTP {status}: {body}")
+    :delete("/admin/relation-tuples" .. filter_query(filters), { expect = { 200, 204 }, result = "true" })
+end
+
+return M

@@ -1,0 +1,153 @@
+--- @module assay.ory.kratos
+--- @description Ory Kratos identity management — login/registration/recovery flows, identity CRUD via admin API, session introspection, schemas.
+--- @keywords kratos, ory, identity, authentication, login, registration, recovery, settings, sessions, identities, schemas, whoami
+--- @quickref kratos.client(opts) -> client | Create a Kratos client. opts: {public_url, admin_url} (also kratos.client(public_url, {admin_url}))
+--- @quickref c:whoami(cookie) -> {identity, expires_at, ...} | Check if the current session is valid
+--- @quickref c:create_login_flow(opts?) -> {id, ui, return_to, ...} | Create a browser login flow
+--- @quickref c:get_login_flow(id, cookie?) -> flow | Fetch an existing login flow
+--- @quickref c:submit_login_flow(flow_id, payload, cookie?) -> {session, ...} | Submit a login flow
+--- @quickref c:create_registration_flow() -> flow | Create a registration flow
+--- @quickref c:get_identity(id) -> identity | Get an identity by ID (admin API)
+--- @quickref c:list_identities(opts?) -> [identity] | List all identities (admin API)
+--- @quickref c:create_identity(spec) -> identity | Create an identity (admin API)
+--- @quickref c:update_identity(id, spec) -> identity | Update an identity (admin API)
+--- @quickref c:delete_identity(id) -> nil | Delete an identity (admin API)
+--- @quickref c:list_sessions(id) -> [session] | List active sessions for an identity
+--- @quickref c:delete_sessions(id) -> nil | Revoke all sessions for an identity
+--- @quickref c:list_schemas() -> [schema] | List identity schemas
+
+local H = require("assay._http")
+
+local M = {}
+
+local Client = {}
+Client.__index = Client
+
+local GENERIC = "kratos: {method} {path_query} HTTP {status}: {body}"
+
+--- kratos.client(opts) with opts {public_url?, admin_url?};
+--- kratos.client(public_url, opts?) takes the public URL first and opts.admin_url.
+function M.client(opts, more)
+  if type(opts) == "string" then
+    local url = opts
+    opts = {}
+    for k, v in pairs(more or {}) do opts[k] = v end
+    opts.public_url = url
+  end
+  opts = opts or {}
+  return setmetatable({
+    public_url = opts.public_url and H.strip(opts.public_url) or nil,
+    admin_url = opts.admin_url and H.strip(opts.admin_url) or nil,
+  }, Client)
+end
+
+-- A request client on the public or admin API with the given error template.
+local function api(self, which, message)
+  local url = self[which .. "_url"]
+  if not url then error("kratos: " .. which .. "_url not configured") end
+  return H.client(url, { error = message or GENERIC })
+end
+
+-- Headers of a public request: JSON answers (Kratos redirects browsers otherwise) and the
+-- browser's cookie when given.
+local function public_headers(cookie, extra)
+  local headers = { Accept = "application/json" }
+  if cookie ~= nil then headers.Cookie = cookie end
+  for k, v in pairs(extra or {}) do headers[k] = v end
+  return headers
+end
+
+local function public_get(self, path, cookie, message)
+  return api(self, "public", message):get(path, { headers = public_headers(cookie) })
+end
+
+local function admin_get(self, path)
+  return api(self, "admin"):get(path, { allow_404 = true })
+end
+
+-- Session
+
+function Client:whoami(cookie)
+  local resp = api(self, "public", "kratos: whoami HTTP {status}: {body}"):get("/sessions/whoami",
+    { headers = public_headers(cookie), expect = { 200, 401 }, result = "response" })
+  if resp.status == 401 then return nil end
+  return json.parse(resp.body)
+end
+
+-- Login / registration flows (public)
+
+function Client:create_login_flow(opts)
+  opts = opts or {}
+  local q = H.query("return_to", opts.return_to, "refresh", opts.refresh and "true" or nil,
+    "login_challenge", opts.login_challenge, "aal", opts.aal)
+  return public_get(self, "/self-service/login/browser" .. q)
+end
+
+function Client:get_login_flow(flow_id, cookie)
+  return public_get(self, "/self-service/login/flows" .. H.query("id", flow_id), cookie)
+end
+
+function Client:submit_login_flow(flow_id, payload, cookie)
+  return api(self, "public", "kratos: submit login HTTP {status}: {body}"):post(
+    "/self-service/login" .. H.query("flow", flow_id), payload or {},
+    { headers = public_headers(cookie, { ["Content-Type"] = "application/json" }) })
+end
+
+function Client:create_registration_flow(opts)
+  opts = opts or {}
+  return public_get(self, "/self-service/registration/browser" .. H.query("return_to", opts.return_to))
+end
+
+function Client:get_registration_flow(flow_id, cookie)
+  return public_get(self, "/self-service/registration/flows" .. H.query("id", flow_id), cookie)
+end
+
+-- Identities (admin)
+
+function Client:get_identity(id)
+  return admin_get(self, "/admin/identities/" .. H.encode(id))
+end
+
+function Client:list_identities(opts)
+  opts = opts or {}
+  local q = H.query("per_page", opts.per_page, "page", opts.page,
+    "credentials_identifier", opts.credentials_identifier)
+  return admin_get(self, "/admin/identities" .. q)
+end
+
+function Client:create_identity(spec)
+  return api(self, "admin"):post("/admin/identities", spec, { expect = { 200, 201 } })
+end
+
+function Client:update_identity(id, spec)
+  return api(self, "admin"):put("/admin/identities/" .. H.encode(id), spec)
+end
+
+function Client:delete_identity(id)
+  api(self, "admin", "kratos: delete identity HTTP {status}: {body}")
+    :delete("/admin/identities/" .. H.encode(id), { expect = { 200, 204 }, result = "true" })
+end
+
+-- Sessions (admin)
+
+function Client:list_sessions(identity_id)
+  return admin_get(self, "/admin/identities/" .. H.encode(identity_id) .. "/sessions")
+end
+
+function Client:delete_sessions(identity_id)
+  api(self, "admin", "kratos: delete sessions HTTP {status}: {body}")
+    :delete("/admin/identities/" .. H.encode(identity_id) .. "/sessions",
+      { expect = { 200, 204 }, result = "true" })
+end
+
+-- Schemas (public)
+
+function Client:list_schemas()
+  return public_get(self, "/schemas", nil, "kratos: list schemas HTTP {status}: {body}")
+end
+
+function Client:get_schema(schema_id)
+  return public_get(self, "/schemas/" .. H.encode(schema_id))
+end
+
+return M
