@@ -51,7 +51,7 @@ class Logger:
     def enabled(self, level, target="assay"):
         return level >= self.targets.get(target, self.default)
 
-    def log(self, level, message, target="assay", **fields):
+    def log(self, level, message, /, target="assay", **fields):
         if not self.enabled(level, target):
             return
         sys.stderr.write(self.format(level, message, fields) + "\n")
@@ -68,22 +68,22 @@ class Logger:
             rendered = "".join(" \x1b[3m%s\x1b[0m\x1b[2m=\x1b[0m%s" % (k, v) for k, v in fields.items())
         return "%s %s %s%s" % (stamp, label, message, rendered)
 
-    def debug(self, message, **fields):
+    def debug(self, message, /, **fields):
         self.log(DEBUG, message, **fields)
 
-    def info(self, message, **fields):
+    def info(self, message, /, **fields):
         self.log(INFO, message, **fields)
 
-    def warn(self, message, **fields):
+    def warn(self, message, /, **fields):
         self.log(WARN, message, **fields)
 
-    def error(self, message, **fields):
+    def error(self, message, /, **fields):
         self.log(ERROR, message, **fields)
 
 
 def quoted(text):
     """A string field value in double quotes with backslash escapes (`check="api"`)."""
-    out = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    out = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
     return '"%s"' % out
 
 
