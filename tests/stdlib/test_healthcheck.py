@@ -3,6 +3,7 @@ targets (fakes.HealthTargets: /healthz, /starting, /created, /nocontent, /down, 
 /slow, /invalid-json, /flaky, /echo)."""
 import re
 import socket
+import time
 
 from fakes import lua_with, targets, targets_server  # noqa: F401 (fixtures)
 
@@ -199,6 +200,11 @@ def test_healthcheck_20_wait_times_out(lua_fails, targets):
     msg = lua_fails(REQ + 'hc.wait("%s", {timeout = 1, interval = 0.5})' % url)
     assert re.search(r"assay/healthcheck\.lua:\d+: healthcheck\.wait: %s not healthy after 1s$" % re.escape(url), msg), msg
     assert len([r for r in targets.requests if r.path == "/down"]) == 2  # ceil(1 / 0.5) attempts
+    # one sleep between the two attempts, none after the last one
+    started = time.monotonic()
+    msg = lua_fails(REQ + 'hc.wait("%s", {timeout = 2, interval = 1})' % url)
+    elapsed = time.monotonic() - started
+    assert "not healthy after 2s" in msg and 1.0 <= elapsed < 1.8, elapsed
     msg = lua_fails(REQ + 'hc.wait("%s", {timeout = 0.3, interval = 0.1})' % closed_port_url())
     assert "not healthy after 0.3s" in msg  # transport errors are retried, not raised
 
