@@ -1,0 +1,248 @@
+"""assay.github (spec stdlib/github.md, GITHUB-01..18) against the shared GitHub fake
+(fake_github.FakeGitHub: token `ghp_test123`, repository octocat/hello-world)."""
+import json
+import re
+
+from fake_github import GITHUB_TOKEN, github, github_server  # noqa: F401 (fixtures)
+from fakes import lua_with
+
+REQ = 'local github = require("assay.github")\n'
+CLIENT = REQ + 'local c = github.client({token = "%s", base_url = "$URL"})\n' % GITHUB_TOKEN
+REPO = "octocat/hello-world"
+
+
+def run(lua, code, url, **values):
+    return lua_with(lua, CLIENT + code, URL=url, **values)
+
+
+def fails(lua_fails, code, url):
+    return lua_fails(lua_with(lambda c: c, CLIENT + code, URL=url))
+
+
+def test_github_01_module_exposes_client(lua):
+    assert lua(REQ + "return type(github), type(github.client)") == ("table", "function")
+
+
+def test_github_02_auth_accept_and_content_type_headers(lua, github):
+    assert run(lua, 'return c:repo_get("%s").full_name' % REPO, github.url) == REPO
+    req = github.last("/repos/octocat/hello-world")
+    assert req.header("Authorization") == "Bearer ghp_test123"
+    assert req.header("Accept") == "application/vnd.github+json"
+    assert req.header("Content-Type") == "application/json"
+
+
+def test_github_03_token_from_env_none_and_default_base_url(lua, github, monkeypatch):
+    code = REQ + 'local c = github.client({base_url = "$URL///"}); return c:repo_get("%s").name, c.base_url' % REPO
+    monkeypatch.setenv("GITHUB_TOKEN", GITHUB_TOKEN)
+    name, base = lua_with(lua, code, URL=github.url)
+    assert name == "hello-world" and base == github.url
+    assert github.last().header("Authorization") == "Bearer ghp_test123"
+    assert github.last().target == "/repos/octocat/hello-world"
+    # opts.token wins over the environment
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_wrong")
+    lua_with(lua, CLIENT + 'return c:repo_get("%s")' % REPO, URL=github.url)
+    assert github.last().header("Authorization") == "Bearer ghp_test123"
+    # neither: no Authorization header at all
+    monkeypatch.delenv("GITHUB_TOKEN")
+    lua_with(lua, code, URL=github.url)
+    assert github.last().header("Authorization") is None
+    assert lua(REQ + "return github.client().base_url, github.client({}).base_url") == (
+        "https://api.github.com", "https://api.github.com")
+
+
+def test_github_04_invalid_repo_format(lua_fails, github):
+    for bad in ("hello-world", "/hello", "octocat/", ""):
+        msg = fails(lua_fails, 'c:pr_view("%s", 1)' % bad, github.url)
+        assert re.search(r"assay/github\.lua:\d+: github: invalid repo format, expected 'owner/repo': %s$"
+                         % re.escape(bad), msg), msg
+    assert github.requests == []
+
+
+def test_github_05_pr_view(lua, github):
+    pr = run(lua, 'return c:pr_view("%s", 42)' % REPO, github.url)
+    assert (pr["number"], pr["title"], pr["state"], pr["user"]["login"], pr["mergeable"]) == (
+        42, "Add feature X", "open", "alice", True)
+    req = github.last()
+    assert (req.method, req.target) == ("GET", "/repos/octocat/hello-world/pulls/42")
+    # a float number is written as an integer
+    run(lua, 'return c:pr_view("%s", 42.0)' % REPO, github.url)
+    assert github.last().target == "/repos/octocat/hello-world/pulls/42"
+
+
+def test_github_06_pr_view_404_is_nil(lua, github):
+    assert run(lua, 'return c:pr_view("%s", 999) == nil' % REPO, github.url) is True
+    assert run(lua, 'return c:repo_get("nobody/nothing") == nil', github.url) is True
+
+
+def test_github_07_pr_list_query(lua, github):
+    prs = run(lua, 'return c:pr_list("%s")' % REPO, github.url)
+    assert [p["number"] for p in prs] == [42]
+    assert github.last().target == "/repos/octocat/hello-world/pulls"
+    prs = run(lua, 'return c:pr_list("%s", {per_page = 10, direction = "desc", state = "all", sort = "created"})'
+              % REPO, github.url)
+    assert [p["number"] for p in prs] == [43, 42]
+    req = github.last()
+    assert req.path == "/repos/octocat/hello-world/pulls"
+    assert req.query_keys == ["state", "sort", "direction", "per_page"]
+    assert req.raw_query == "state=all&sort=created&direction=desc&per_page=10"
+
+
+def test_github_08_pr_reviews(lua, github):
+    reviews = run(lua, 'return c:pr_reviews("%s", 42)' % REPO, github.url)
+    assert [(r["user"]["login"], r["state"]) for r in reviews] == [("carol", "APPROVED"), ("dave", "CHANGES_REQUESTED")]
+    assert github.last().target == "/repos/octocat/hello-world/pulls/42/reviews"
+
+
+def test_github_09_pr_merge(lua, github):
+    res = run(lua, 'return c:pr_merge("%s", 42, {merge_method = "squash", commit_title = "t"})' % REPO, github.url)
+    assert res["merged"] is True and res["sha"] == "6dcb09b5b57875f334f61aebed695e2e4193db5e"
+    req = github.last()
+    assert (req.method, req.path) == ("PUT", "/repos/octocat/hello-world/pulls/42/merge")
+    assert req.json() == {"merge_method": "squash", "commit_title": "t"}
+    assert req.header("Content-Type") == "application/json"
+
+
+def test_github_09_pr_merge_without_options_sends_object(lua, github):
+    """Spec Note: an empty body is the JSON object {} (GitHub rejects [])."""
+    res = run(lua, 'return c:pr_merge("%s", 42)' % REPO, github.url)
+    assert res["merged"] is True
+    assert github.last().body == b"{}"
+
+
+def test_github_09_pr_merge_empty_204_is_true(lua, github):
+    github.set("PUT", "/repos/octocat/hello-world/pulls/7/merge", 204, b"")
+    assert run(lua, 'return c:pr_merge("%s", 7)' % REPO, github.url) is True
+
+
+def test_github_10_issue_list_query(lua, github):
+    issues = run(lua, 'return c:issue_list("%s")' % REPO, github.url)
+    assert [i["number"] for i in issues] == [1, 42]  # the issues endpoint also lists PRs
+    issues = run(lua, 'return c:issue_list("%s", {per_page = 5, labels = "docs", state = "closed",'
+                      ' sort = "updated", direction = "asc"})' % REPO, github.url)
+    assert [i["number"] for i in issues] == [2]
+    req = github.last()
+    assert req.path == "/repos/octocat/hello-world/issues"
+    assert req.raw_query == "state=closed&labels=docs&sort=updated&direction=asc&per_page=5"
+
+
+def test_github_11_issue_get(lua, github):
+    assert run(lua, 'return c:issue_get("%s", 1).title' % REPO, github.url) == "Bug in login"
+    assert github.last().target == "/repos/octocat/hello-world/issues/1"
+    assert run(lua, 'return c:issue_get("%s", 77) == nil' % REPO, github.url) is True
+
+
+def test_github_12_issue_create(lua, github):
+    created = run(lua, 'return c:issue_create("%s", "Crash", "steps...", {labels = {"bug", "p1"},'
+                       ' assignees = {"alice"}, milestone = 3})' % REPO, github.url)
+    assert created["number"] == 43 and created["title"] == "Crash"
+    assert [lab["name"] for lab in created["labels"]] == ["bug", "p1"]
+    req = github.last()
+    assert (req.method, req.path) == ("POST", "/repos/octocat/hello-world/issues")
+    assert req.json() == {"title": "Crash", "body": "steps...", "labels": ["bug", "p1"],
+                          "assignees": ["alice"], "milestone": 3}
+    run(lua, 'return c:issue_create("%s", "Plain", "b")' % REPO, github.url)
+    assert github.last().json() == {"title": "Plain", "body": "b"}
+
+
+def test_github_13_issue_comment(lua, github):
+    comment = run(lua, 'return c:issue_comment("%s", 1, "Thanks!")' % REPO, github.url)
+    assert comment["body"] == "Thanks!" and comment["id"] == 5000
+    req = github.last()
+    assert (req.method, req.path, req.json()) == ("POST", "/repos/octocat/hello-world/issues/1/comments",
+                                                  {"body": "Thanks!"})
+
+
+def test_github_14_repo_get(lua, github):
+    repo = run(lua, 'return c:repo_get("%s")' % REPO, github.url)
+    assert (repo["full_name"], repo["default_branch"], repo["stargazers_count"]) == (REPO, "main", 80)
+    assert "license" not in repo  # JSON null reads as nil
+    assert github.last().target == "/repos/octocat/hello-world"
+
+
+def test_github_15_runs_list(lua, github):
+    res = run(lua, 'local r = c:runs_list("%s"); return r, r.workflow_runs[2].conclusion == nil' % REPO, github.url)
+    runs, null_is_nil = res
+    assert runs["total_count"] == 2 and [r["id"] for r in runs["workflow_runs"]] == [1001, 1002]
+    assert null_is_nil is True
+    res = run(lua, 'return c:runs_list("%s", {per_page = 1, branch = "main", status = "completed"})' % REPO,
+              github.url)
+    assert res["total_count"] == 1 and res["workflow_runs"][0]["conclusion"] == "success"
+    req = github.last()
+    assert req.path == "/repos/octocat/hello-world/actions/runs"
+    assert req.raw_query == "status=completed&branch=main&per_page=1"
+
+
+def test_github_16_run_get(lua, github):
+    run_ = run(lua, 'return c:run_get("%s", 1002)' % REPO, github.url)
+    assert run_["status"] == "in_progress" and "conclusion" not in run_
+    assert github.last().target == "/repos/octocat/hello-world/actions/runs/1002"
+
+
+def test_github_17_graphql_full_envelope(lua, github):
+    code = ('local r = c:graphql("query($owner: String!, $name: String!) { repository(owner: $owner, name: $name)'
+            ' { stargazerCount } }", {owner = "octocat", name = "hello-world"})\n'
+            'return r.data.repository.stargazerCount, r.data.repository.name')
+    assert run(lua, code, github.url) == (80, "hello-world")
+    req = github.last()
+    assert (req.method, req.path) == ("POST", "/graphql")
+    body = req.json()
+    assert body["variables"] == {"owner": "octocat", "name": "hello-world"} and "repository" in body["query"]
+    assert req.header("Authorization") == "Bearer ghp_test123"
+    # without variables: only {query}; errors come back in the envelope, not raised
+    errors = run(lua, 'local r = c:graphql("{ bogusField }"); return r.errors[1].message, r.data == nil', github.url)
+    assert errors == ("Field 'bogusField' doesn't exist on type 'Query'", True)
+    assert github.last().json() == {"query": "{ bogusField }"}
+    # empty variables are an object
+    run(lua, 'return c:graphql("{ viewer { login } }", {})', github.url)
+    assert json.loads(github.last().body) == {"query": "{ viewer { login } }", "variables": {}}
+
+
+def test_github_17_graphql_enterprise_path(lua, github):
+    """Spec Note: GitHub Enterprise Server serves REST at /api/v3 but GraphQL at /api/graphql."""
+    code = REQ + ('local c = github.client({token = "%s", base_url = "$URL/api/v3/"})\n'
+                  'local repo = c:repo_get("%s")\n'
+                  'return repo.name, c:graphql("{ viewer { login } }").data.viewer.login') % (GITHUB_TOKEN, REPO)
+    assert lua_with(lua, code, URL=github.url) == ("hello-world", "octocat")
+    assert [r.path for r in github.requests] == ["/api/v3/repos/octocat/hello-world", "/api/graphql"]
+
+
+def test_github_18_errors(lua_fails, github):
+    msg = fails(lua_fails, 'c:pr_merge("%s", 43)' % REPO, github.url)
+    assert re.search(r'assay/_?\w+\.lua:\d+: github: PUT /repos/octocat/hello-world/pulls/43/merge HTTP 405: '
+                     r'\{"message": "Pull Request is not mergeable"\}$', msg), msg
+    msg = fails(lua_fails, 'c:issue_create("%s", nil, "no title")' % REPO, github.url)
+    assert "github: POST /repos/octocat/hello-world/issues HTTP 422: " in msg
+    github.fail("GET", "/repos/octocat/hello-world/pulls", 500, "boom")
+    msg = fails(lua_fails, 'c:pr_list("%s", {state = "open"})' % REPO, github.url)
+    assert msg.endswith("github: GET /repos/octocat/hello-world/pulls?state=open HTTP 500: boom"), msg
+    github.fail("POST", "/graphql", 502, "bad gateway")
+    msg = fails(lua_fails, 'c:graphql("{ viewer { login } }")', github.url)
+    assert msg.endswith("github: POST /graphql HTTP 502: bad gateway"), msg
+    # a wrong token: 401 raised (only GET 404 is not an error)
+    code = REQ + 'github.client({token = "nope", base_url = "$URL"}):repo_get("%s")' % REPO
+    msg = lua_fails(lua_with(lambda c: c, code, URL=github.url))
+    assert "github: GET /repos/octocat/hello-world HTTP 401: " in msg and "Bad credentials" in msg
+
+
+def test_github_issue12_url_first_client_form(lua, github):
+    """Issue 12: M.client(base_url, opts) is the same client as M.client({base_url=..., ...})."""
+    code = REQ + 'local c = github.client("$URL/", {token = "%s"}); return c.base_url, c:pr_view("%s", 42).title' % (
+        GITHUB_TOKEN, REPO)
+    assert lua_with(lua, code, URL=github.url) == (github.url, "Add feature X")
+    assert github.last().header("Authorization") == "Bearer ghp_test123"
+
+
+def test_github_documented_form_pr_monitor(lua, github):
+    """The documented options-table form, used as in docs/readme/stdlib_dev.md (PR monitor)."""
+    code = REQ + '''
+local gh = github.client({ token = "%s", base_url = "$URL" })
+local report = {}
+for _, pr in ipairs(gh:pr_list("octocat/hello-world", { state = "open" })) do
+  local approvals = 0
+  for _, review in ipairs(gh:pr_reviews("octocat/hello-world", pr.number)) do
+    if review.state == "APPROVED" then approvals = approvals + 1 end
+  end
+  report[#report + 1] = string.format("#%%d %%s by %%s: %%d approval(s)", pr.number, pr.title, pr.user.login, approvals)
+end
+return report''' % GITHUB_TOKEN
+    assert lua_with(lua, code, URL=github.url) == ["#42 Add feature X by alice: 1 approval(s)"]
