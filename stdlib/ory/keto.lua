@@ -29,26 +29,26 @@ local FILTER_ORDER = {
 --- "?k=v&..." from a filter table: nil and "" values are left out, values percent-encoded.
 local function filter_query(filters)
   filters = filters or {}
-  local args, seen = {}, {}
+  local keys, seen = {}, {}
   for _, key in ipairs(FILTER_ORDER) do
+    keys[#keys + 1] = key
     seen[key] = true
-    local value = filters[key]
-    if value ~= "" then
-      args[#args + 1], args[#args + 2] = key, value
-    end
   end
   local rest = {}
   for key in pairs(filters) do
     if type(key) == "string" and not seen[key] then rest[#rest + 1] = key end
   end
   table.sort(rest)
-  for _, key in ipairs(rest) do
+  for _, key in ipairs(rest) do keys[#keys + 1] = key end
+  local args, n = {}, 0
+  for _, key in ipairs(keys) do
     local value = filters[key]
-    if value ~= "" then
-      args[#args + 1], args[#args + 2] = key, value
+    if value ~= nil and value ~= "" then
+      args[n + 1], args[n + 2] = key, value
+      n = n + 2
     end
   end
-  return H.query(table.unpack(args, 1, #args))
+  return H.query(table.unpack(args, 1, n))
 end
 
 --- keto.client(read_url, opts?): opts.write_url enables the write methods.
