@@ -176,17 +176,16 @@ function Client:request(method, path, opts)
   end
   local url = self.base .. path
   local verb = method:lower()
+  local transport = self.transport
+  local send = http[verb]
+  if transport then
+    send = function(...) return transport[verb](transport, ...) end
+  end
   local resp
-  if self.transport then
-    if verb == "get" or verb == "delete" then
-      resp = self.transport[verb](self.transport, url, { headers = headers })
-    else
-      resp = self.transport[verb](self.transport, url, body, { headers = headers })
-    end
-  elseif verb == "get" or verb == "delete" then
-    resp = http[verb](url, { headers = headers })
+  if verb == "get" or verb == "delete" then
+    resp = send(url, { headers = headers })
   else
-    resp = http[verb](url, body, { headers = headers })
+    resp = send(url, body, { headers = headers })
   end
 
   if opts.allow_404 and resp.status == 404 then return nil end
