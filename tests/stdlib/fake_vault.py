@@ -112,7 +112,7 @@ class FakeVault:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
 
     def stop(self):
@@ -251,7 +251,7 @@ class FakeVault:
         if rel.startswith("sys/mounts/") and rel.endswith("/tune"):
             path = rel[len("sys/mounts/"):-len("/tune")] + "/"
             if path not in self.mounts:
-                return 400, {"errors": ["cannot fetch sysview for path %q" % path]}
+                return 400, {"errors": ["cannot fetch sysview for path %r" % path]}
             if method == "POST":
                 self.mounts[path]["config"].update(body)
                 return 204, None
