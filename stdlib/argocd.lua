@@ -116,6 +116,7 @@ end
 --- when the server does not route POST there (404/405/501) the request is repeated as PUT.
 function Client:rollback(name, id)
   local path = app_path(name) .. "/rollback"
+  if math.type(id) == "float" and id == math.floor(id) then id = math.tointeger(id) end
   local body = json.encode({ id = id })
   local resp = self.api:post(path, body, { expect = "any", result = "response" })
   if resp.status == 200 then

@@ -138,6 +138,8 @@ def test_argocd_11_rollback(lua, lua_fails, argocd):
     assert (r.method, r.path, r.json()) == ("POST", "/api/v1/applications/guestbook/rollback", {"id": 1})
     assert result["operation"]["sync"]["revision"] == "111aaa"
     assert len(argocd.requests) == 1
+    run(lua, 'return c:rollback("guestbook", 2.0)', argocd.url)
+    assert argocd.last().body == b'{"id":2}'  # an integral float is sent as an integer id
     # a server that only routes the original's PUT (as the original's mocks did)
     argocd.reset()
     argocd.fail("POST", "/api/v1/applications/guestbook/rollback", 404, '{"error":"Not Found"}')
