@@ -272,8 +272,11 @@ class FakeOry:
         self.seed()
 
     def close(self):
-        for api in self.apis.values():
-            api.close()
+        threads = [threading.Thread(target=api.close) for api in self.apis.values()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
 
     def _recorder(self):
         def record(request):
