@@ -7,8 +7,9 @@ like the real Harbor where the module can tell the difference:
   Basic `admin:Harbor12345` (or a robot account `robot$ci:s3cret`) or the Bearer token
   `robot$mytoken123` (an OIDC CLI secret setup), otherwise 401 with Harbor's error envelope
   `{"errors": [{"code": "UNAUTHORIZED", "message": ...}]}`.
-- Repository names in paths are decoded **twice**, as Harbor does, so the nested repository
-  `team/app` must be sent as `team%252Fapp`; a raw `/` splits the path and answers 404.
+- Requests are routed on the once-decoded path and repository names are decoded again, as
+  Harbor does, so the nested repository `team/app` must be sent as `team%252Fapp`; a raw `/`
+  or a single `%2F` splits the path and answers 404.
 - Artifact lists carry tags unless `with_tag=false`, `scan_overview` only with
   `with_scan_overview=true`, are ordered newest push first unless `sort` says otherwise, and are
   paged by `page`/`page_size`.
@@ -231,7 +232,8 @@ class FakeHarbor(FakeService):
 
     def route(self, r):
         q = {k: v[-1] for k, v in r.query.items()}
-        p = r.path
+        # like Harbor's router: route on the once-decoded path, decode repository names again
+        p = unquote(r.path)
         if not p.startswith("/api/v2.0/"):
             return Response(404, "404 page not found\n", "text/plain")
         if p == "/api/v2.0/health" and r.method == "GET":
@@ -254,7 +256,7 @@ class FakeHarbor(FakeService):
                     body = None
                 if not isinstance(body, dict):
                     return harbor_error(400, "BAD_REQUEST", "validation failure: body must be an object")
-            key = (m.group(1), unquote(unquote(m.group(2))))
+            key = (m.group(1), unquote(m.group(2)))
             if self.project(key[0]) is None or key not in self.repos:
                 return not_found("repository %s/%s not found" % key)
             if self.find_artifact(key, m.group(3)) is None:
@@ -299,7 +301,7 @@ class FakeHarbor(FakeService):
         m = re.fullmatch(r"/api/v2\.0/projects/([^/]+)/repositories/([^/]+)(/artifacts(?:/([^/]+)(/tags)?)?)?", p)
         if m:
             project = self.project(m.group(1))
-            key = (project["name"] if project else m.group(1), unquote(unquote(m.group(2))))
+            key = (project["name"] if project else m.group(1), unquote(m.group(2)))
             if project is None or key not in self.repos:
                 return not_found("repository %s/%s not found" % key)
             if m.group(3) is None:
