@@ -1,0 +1,132 @@
+--- @module assay.gcal
+--- @description Google Calendar REST API client with OAuth2 token refresh. Events CRUD, calendar list.
+--- @keywords google, calendar, gcal, events, oauth2, schedule, meeting, create, update, delete
+--- @quickref M.client(opts) -> client | Calendar client; opts {credentials_file, token_file, token_url?, api_base?} (also M.client(api_base, opts))
+--- @quickref c:events(opts?) -> [event] | List calendar events
+--- @quickref c:event_get(event_id) -> event | Get event by ID
+--- @quickref c:event_create(event) -> event | Create a calendar event
+--- @quickref c:event_update(event_id, event) -> event | Update an event
+--- @quickref c:event_delete(event_id) -> true | Delete an event
+--- @quickref c:calendars() -> [calendar] | List all calendars
+
+local H = require("assay._http")
+local oauth2 = require("assay.oauth2")
+
+local M = {}
+
+M.DEFAULT_API_BASE = "https://www.googleapis.com"
+M.DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token"
+
+local Client = {}
+Client.__index = Client
+
+--- M.client(opts) with opts {credentials_file, token_file, token_url?, api_base?, auth?};
+--- also M.client(api_base, opts). `auth` is an existing assay.oauth2 client (then the files
+--- are not needed).
+function M.client(opts, more)
+  if type(opts) == "string" then
+    local url = H.strip(opts)
+    opts = {}
+    for k, v in pairs(more or {}) do opts[k] = v end
+    opts.api_base = url
+  end
+  opts = opts or {}
+  local auth = opts.auth
+  if auth == nil then
+    if opts.credentials_file == nil then error("gcal: credentials_file is required") end
+    if opts.token_file == nil then error("gcal: token_file is required") end
+    auth = oauth2.from_file(opts.credentials_file, opts.token_file,
+      { token_url = opts.token_url or M.DEFAULT_TOKEN_URL })
+  end
+  local api_base = opts.api_base or M.DEFAULT_API_BASE
+  local api = H.client("", {})
+  api.base = api_base -- used verbatim
+  return setmetatable({ api_base = api_base, auth = auth, api = api }, Client)
+end
+
+-- One request with the current bearer token; after a 401, refresh + save the token and
+-- send it once more.
+function Client:_request(method, path, body)
+  local function send()
+    return self.api:response(method, path, { body = body, headers = self.auth:headers() })
+  end
+  local resp = send()
+  if resp.status == 401 then
+    self.auth:refresh()
+    self.auth:save()
+    resp = send()
+  end
+  return resp
+end
+
+local function check(method, path, resp, ok1, ok2)
+  if resp.status ~= ok1 and resp.status ~= ok2 then
+    error("gcal: " .. method .. " " .. path .. " HTTP " .. tostring(resp.status) .. ": " .. tostring(resp.body))
+  end
+end
+
+local function parsed(resp)
+  if resp.body == nil or resp.body == "" then return nil end
+  return json.parse(resp.body)
+end
+
+function Client:_get(path)
+  local resp = self:_request("GET", path)
+  if resp.status == 404 then return nil end
+  check("GET", path, resp, 200)
+  return parsed(resp)
+end
+
+function Client:_post(path, body)
+  local resp = self:_request("POST", path, body)
+  check("POST", path, resp, 200, 201)
+  return parsed(resp)
+end
+
+function Client:_put(path, body)
+  local resp = self:_request("PUT", path, body)
+  check("PUT", path, resp, 200)
+  return parsed(resp)
+end
+
+function Client:_delete(path)
+  local resp = self:_request("DELETE", path)
+  check("DELETE", path, resp, 200, 204)
+  return true
+end
+
+local EVENTS = "/calendar/v3/calendars/primary/events"
+
+function Client:events(opts)
+  opts = opts or {}
+  -- values percent-encoded: an RFC 3339 offset "+01:00" must not turn into a space
+  local q = H.query("timeMin", opts.timeMin, "timeMax", opts.timeMax,
+    "maxResults", opts.maxResults, "q", opts.q)
+  local data = self:_get(EVENTS .. q)
+  if data == nil or data.items == nil then return {} end
+  return data.items
+end
+
+function Client:event_get(event_id)
+  return self:_get(EVENTS .. "/" .. event_id)
+end
+
+function Client:event_create(event)
+  return self:_post(EVENTS, event)
+end
+
+function Client:event_update(event_id, event)
+  return self:_put(EVENTS .. "/" .. event_id, event)
+end
+
+function Client:event_delete(event_id)
+  return self:_delete(EVENTS .. "/" .. event_id)
+end
+
+function Client:calendars()
+  local data = self:_get("/calendar/v3/users/me/calendarList")
+  if data == nil or data.items == nil then return {} end
+  return data.items
+end
+
+return M
