@@ -146,8 +146,11 @@ class FakeTemporal(service_pb2_grpc.WorkflowServiceServicer):
                     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
                     workflow_execution_failed_event_attributes=attrs)
 
-    def continue_as_new(self, workflow_id):
-        """Close the latest run as continued-as-new and start the next run; returns its run id."""
+    def continue_as_new(self, workflow_id, start_next=True):
+        """Close the latest run as continued-as-new and start the next run; returns its run id.
+
+        With start_next=False the next run is not created here (as if it were still being
+        scheduled), so the closed run stays the one an empty run id resolves to."""
         with self.cond:
             old = self.runs[workflow_id][-1]
             new = Run(workflow_id, old.workflow_type, old.task_queue, old.input)
@@ -156,7 +159,8 @@ class FakeTemporal(service_pb2_grpc.WorkflowServiceServicer):
             self._close_locked(old, WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW,
                                EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
                                workflow_execution_continued_as_new_event_attributes=attrs)
-            self.runs[workflow_id].append(new)
+            if start_next:
+                self.runs[workflow_id].append(new)
             return new.run_id
 
     def _close(self, workflow_id, status, event_type, **attrs):
