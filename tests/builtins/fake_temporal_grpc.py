@@ -37,7 +37,6 @@ from temporalio.api.history.v1 import (HistoryEvent, WorkflowExecutionCanceledEv
                                        WorkflowExecutionContinuedAsNewEventAttributes,
                                        WorkflowExecutionFailedEventAttributes,
                                        WorkflowExecutionTerminatedEventAttributes, History)
-from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflow.v1 import WorkflowExecutionInfo
 from temporalio.api.workflowservice.v1 import request_response_pb2 as rr
 from temporalio.api.workflowservice.v1 import service_pb2_grpc
