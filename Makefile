@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/assay: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev,full]"
 	touch $(BIN)/assay
 
 venv: $(BIN)/assay
