@@ -1,7 +1,6 @@
 --- @module assay.github
 --- @description GitHub REST API client. PRs, issues, actions, repositories, GraphQL. No gh CLI dependency.
 --- @keywords github, pr, pull-request, issue, actions, runs, graphql, repository, merge, review, comment
---- @env GITHUB_TOKEN
 --- @quickref M.client(opts?) -> client | GitHub client; opts {token?, base_url?} (token defaults to $GITHUB_TOKEN; also M.client(base_url, opts?))
 --- @quickref c:pr_view(repo, number) -> pr | Get pull request details
 --- @quickref c:pr_list(repo, opts?) -> [pr] | List pull requests
@@ -14,7 +13,7 @@
 --- @quickref c:repo_get(repo) -> repository | Get repository details
 --- @quickref c:runs_list(repo, opts?) -> {workflow_runs} | List workflow runs
 --- @quickref c:run_get(repo, run_id) -> run | Get workflow run details
---- @quickref c:graphql(query, variables?) -> {data, errors} | Execute GraphQL query (full response envelope)
+--- @quickref c:graphql(query, variables?) -> data | Execute GraphQL query
 
 local H = require("assay._http")
 

@@ -1,7 +1,6 @@
 --- @module assay.openclaw
 --- @description OpenClaw AI agent platform integration. Invoke tools, send messages, manage state, spawn sub-agents, approval gates, LLM tasks.
 --- @keywords openclaw, clawd, agent, ai, workflow, invoke, state, diff, approve, llm, cron, spawn, message, notify
---- @env OPENCLAW_URL, CLAWD_URL, OPENCLAW_TOKEN, CLAWD_TOKEN, ASSAY_STATE_DIR, OPENCLAW_STATE_DIR, OPENCLAW_INTERACTIVE, ASSAY_APPROVAL_RESULT
 --- @quickref M.client(url?, opts?) -> client | OpenClaw client; url defaults to $OPENCLAW_URL/$CLAWD_URL; opts {token?, state_dir?, timeout?}
 --- @quickref c:invoke(tool, action, args) -> result | Invoke an OpenClaw tool action
 --- @quickref c:send(channel, target, message) -> result | Send a message via channel

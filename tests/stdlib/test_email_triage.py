@@ -1,6 +1,7 @@
 """assay.email_triage (spec stdlib/email_triage.md, EMAIL_TRIAGE-01..12): the deterministic
 rules in-process, the LLM path with a recording Lua stub and end to end through
 assay.openclaw against the shared OpenClaw fake (fake_openclaw.FakeOpenClaw)."""
+import os
 import re
 
 from fake_openclaw import OPENCLAW_TOKEN, openclaw, openclaw_server  # noqa: F401 (fixtures)
@@ -195,3 +196,30 @@ for _, name in ipairs({ "needs_action", "needs_reply", "fyi" }) do
 end
 return table.concat(lines, " ")'''
     assert lua(code) == "needs_action=2 needs_reply=2 fyi=1"
+
+
+def test_email_triage_header_metadata():
+    """Discovery header (discovery.md §4): the spec's quickrefs verbatim, the documented
+    constructor form first (issue 12)."""
+    from assay.discovery.metadata import parse
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "stdlib", "email_triage.lua")
+    meta = parse(open(path, encoding="utf-8").read())
+    assert meta.module == "assay.email_triage"
+    assert meta.description == 'Email triage helpers for deterministic categorization or OpenClaw-assisted classification into action, reply, and FYI buckets.'
+    assert meta.keywords == [
+        'email',
+        'triage',
+        'gmail',
+        'inbox',
+        'classify',
+        'categorize',
+        'openclaw',
+        'llm',
+        'workflow',
+    ]
+    lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
+    assert lines == [
+        'email_triage.categorize(emails, opts?) -> buckets | Deterministically bucket emails by subject and sender',
+        'email_triage.categorize_llm(emails, openclaw_client, opts?) -> buckets | Use OpenClaw LLM task for smarter bucketing',
+        'email_triage.client(url?, opts?) -> triage | Bind an OpenClaw client (url/opts as assay.openclaw.client, or an existing client); t:categorize(emails, opts?), t:categorize_llm(emails, opts?)',
+    ]

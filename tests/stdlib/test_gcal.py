@@ -1,6 +1,7 @@
 """assay.gcal (spec stdlib/gcal.md, GCAL-01..12) against the shared Google fake
 (fake_google.FakeGoogle: token endpoint, Gmail v1, Calendar v3)."""
 import json
+import os
 import re
 
 import pytest
@@ -191,3 +192,35 @@ for _, ev in ipairs(cal:events({ timeMin = "2024-01-15T00:00:00+01:00",
 end
 return table.concat(lines, "\\n")'''
     assert run(code, "") == "09:00  Standup\n14:00  Design review"
+
+
+def test_gcal_header_metadata():
+    """Discovery header (discovery.md §4): the spec's quickrefs verbatim, the documented
+    constructor form first (issue 12)."""
+    from assay.discovery.metadata import parse
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "stdlib", "gcal.lua")
+    meta = parse(open(path, encoding="utf-8").read())
+    assert meta.module == "assay.gcal"
+    assert meta.description == 'Google Calendar REST API client with OAuth2 token refresh. Events CRUD, calendar list.'
+    assert meta.keywords == [
+        'google',
+        'calendar',
+        'gcal',
+        'events',
+        'oauth2',
+        'schedule',
+        'meeting',
+        'create',
+        'update',
+        'delete',
+    ]
+    lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
+    assert lines == [
+        'M.client(opts) -> client | Calendar client; opts {credentials_file, token_file, token_url?, api_base?} or {auth = oauth2 client} (also M.client(api_base, opts))',
+        'c:events(opts?) -> [event] | List calendar events',
+        'c:event_get(event_id) -> event | Get event by ID',
+        'c:event_create(event) -> event | Create a calendar event',
+        'c:event_update(event_id, event) -> event | Update an event',
+        'c:event_delete(event_id) -> true | Delete an event',
+        'c:calendars() -> [calendar] | List all calendars',
+    ]

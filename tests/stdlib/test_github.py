@@ -1,6 +1,7 @@
 """assay.github (spec stdlib/github.md, GITHUB-01..18) against the shared GitHub fake
 (fake_github.FakeGitHub: token `ghp_test123`, repository octocat/hello-world)."""
 import json
+import os
 import re
 
 from fake_github import GITHUB_TOKEN, github, github_server  # noqa: F401 (fixtures)
@@ -246,3 +247,42 @@ for _, pr in ipairs(gh:pr_list("octocat/hello-world", { state = "open" })) do
 end
 return report''' % GITHUB_TOKEN
     assert lua_with(lua, code, URL=github.url) == ["#42 Add feature X by alice: 1 approval(s)"]
+
+
+def test_github_header_metadata():
+    """Discovery header (discovery.md §4): the spec's quickrefs verbatim, the documented
+    constructor form first (issue 12)."""
+    from assay.discovery.metadata import parse
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "stdlib", "github.lua")
+    meta = parse(open(path, encoding="utf-8").read())
+    assert meta.module == "assay.github"
+    assert meta.description == 'GitHub REST API client. PRs, issues, actions, repositories, GraphQL. No gh CLI dependency.'
+    assert meta.keywords == [
+        'github',
+        'pr',
+        'pull-request',
+        'issue',
+        'actions',
+        'runs',
+        'graphql',
+        'repository',
+        'merge',
+        'review',
+        'comment',
+    ]
+    lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
+    assert lines == [
+        'M.client(opts?) -> client | GitHub client; opts {token?, base_url?} (token defaults to $GITHUB_TOKEN; also M.client(base_url, opts?))',
+        'c:pr_view(repo, number) -> pr | Get pull request details',
+        'c:pr_list(repo, opts?) -> [pr] | List pull requests',
+        'c:pr_reviews(repo, number) -> [review] | List PR reviews',
+        'c:pr_merge(repo, number, opts?) -> result | Merge a pull request',
+        'c:issue_list(repo, opts?) -> [issue] | List issues',
+        'c:issue_get(repo, number) -> issue | Get issue details',
+        'c:issue_create(repo, title, body, opts?) -> issue | Create an issue',
+        'c:issue_comment(repo, number, body) -> comment | Add issue comment',
+        'c:repo_get(repo) -> repository | Get repository details',
+        'c:runs_list(repo, opts?) -> {workflow_runs} | List workflow runs',
+        'c:run_get(repo, run_id) -> run | Get workflow run details',
+        'c:graphql(query, variables?) -> data | Execute GraphQL query',
+    ]

@@ -5,6 +5,7 @@ import base64
 import email
 import email.policy
 import json
+import os
 import re
 
 import pytest
@@ -280,3 +281,34 @@ end
 return replied'''
     assert run(code, "") == ["thread-1"]
     assert parsed(google.last().json()["raw"])["To"] == "Alice Example <alice@example.com>"
+
+
+def test_gmail_header_metadata():
+    """Discovery header (discovery.md §4): the spec's quickrefs verbatim, the documented
+    constructor form first (issue 12)."""
+    from assay.discovery.metadata import parse
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "stdlib", "gmail.lua")
+    meta = parse(open(path, encoding="utf-8").read())
+    assert meta.module == "assay.gmail"
+    assert meta.description == 'Gmail REST API client with OAuth2 token refresh. Search, read, reply, send emails, manage labels.'
+    assert meta.keywords == [
+        'gmail',
+        'email',
+        'oauth2',
+        'google',
+        'search',
+        'send',
+        'reply',
+        'labels',
+        'message',
+        'thread',
+    ]
+    lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
+    assert lines == [
+        'M.client(opts) -> client | Gmail client; opts {credentials_file, token_file, token_url?, api_base?} or {auth = oauth2 client} (also M.client(api_base, opts))',
+        'c:search(query, opts?) -> [message] | Search emails by query',
+        'c:get(message_id, opts?) -> message | Get email message by ID',
+        'c:reply(message_id, opts) -> message | Reply to an email',
+        'c:send(to, subject, body) -> message | Send a new email',
+        'c:labels() -> [label] | List all labels',
+    ]

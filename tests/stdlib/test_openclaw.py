@@ -307,3 +307,44 @@ def test_openclaw_options_table_and_timeout(run, openclaw):
     assert run(REQ + 'return openclaw.client({url = "$URL", timeout = 5}):cron_list().ok', "") is True
     msg = run(REQ + 'return pcall(function() return openclaw.client("$URL", {timeout = 0.1}):cron_list() end)', "")
     assert msg[0] is False and "failed" in msg[1]
+
+
+def test_openclaw_header_metadata():
+    """Discovery header (discovery.md §4): the spec's quickrefs verbatim, the documented
+    constructor form first (issue 12)."""
+    from assay.discovery.metadata import parse
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "stdlib", "openclaw.lua")
+    meta = parse(open(path, encoding="utf-8").read())
+    assert meta.module == "assay.openclaw"
+    assert meta.description == 'OpenClaw AI agent platform integration. Invoke tools, send messages, manage state, spawn sub-agents, approval gates, LLM tasks.'
+    assert meta.keywords == [
+        'openclaw',
+        'clawd',
+        'agent',
+        'ai',
+        'workflow',
+        'invoke',
+        'state',
+        'diff',
+        'approve',
+        'llm',
+        'cron',
+        'spawn',
+        'message',
+        'notify',
+    ]
+    lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
+    assert lines == [
+        'M.client(url?, opts?) -> client | OpenClaw client; url defaults to $OPENCLAW_URL/$CLAWD_URL; opts {token?, state_dir?, timeout?}',
+        'c:invoke(tool, action, args) -> result | Invoke an OpenClaw tool action',
+        'c:send(channel, target, message) -> result | Send a message via channel',
+        'c:notify(target, message) -> result | Send notification to target',
+        'c:cron_add(job) -> result | Add a cron job',
+        'c:cron_list() -> [job] | List cron jobs',
+        'c:spawn(task, opts?) -> result | Spawn a sub-agent session',
+        'c:state_get(key) -> value|nil | Read state value by key',
+        'c:state_set(key, value) -> true | Write state value by key',
+        'c:diff(key, new_value) -> {changed, before, after} | Compare and store state',
+        'c:approve(prompt, context?) -> bool | Request approval gate',
+        'c:llm_task(prompt, opts?) -> result | Execute an LLM task',
+    ]

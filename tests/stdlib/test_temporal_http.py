@@ -1,6 +1,7 @@
 """assay.temporal — the HTTP stdlib module (spec stdlib/temporal.md, TEMPORAL_HTTP-01..22) against
 the shared Temporal fake (fake_temporal.FakeTemporal), and TEMPORAL-06 (the module beside the
 native `temporal` builtin)."""
+import os
 import re
 import time
 
@@ -302,3 +303,48 @@ return signalled'''
     assert lua_with(lua, code, URL=temporal_fake.url) == ["order-123"]
     assert temporal_fake.signals == [("default", "order-123", {"signalName": "expedite",
                                                                "input": {"priority": "high"}})]
+
+
+def test_temporal_http_header_metadata():
+    """Discovery header (discovery.md §4): the spec's quickrefs verbatim, the documented
+    constructor form first (issue 12)."""
+    from assay.discovery.metadata import parse
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "stdlib", "temporal.lua")
+    meta = parse(open(path, encoding="utf-8").read())
+    assert meta.module == "assay.temporal"
+    assert meta.description == 'Temporal workflow orchestration. Workflows, task queues, schedules, signals.'
+    assert meta.keywords == [
+        'temporal',
+        'workflows',
+        'task-queues',
+        'schedules',
+        'orchestration',
+        'workflow',
+        'task-queue',
+        'schedule',
+        'signal',
+        'history',
+        'search',
+        'namespace',
+        'execution',
+    ]
+    lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
+    assert lines == [
+        'M.client(url, opts?) -> client | Temporal HTTP client; opts {namespace?, api_key?}',
+        'c:health() -> bool | Check Temporal health',
+        'c:system_info() -> info | Get system information',
+        'c:namespaces() -> {namespaces} | List namespaces',
+        'c:namespace(name) -> namespace | Get namespace by name',
+        'c:workflows(opts?) -> {executions} | List workflow executions',
+        'c:workflow(workflow_id, run_id?, opts?) -> workflow | Get workflow execution',
+        'c:workflow_history(workflow_id, run_id?, opts?) -> {events} | Get workflow history',
+        'c:signal_workflow(workflow_id, signal_name, input?, opts?) -> result | Signal a workflow',
+        'c:terminate_workflow(workflow_id, reason?, opts?) -> result | Terminate a workflow',
+        'c:cancel_workflow(workflow_id, opts?) -> result | Cancel a workflow',
+        'c:task_queue(name, opts?) -> queue | Get task queue info',
+        'c:schedules(opts?) -> {schedules} | List schedules',
+        'c:schedule(schedule_id, opts?) -> schedule | Get schedule by ID',
+        'c:search(query, opts?) -> {executions} | Search workflows by query',
+        'c:is_workflow_running(workflow_id, opts?) -> bool | Check if workflow is running',
+        'c:wait_workflow_complete(workflow_id, timeout_secs, opts?) -> workflow | Wait for completion',
+    ]
