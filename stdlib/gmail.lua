@@ -38,9 +38,9 @@ function M.client(opts, more)
       { token_url = opts.token_url or M.DEFAULT_TOKEN_URL })
   end
   local api_base = opts.api_base or M.DEFAULT_API_BASE
-  local api = H.client("", {})
-  api.base = api_base -- used verbatim
-  return setmetatable({ api_base = api_base, auth = auth, api = api }, Client)
+  -- c.api_base keeps the value as given; request URLs are built without its trailing
+  -- slashes (a verbatim "https://host/" would request "https://host//...", which Google rejects)
+  return setmetatable({ api_base = api_base, auth = auth, api = H.client(api_base, {}) }, Client)
 end
 
 -- One request with the current bearer token; after a 401, refresh + save the token and

@@ -59,6 +59,11 @@ def test_gcal_03_headers_and_api_base(run, google):
     assert req.path == "/calendar/v3/users/me/calendarList"
     assert req.header("Authorization") == "Bearer " + ACCESS_TOKEN
     assert req.header("Content-Type") == "application/json"
+    # api_base keeps its value; a trailing slash does not produce "//" in request paths
+    code = REQ + ('local d = gcal.client({credentials_file = "$CREDS", token_file = "$TOKEN", api_base = "$URL/"})\n'
+                  'return d.api_base, #d:calendars()')
+    assert run(code, "") == (google.url + "/", 2)
+    assert google.last().path == "/calendar/v3/users/me/calendarList"
 
 
 def test_gcal_04_events(run, google):

@@ -67,6 +67,10 @@ def test_gmail_02_required_files(fails, run, files, google):
     assert run('local d = gmail.client({credentials_file = "$CREDS", token_file = "$TOKEN"})\n'
                'return d.api_base, d.auth._token_url, c.api_base, c.auth._token_url', REQ + CLIENT[len(REQ):]) == (
         "https://gmail.googleapis.com", "https://oauth2.googleapis.com/token", google.url, google.url + "/token")
+    code = 'local d = gmail.client({credentials_file = "$CREDS", token_file = "$TOKEN", api_base = "$URL/"})\n' \
+           'return d.api_base, #d:labels()'
+    assert run(code, REQ) == (google.url + "/", 3)
+    assert google.last().path == "/gmail/v1/users/me/labels"
 
 
 def test_gmail_03_bearer_from_token_file(run, google):
