@@ -8,7 +8,7 @@ Measures, in one run, the median wall time (and peak RSS of the process tree) of
                            which is what a fresh container/Job sees)
 - the onefile, cached     (unpack dir already there)
 - the venv command        (.venv/bin/assay, i.e. CPython + the installed package)
-- `python3 -c pass`       (floor of any CPython program)
+- `python3 -c pass`       (floor of any CPython program; -S too: without site/.pth files)
 - `lua5.4 -e ''`          (floor of a Lua program; skipped when lua5.4 is not installed)
 and prints each as a ratio to `python3 -c pass` and to `lua5.4`. Artifacts that were not
 built are skipped, so this also works on a plain checkout (then: venv vs the floors).
@@ -45,6 +45,7 @@ def spawn(argv, env):
     start = time.perf_counter()
     pid = os.posix_spawn(argv[0], argv, env, file_actions=[
         (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
     ])
     _, status = os.waitpid(pid, 0)
     elapsed = time.perf_counter() - start
@@ -156,6 +157,8 @@ def main():
             results.append(measure("venv (CPython)", [args.venv_assay, "exec", "-e", CODE], env, args.runs))
         base_py = measure("python3 -c pass", [python3, "-c", "pass"], env, args.runs, expect=b"")
         results.append(base_py)
+        # without site: the interpreter alone (site + .pth files vary from machine to machine)
+        results.append(measure("python3 -S -c pass", [python3, "-S", "-c", "pass"], env, args.runs, expect=b""))
         base_lua = None
         if lua:
             base_lua = measure("lua5.4 -e ''", [lua, "-e", ""], env, args.runs, expect=b"")
@@ -172,7 +175,7 @@ def main():
         print("%-20s %7.1fms %7.1fms %7.1fms %9s %10s %10s" % (
             r["name"], r["median"] * 1e3, r["min"] * 1e3, r["max"] * 1e3,
             "%.1fMB" % (r["rss"] / 1e6) if r["rss"] else "-",
-            "%.1fx" % (r["median"] / base_py["median"]) if base_py else "-",
+            "%.2fx" % (r["median"] / base_py["median"]) if base_py else "-",
             "%.0fx" % (r["median"] / base_lua["median"]) if base_lua else "-"))
     print()
     print("targets (issue 4; reported, not enforced):")

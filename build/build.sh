@@ -5,10 +5,13 @@
 #   dist/assay              onefile (Releases download, CI steps)
 # Then smoke-tests both (build/smoke.py). Usage: build/build.sh   (or `make build`)
 #
-# Env: PYTHON (interpreter for the build venv, default python3), BUILD_VENV
-# (default build/.venv), NUITKA_JOBS (default: all cores), ASSAY_SKIP_SMOKE=1.
+# Env: PYTHON (interpreter for the build venv, default python3), STATIC_LIBPYTHON
+# (yes|no|auto, default yes), BUILD_VENV
+# (default build/.venv), NUITKA_JOBS (default: all cores), ASSAY_SKIP_SMOKE=1,
+# ASSAY_REUSE_BUILD=1 (skip Nuitka, publish + smoke-test build/out again).
 # Needs gcc, patchelf and (for speed) ccache; installs them with apt-get when root.
 set -euo pipefail
+main() {  # the whole script is one function: editing this file during a build is safe
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 PYTHON=${PYTHON:-python3}
@@ -77,6 +80,20 @@ lib_args=()
 for m in "${libs[@]}"; do lib_args+=("--include-module=$m"); done
 log "dependency modules: ${libs[*]}"
 
+if [ "${ASSAY_REUSE_BUILD:-}" = 1 ] && [ -x "$OUT/assay" ]; then
+  log "ASSAY_REUSE_BUILD=1: reusing $OUT"
+else
+# Flags (measured, see shared/design/binary-build.md):
+#  --include-package=assay    every module of the package, also those only reached by
+#                             importlib (builtins families, CLI commands)
+#  --include-data-dir=stdlib  the embedded Lua stdlib at assay/stdlib (loader.stdlib_dir)
+#  --include-package-data     assay/runtime/lua/prelude.lua
+#  multiprocessing            reached only via concurrent.futures.process (never used);
+#                             its Nuitka plugin would add start-up code and a 2nd main
+#  psycopg.pq ctypes impl     the binary libpq must be used; no silent host-libpq fallback
+#  nuitka_strip.py            strips the copied .so files (about -13 MB unpacked)
+#  no_site/no_docstrings/no_asserts, static libpython: smaller and faster start
+#  {TEMP}/assay-VERSION + --onefile-as-archive: stable unpack dir, cheap cached start
 rm -f "$OUT/assay"
 start=$(date +%s)
 log "nuitka (log: build/out/nuitka.log)"
@@ -88,8 +105,11 @@ PYTHONPATH=$ROOT "$VENV/bin/python" -m nuitka \
   "${stdlib_args[@]}" \
   "${lib_args[@]}" \
   --nofollow-import-to=pytest,_pytest,typer,rich,pygments,pydantic,setuptools,pip,IPython,numpy \
+  --nofollow-import-to=multiprocessing,concurrent.futures.process --disable-plugins=multiprocessing \
+  --nofollow-import-to=psycopg.pq.pq_ctypes,psycopg.pq._pq_ctypes \
+  --user-plugin=build/nuitka_strip.py \
   --python-flag=no_site --python-flag=no_docstrings --python-flag=no_asserts \
-  --static-libpython=yes \
+  --static-libpython="${STATIC_LIBPYTHON:-yes}" \
   --onefile-tempdir-spec="{TEMP}/assay-$VERSION" --product-version="$VERSION" \
   --onefile-as-archive \
   --disable-cache=compression \
@@ -100,6 +120,7 @@ PYTHONPATH=$ROOT "$VENV/bin/python" -m nuitka \
 took=$(( $(date +%s) - start ))
 log "nuitka took ${took}s"
 echo "$took" >"$OUT/build-seconds"
+fi
 
 [ -x "$OUT/assay" ] || { log "no onefile at $OUT/assay"; exit 1; }
 [ -x "$OUT/assay.dist/assay.bin" ] || { log "no standalone binary at $OUT/assay.dist/assay.bin"; exit 1; }
@@ -115,3 +136,6 @@ if [ "${ASSAY_SKIP_SMOKE:-}" != 1 ]; then
   "$VENV/bin/python" build/smoke.py "$DIST/assay.dist/assay.bin" "$DIST/assay"
 fi
 log "done: dist/assay ($(du -h "$DIST/assay" | cut -f1)), dist/assay.dist ($(du -sh "$DIST/assay.dist" | cut -f1))"
+}
+main "$@"
+exit
