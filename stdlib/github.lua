@@ -72,16 +72,15 @@ local function repo_path(repo)
   return "/repos/" .. owner .. "/" .. name
 end
 
--- Query string of the options present, in the order given, values verbatim (numbers
--- without ".0"; booleans as true/false).
+-- Query string of the options present, in the order given; values percent-encoded
+-- (numbers without ".0"; booleans as true/false).
 local function query(opts, keys)
-  local parts = {}
-  for _, key in ipairs(keys) do
-    local value = opts and opts[key]
-    if value ~= nil then parts[#parts + 1] = key .. "=" .. H.text(value) end
+  local args = {}
+  for i, key in ipairs(keys) do
+    args[2 * i - 1] = key
+    if opts then args[2 * i] = opts[key] end
   end
-  if #parts == 0 then return "" end
-  return "?" .. table.concat(parts, "&")
+  return H.query(table.unpack(args, 1, #keys * 2))
 end
 
 function Client:_get(path)

@@ -124,6 +124,12 @@ def test_github_10_issue_list_query(lua, github):
     req = github.last()
     assert req.path == "/repos/octocat/hello-world/issues"
     assert req.raw_query == "state=closed&labels=docs&sort=updated&direction=asc&per_page=5"
+    # values are percent-encoded: a label with a space, a branch with a slash
+    assert run(lua, 'return #c:issue_list("%s", {labels = "bug,help wanted"})' % REPO, github.url) == 0
+    req = github.last()
+    assert req.query == {"labels": ["bug,help wanted"]} and " " not in req.raw_query
+    run(lua, 'return c:runs_list("%s", {branch = "feature/x+y"})' % REPO, github.url)
+    assert github.last().query == {"branch": ["feature/x+y"]}
 
 
 def test_github_11_issue_get(lua, github):
