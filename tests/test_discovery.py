@@ -219,3 +219,62 @@ def test_ranking_matches_sqlite_fts5_bm25():
         expected = [mods[row[0]].name for row in db.execute(
             "select id from t where t match ? order by bm25(t, 0, 2, 1, 3, 1), rowid limit 8", (match,))]
         assert search.search(mods, query, 8) == expected, query
+
+
+STDLIB = ("alertmanager argocd certmanager crossplane dex email_triage eso flux gcal github gmail grafana harbor "
+          "healthcheck k8s kargo loki oauth2 openbao openclaw ory postgres prometheus s3 temporal traefik unleash "
+          "vault velero zitadel ory.hydra ory.keto ory.kratos ory.rbac").split()
+
+
+def test_disc_10_clean_install_lists_51_modules(tmp_path):
+    r = run_assay("modules", cwd=tmp_path, env=clean_env(tmp_path))
+    body = rows(r.stdout)
+    assert len(body) == 51
+    names = [line[:30].strip() for line in body]
+    assert sorted("assay." + n for n in STDLIB) == [n for n in names if n.startswith("assay.")]
+    assert all(line[31:41].strip() == "builtin" for line in body)
+    assert names[0] == "assay.alertmanager" and names[-1] == "yaml"
+
+
+def test_disc_07_disc_08_nested_ory_modules_load_and_errors_are_positioned(tmp_path):
+    r = run_assay("exec", "-e", "for _, n in ipairs({'hydra', 'keto', 'kratos', 'rbac'}) do "
+                  "assert(type(require('assay.ory.' .. n)) == 'table') end "
+                  "assert(require('assay.ory').kratos == require('assay.ory.kratos'))", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run_assay("exec", "-e", "require('assay.ory.rbac').policy(5)", cwd=tmp_path)
+    assert r.returncode == 1 and "ERROR assay/ory/rbac.lua:" in r.stderr
+
+
+def test_cli_20_exec_requires_grafana():
+    r = run_assay("exec", "-e", "local g = require('assay.grafana'); assert.not_nil(g.client)")
+    assert r.returncode == 0, r.stderr
+
+
+def test_cli_42_context_grafana(tmp_path):
+    r = run_assay("context", "grafana", cwd=tmp_path, env=clean_env(tmp_path))
+    assert r.returncode == 0
+    assert r.stdout.startswith("# Assay Module Context\n\n## Matching Modules\n\n### assay.grafana\n")
+    assert "\n## Built-in Functions (always available, no require needed)\n" in r.stdout
+
+
+EXPECTED_TOP = [
+    ("grafana", "assay.grafana", True), ("prometheus", "assay.prometheus", True), ("vault", "assay.vault", False),
+    ("kubernetes", "assay.k8s", False), ("http client", "http", False), ("webhook", "http", False),
+    ("request", "http", False), ("endpoint", "http", False), ("letsencrypt", "assay.certmanager", False),
+    ("ssl", "assay.certmanager", False), ("password", "assay.vault", False), ("encryption", "assay.vault", False),
+    ("rotation", "assay.vault", False), ("cicd", "assay.argocd", False), ("metric", "assay.prometheus", False),
+    ("observability", "assay.prometheus", False), ("terraform", "assay.crossplane", False),
+    ("deploy", "assay.k8s", False), ("failover", "assay.velero", False), ("docker", "assay.harbor", False),
+    ("kratos", "assay.ory.kratos", False), ("kratos", "assay.ory", False),
+]
+
+
+def test_context_expected_results_with_stdlib_headers(tmp_path):
+    """discovery.md §7.5: queries find the modules whose headers carry those keywords."""
+    env = clean_env(tmp_path)
+    for query, module, first in EXPECTED_TOP:
+        out = run_assay("context", query, cwd=tmp_path, env=env).stdout
+        blocks = [line[4:] for line in out.splitlines() if line.startswith("### ")]
+        assert module in blocks, (query, blocks)
+        if first:
+            assert blocks[0] == module, (query, blocks)
