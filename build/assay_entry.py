@@ -16,6 +16,8 @@ Not part of the package: `make build` compiles this file, and Nuitka follows
 import os
 import sys
 
+_STARTUP_MODULES = set(sys.modules)
+
 
 def _trust_certifi():
     if "SSL_CERT_FILE" in os.environ:
@@ -35,13 +37,32 @@ def _selftest(names):
     """Import the named modules and probe the bundled natives; report as JSON."""
     import json
 
-    report = {"python": sys.version.split()[0], "executable": sys.executable, "modules": {}}
+    report = {"python": sys.version.split()[0], "executable": sys.executable, "modules": {},
+              "startup_modules": sorted(_STARTUP_MODULES)}
+    try:
+        import assay.cli.main  # noqa: F401  (what the CLI costs before any command runs)
+        report["cli_modules"] = sorted(set(sys.modules) - _STARTUP_MODULES)
+    except Exception as e:
+        report["cli_modules"] = "ERROR %s" % e
     for name in names:
         try:
             module = __import__(name, fromlist=["_"])
             report["modules"][name] = str(getattr(module, "__version__", "ok"))
         except Exception as e:  # report, do not stop: the smoke test lists every failure
             report["modules"][name] = "ERROR %s: %s" % (type(e).__name__, e)
+    report["inspect_at_startup"] = "inspect" in _STARTUP_MODULES
+    try:  # Nuitka's inspect patches must still apply once inspect is imported
+        import inspect
+
+        def gen():
+            yield 1
+
+        g = gen()
+        state = inspect.getgeneratorstate(g)
+        next(g)
+        report["inspect_patch"] = [type(inspect.getgeneratorstate).__name__, state, inspect.getgeneratorstate(g)]
+    except Exception as e:
+        report["inspect_patch"] = "ERROR %s: %s" % (type(e).__name__, e)
     if "yaml" in names:
         try:
             import yaml

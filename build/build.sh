@@ -56,6 +56,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
+# Nuitka imports `inspect` at every start; make that lazy (build/patch_nuitka.py).
+"$VENV/bin/python" build/patch_nuitka.py
+
 VERSION=$("$VENV/bin/python" -c 'import re;print(re.search(r"__version__ = \"([^\"]+)\"", open("assay/__init__.py").read()).group(1))')
 log "assay $VERSION"
 

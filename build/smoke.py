@@ -153,6 +153,11 @@ def smoke(runner, checks):
     checks.check("TLS context loads CAs via SSL_CERT_FILE (%s)" % report.get("ssl_ca_count"),
                  isinstance(report.get("ssl_ca_count"), int) and report["ssl_ca_count"] > 0)
     checks.check("prelude.lua is bundled", report.get("prelude") is True)
+    checks.check("inspect is not imported at start-up (build/patch_nuitka.py)",
+                 report.get("inspect_at_startup") is False)
+    checks.check("Nuitka's inspect patches apply when inspect is imported",
+                 report.get("inspect_patch") == ["builtin_function_or_method", "GEN_CREATED", "GEN_SUSPENDED"],
+                 str(report.get("inspect_patch")))
     want = source_stdlib_files()
     checks.check("stdlib .lua files bundled (%d)" % len(want), report.get("stdlib_files") == want,
                  "missing: %s" % sorted(set(want) - set(report.get("stdlib_files") or [])))
