@@ -11,12 +11,10 @@
   Python objects live in a registry keyed by that id. Collected handles release their
   Python object through `__gc`.
 - `quote_path`, `os_error_text`: the original's wording of paths and OS errors.
-"""
-import asyncio
-import concurrent.futures
-import queue
-import threading
 
+Nothing heavy is imported at module level (asyncio, threads and queues only when
+the first blocking op runs): installing the families must stay cheap.
+"""
 from assay.runtime.scheduler import InThread
 
 _MAX_THREADS = 256
@@ -26,6 +24,9 @@ class _DaemonPool:
     """A minimal thread pool of daemon threads that grows when all workers are busy."""
 
     def __init__(self, limit):
+        import queue
+        import threading
+        self._thread_class = threading.Thread
         self._limit = limit
         self._jobs = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -34,6 +35,7 @@ class _DaemonPool:
         self._backlog = 0   # jobs queued while every worker was busy and the pool was full
 
     def submit(self, fn):
+        import concurrent.futures
         future = concurrent.futures.Future()
         with self._lock:
             self._jobs.put((future, fn))
@@ -41,7 +43,7 @@ class _DaemonPool:
                 self._idle -= 1
             elif self._threads < self._limit:
                 self._threads += 1
-                threading.Thread(target=self._work, name="assay-io", daemon=True).start()
+                self._thread_class(target=self._work, name="assay-io", daemon=True).start()
             else:
                 self._backlog += 1
         return future
@@ -64,7 +66,14 @@ class _DaemonPool:
                     self._idle += 1
 
 
-POOL = _DaemonPool(_MAX_THREADS)
+_pool = []
+
+
+def pool():
+    """The process-wide daemon pool, created on first use."""
+    if not _pool:
+        _pool.append(_DaemonPool(_MAX_THREADS))
+    return _pool[0]
 
 
 class Blocking(InThread):
@@ -79,7 +88,8 @@ class Blocking(InThread):
         self.on_cancel = on_cancel
 
     async def run(self, scheduler):
-        future = asyncio.wrap_future(POOL.submit(self.fn))
+        import asyncio
+        future = asyncio.wrap_future(pool().submit(self.fn))
         try:
             return await future
         except asyncio.CancelledError:

@@ -11,11 +11,9 @@ global functions. Sessions never send a User-Agent or Accept-Encoding header, se
 (plus the client's extra CA certificates), follow at most 10 redirects, honour
 HTTP(S)_PROXY/NO_PROXY and use the client's total timeout (default 30 s).
 """
+import _thread
 import codecs
 import itertools
-import logging
-import ssl
-import threading
 import time
 
 from assay.runtime import args
@@ -73,7 +71,7 @@ class ClientConfig:
         self.client_cert = client_cert
         self.client_key = client_key
         self._session = None
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
 
     def session(self):
         with self._lock:
@@ -83,6 +81,7 @@ class ClientConfig:
 
     def ssl_context(self):
         """System trust store + the client's extra roots (+ a client certificate)."""
+        import ssl
         ctx = ssl.create_default_context()
         if not ctx.cert_store_stats().get("x509_ca"):
             # no system bundle on this machine: fall back to certifi's (requests' own choice)
@@ -104,6 +103,8 @@ _default = ClientConfig()
 
 
 def _new_session(ctx):
+    import logging
+
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.util import SKIP_HEADER
@@ -277,6 +278,7 @@ def _first_line(e):
 
 def _transport_detail(e):
     """A short reason for a failed request: the innermost OS / TLS error if any."""
+    import ssl
     seen = set()
     stack = [e]
     found_ssl = None
@@ -352,6 +354,7 @@ def _new_client(opts=None, *dead):
             raise BuiltinError("http.client: failed to build client: client_key given without client_cert")
     config = ClientConfig(timeout, follow, ca_pems, client_cert, client_key)
     if ca_pems or client_cert:
+        import ssl
         try:
             config.ssl_context()  # report bad certificates now, not at the first request
         except (ssl.SSLError, OSError, ValueError) as e:
@@ -365,6 +368,7 @@ def _pem_problem(pem):
     """None if `pem` holds one or more loadable certificates, else a reason."""
     if b"-----BEGIN CERTIFICATE-----" not in pem:
         return "no certificate found"
+    import ssl
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:
         ctx.load_verify_locations(cadata=pem.decode("ascii"))
@@ -376,6 +380,7 @@ def _pem_problem(pem):
 
 
 def _ssl_detail(e):
+    import ssl
     if isinstance(e, OSError) and e.errno and e.strerror and not isinstance(e, ssl.SSLError):
         return os_error_text(e)
     return getattr(e, "reason", None) or str(e)

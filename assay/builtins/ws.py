@@ -5,8 +5,8 @@ Every call yields: the socket work happens on a worker thread (`Blocking`), so a
 Python registry keyed by an integer id; Lua holds an opaque handle (an empty table
 with a protected metatable) that only the `ws` functions can map back to the id.
 """
+import _thread
 import itertools
-import threading
 
 from assay.runtime import args
 from assay.runtime.bridge import yielding
@@ -36,7 +36,7 @@ function ws.close(conn) return close(id_of(conn, "close")) end
 
 _connections = {}  # id -> websocket.WebSocket
 _ids = itertools.count(1)
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()
 
 
 def _detail(e):
