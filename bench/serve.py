@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Benchmark `http.serve` against a plain Python ThreadingHTTPServer.
 
-    python bench/serve.py [--duration 5] [--connections 1,16]
+    python bench/serve.py [--duration 5] [--connections 1,16] [--tool auto|python|wrk]
 
 Starts `assay` with a script serving two routes (`/` → `{ body = "ok" }`, `/json` →
 a small JSON document built from the request), and the same two handlers as a
 `ThreadingHTTPServer` (HTTP/1.1, keep-alive) in a second process. For each server,
-route and connection count, a load generator in a third process (threads, one
-keep-alive `http.client` connection each) sends requests for a bounded time over
-127.0.0.1 and reports requests/s, p50/p99 latency and failed requests. The ratio
-column is assay's requests/s over the Python server's.
+route and connection count, a load generator in a third process sends requests
+for a bounded time over 127.0.0.1 and reports requests/s, p50/p99 latency and
+failed requests. The load generator is `wrk` when it is installed (`--tool auto`,
+the default), else a small Python one (threads, one keep-alive `http.client`
+connection each; it saturates at a few thousand requests/s on its own, so with it
+both servers look alike). The ratio column is assay's requests/s over the Python
+server's.
 
 All three processes share the machine's cores, so treat the numbers as relative.
 """
@@ -132,16 +135,43 @@ def start(cmd, env=None):
     return proc, int(line)
 
 
-def load(port, path, connections, duration):
+def load(port, path, connections, duration, tool="python"):
+    if tool == "wrk":
+        return load_wrk(port, path, connections, duration)
     out = subprocess.run([sys.executable, __file__, "--load", str(port), path, str(connections), str(duration)],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
+
+
+def load_wrk(port, path, connections, duration):
+    import re
+    threads = min(connections, 2)
+    out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % max(1, round(duration)), "--latency",
+                          "http://127.0.0.1:%d%s" % (port, path)], capture_output=True, text=True, check=True).stdout
+
+    def ms(text):
+        value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+    failed = 0
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if m:
+        failed += int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        failed += sum(int(x) for x in m.groups())
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "failed": failed}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement (default 5)")
     parser.add_argument("--connections", default="1,16", help="comma-separated connection counts (default 1,16)")
+    parser.add_argument("--tool", choices=("auto", "python", "wrk"), default="auto",
+                        help="load generator (default: wrk if installed, else python)")
     parser.add_argument("--load", nargs=4, metavar=("PORT", "PATH", "CONN", "SECONDS"), help=argparse.SUPPRESS)
     parser.add_argument("--baseline-server", action="store_true", help=argparse.SUPPRESS)
     opts = parser.parse_args()
@@ -151,7 +181,11 @@ def main():
         port, path, conns, seconds = opts.load
         return run_load(int(port), path, int(conns), float(seconds))
 
+    import shutil
     import tempfile
+    tool = opts.tool
+    if tool == "auto":
+        tool = "wrk" if shutil.which("wrk") else "python"
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     script.write(ASSAY_SCRIPT)
     script.close()
@@ -163,8 +197,8 @@ def main():
         servers["assay"] = start(assay_cmd + [script.name], env)
         servers["python"] = start([sys.executable, __file__, "--baseline-server"])
         connections = [int(c) for c in opts.connections.split(",") if c.strip()]
-        print("http.serve vs ThreadingHTTPServer, %.0f s per run, loopback, %d CPU(s)"
-              % (opts.duration, os.cpu_count() or 0))
+        print("http.serve vs ThreadingHTTPServer, %.0f s per run, loopback, %d CPU(s), load generator: %s"
+              % (opts.duration, os.cpu_count() or 0, tool))
         header = "%-6s %5s | %9s %8s %8s %6s | %9s %8s %8s %6s | %5s" % (
             "route", "conns", "assay rps", "p50 ms", "p99 ms", "failed", "py rps", "p50 ms", "p99 ms", "failed",
             "ratio")
@@ -173,9 +207,9 @@ def main():
         for path in ("/", "/json"):
             for c in connections:
                 for name in ("assay", "python"):  # warm up both
-                    load(servers[name][1], path, c, min(0.5, opts.duration))
-                a = load(servers["assay"][1], path, c, opts.duration)
-                p = load(servers["python"][1], path, c, opts.duration)
+                    load(servers[name][1], path, c, min(0.5, opts.duration), tool)
+                a = load(servers["assay"][1], path, c, opts.duration, tool)
+                p = load(servers["python"][1], path, c, opts.duration, tool)
                 print("%-6s %5d | %9.0f %8.2f %8.2f %6d | %9.0f %8.2f %8.2f %6d | %5.2f" % (
                     path, c, a["rps"], a["p50_ms"], a["p99_ms"], a["failed"],
                     p["rps"], p["p50_ms"], p["p99_ms"], p["failed"], a["rps"] / p["rps"] if p["rps"] else 0))

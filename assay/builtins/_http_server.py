@@ -43,7 +43,7 @@ class Server:
         self.state = state
         self.bridge = state.bridge
         self.scheduler = state.bridge.runtime.scheduler
-        self.to_lua = state.bridge.to_lua
+        self.table_from = state.bridge.lua.table_from
         self.routes = routes
 
     async def run(self, port):
@@ -105,13 +105,14 @@ class Server:
             conn.write_response(method, 404, [(b"content-type", b"text/plain")], b"not found", keep_alive, version)
             await conn.drain()
             return keep_alive
-        req = self.to_lua({
-            "method": method,
-            "path": path,
-            "query": query,
-            "params": _parse_params(query),
-            "headers": _visible_headers(headers),
-            "body": body,
+        table_from = self.table_from  # keys and values are bytes already: no generic conversion
+        req = table_from({
+            b"method": method,
+            b"path": path,
+            b"query": query,
+            b"params": table_from(_parse_params(query)),
+            b"headers": table_from(_visible_headers(headers)),
+            b"body": body,
         })
         task_id = self.scheduler._new_task(handler)
         try:
@@ -160,7 +161,7 @@ class Server:
         producer = asyncio.ensure_future(self.scheduler.drive(task_id, state.make_sender(stream_id)))
         producer.add_done_callback(lambda f: (stream.finish(), _log_producer(f)))
         watcher = asyncio.ensure_future(conn.watch_eof())
-        watcher.add_done_callback(lambda f: None if f.cancelled() or not f.result() else stream.close())
+        watcher.add_done_callback(lambda f: None if f.cancelled() else stream.close())  # EOF or a reset
         try:
             await stream.pump(conn, chunked and method != b"HEAD")
         finally:
@@ -350,20 +351,25 @@ def _header_value(headers, name, default=None):
 # ---- request helpers ------------------------------------------------------------
 
 def _parse_params(query):
+    """{key bytes: value bytes}: form-urlencoded, UTF-8 (lossy), last value wins."""
     if not query:
         return {}
     params = {}
     for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
                                 errors="replace"):
-        params[key] = value
+        params[key.encode("utf-8")] = value.encode("utf-8")
     return params
 
 
+_NOT_VISIBLE = re.compile(rb"[^\x20-\x7e\t]")
+
+
 def _visible_headers(headers):
+    """{lowercase name: value} for values that are visible ASCII; last one wins."""
     out = {}
     for name, value in headers:
-        if all(32 <= b < 127 or b == 9 for b in value):
-            out[name.decode("latin-1").lower()] = value
+        if not _NOT_VISIBLE.search(value):
+            out[name.lower()] = value
     return out
 
 
@@ -407,13 +413,12 @@ class _Connection:
         return True
 
     async def watch_eof(self):
-        """During an SSE response: True when the client closes the connection."""
-        while True:
-            if self.eof:
-                return True
-            if not await self._fill():
-                return True
-            # pipelined data after an SSE request stays in the buffer for later
+        """During an SSE response: returns (or raises) when the client closes the connection."""
+        while not self.eof:
+            try:
+                await self._fill()  # pipelined data after an SSE request stays in the buffer
+            except (ConnectionError, OSError):
+                self.eof = True
 
     async def read_request(self):
         """(method, target, version, [(name, value)], body) or None at a clean end."""
