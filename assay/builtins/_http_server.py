@@ -87,7 +87,7 @@ class Server:
         except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
             pass  # the client went away: not worth a log line
         except asyncio.CancelledError:
-            raise
+            pass  # the runtime is shutting down; ending quietly keeps asyncio from logging it
         except Exception as e:  # never let a bug kill the loop silently
             logger.error("http.serve: connection error: %s: %s" % (type(e).__name__, e))
         finally:

@@ -592,3 +592,28 @@ def test_rt_34_sse_and_handlers_interleave(server):
         start = time.monotonic()
         assert get(server, "/").text == "root"
         assert time.monotonic() - start < 1
+
+
+def test_rt_67_spawned_server_in_process_runtimes(capfd, caplog):
+    """RT-67 / RT-44: servers inside spawned tasks work in in-process runtimes (as check
+    scripts use them) and are torn down quietly with the runtime, repeatedly."""
+    import gc
+    from conftest import lua_values
+    for _ in range(5):
+        body = lua_values("""
+            local routes = {}
+            for i = 1, 50 do routes["/" .. i] = function(req) return { body = "r" .. i .. req.query } end end
+            async.spawn(function() http.serve(0, { GET = routes }) end)
+            sleep(0.02)
+            local base = "http://127.0.0.1:" .. _SERVER_PORT
+            local r = http.get(base .. "/7?q")
+            local keep = http.client()  -- an idle keep-alive connection stays open at shutdown
+            keep:get(base .. "/1")
+            return r.body
+        """)
+        assert body == "r7q"
+        gc.collect()
+    err = capfd.readouterr().err + "\n".join(r.getMessage() for r in caplog.records)
+    assert "Traceback" not in err
+    assert "Exception in callback" not in err
+    assert "Task was destroyed" not in err
