@@ -546,3 +546,42 @@ def test_http_from_the_command_line(base):
     r = run_assay("exec", "-e", 'print(http.get(%s).body)' % lua_str(base + "/cli"))
     assert r.returncode == 0, r.stderr
     assert r.stdout == "ok\n"
+
+
+def test_http_connections_are_pooled_per_client():
+    """One pooled session for the global functions and one per client: keep-alive reuse."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    accepted = []
+
+    def serve_conn(c):
+        buf = b""
+        while True:
+            data = c.recv(65536)
+            if not data:
+                return
+            buf += data
+            while b"\r\n\r\n" in buf:
+                _, buf = buf.split(b"\r\n\r\n", 1)
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+
+    def accept():
+        while True:
+            try:
+                c, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(c)
+            threading.Thread(target=serve_conn, args=(c,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        n = lua_values('local U = "http://127.0.0.1:%d/" local n = 0 '
+                       'for i = 1, 5 do n = n + #http.get(U).body end '
+                       'local c = http.client() for i = 1, 5 do n = n + #c:post(U, "x").body end return n' % port)
+    finally:
+        listener.close()
+    assert n == 20
+    assert len(accepted) == 2  # one keep-alive connection per session
