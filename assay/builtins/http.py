@@ -103,6 +103,7 @@ _default = ClientConfig()
 
 
 def _new_session(ctx):
+    import http.cookiejar
     import logging
 
     import requests
@@ -135,6 +136,9 @@ def _new_session(ctx):
                 del headers["Authorization"]
 
     s = Session()
+    # no cookie store, like the original's client: a Set-Cookie must never come back by
+    # itself on a later request (an explicit Cookie header is still sent)
+    s.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     s.trust_env = True  # HTTP_PROXY / HTTPS_PROXY / NO_PROXY
     s.auth = _no_auth   # ... but no ~/.netrc credentials (requests adds them only without auth)
     s.max_redirects = MAX_REDIRECTS

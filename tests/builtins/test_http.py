@@ -62,6 +62,10 @@ class Recorder(http.server.BaseHTTPRequestHandler):
             time.sleep(float(parts[1]))
             self.send_response(200)
             return self._send(b"slow done", "text/plain")
+        if parts[0] == "setcookie":
+            self.send_response(200)
+            self.send_header("Set-Cookie", "session=abc; Path=/")
+            return self._send(b"cookie set", "text/plain")
         if parts[0] == "binary":
             self.send_response(200)
             return self._send(bytes(range(256)), "application/octet-stream")
@@ -381,6 +385,15 @@ def test_http_12_rt_65_default_timeout_is_30_seconds(base):
     assert http_family.MAX_REDIRECTS == 10
     # a slow answer well within the default timeout still succeeds
     assert lua_values('return http.get(%s).body' % lua_str(base + "/slow/1.2")) == "slow done"
+
+
+def test_http_12_no_cookie_store(base):
+    """Like the original's client, cookies from Set-Cookie are not stored and sent back."""
+    lua_values('local c = http.client() c:get(U .. "/setcookie") c:get(U .. "/after") '
+               'http.get(U .. "/setcookie") http.get(U .. "/after")'.replace("U", lua_str(base)))
+    assert [header_values(h, "cookie") for _, _, h, _ in Recorder.seen] == [[], [], [], []]
+    lua_values('http.get(%s, { headers = { Cookie = "explicit=1" } })' % lua_str(base + "/x"))
+    assert header_values(last_request()[2], "cookie") == ["explicit=1"]
 
 
 def test_http_13_binary_body_is_returned_raw(base):
