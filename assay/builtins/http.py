@@ -22,7 +22,9 @@ from assay.runtime.convert import to_py
 from assay.runtime.errors import BuiltinError
 
 from . import serve
-from ._http_common import Blocking, handle_table, os_error_text, quote_path
+from assay.runtime.scheduler import InThread
+
+from ._http_common import handle_table, os_error_text, quote_path
 
 METHODS = ("get", "post", "put", "patch", "delete")
 WITH_BODY = ("post", "put", "patch")
@@ -202,7 +204,7 @@ def _prepare(name, method, url, rest):
 
 def _request_op(config, name, method, url, rest):
     url, body, headers = _prepare(name, method, url, rest)
-    return Blocking(lambda: _perform(config, name, method, url, body, headers))
+    return InThread(lambda: _perform(config, name, method, url, body, headers))
 
 
 # ---- the request itself (worker thread: plain Python only) -------------------

@@ -1,6 +1,6 @@
 """`ws` — WebSocket client (builtins.md §15) over websocket-client.
 
-Every call yields: the socket work happens on a worker thread (`Blocking`), so a
+Every call yields: the socket work happens on a worker thread (`InThread`), so a
 `ws.recv` waiting for a message does not stop other tasks. Connections live in a
 Python registry keyed by an integer id; Lua holds an opaque handle (an empty table
 with a protected metatable) that only the `ws` functions can map back to the id.
@@ -12,7 +12,9 @@ from assay.runtime import args
 from assay.runtime.bridge import yielding
 from assay.runtime.errors import BuiltinError
 
-from ._http_common import Blocking, handle_table, os_error_text
+from assay.runtime.scheduler import InThread
+
+from ._http_common import handle_table, os_error_text
 
 CONNECT_TIMEOUT = 30.0
 
@@ -71,7 +73,7 @@ def _connect(url=None, *dead):
             _connections[conn_id] = conn
         return conn_id
 
-    return Blocking(work)
+    return InThread(work)
 
 
 def _get(conn_id):
@@ -95,7 +97,7 @@ def _send(conn_id, text=None):
         except Exception as e:
             raise BuiltinError("ws.send: %s" % _detail(e)) from None
 
-    return Blocking(work)
+    return InThread(work)
 
 
 @yielding
@@ -123,7 +125,7 @@ def _recv(conn_id):
         return bytes(data)
 
     conn = _connections.get(conn_id)
-    return Blocking(work, on_cancel=(lambda: _shutdown(conn)) if conn is not None else None)
+    return InThread(work, on_cancel=(lambda: _shutdown(conn)) if conn is not None else None)
 
 
 def conn_open(conn_id):
@@ -149,7 +151,7 @@ def _close(conn_id):
             _shutdown_socket(conn)
         return None
 
-    return Blocking(work)
+    return InThread(work)
 
 
 def _shutdown_socket(conn):

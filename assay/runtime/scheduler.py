@@ -48,15 +48,30 @@ class Sleep(Op):
 
 
 class InThread(Op):
-    """Run a blocking Python function on a worker thread; `convert` builds Lua values."""
+    """Run a blocking Python function on a worker thread; `convert` builds Lua values.
 
-    def __init__(self, fn, convert=None):
+    `on_cancel` runs on the loop thread if the waiting task is cancelled (e.g. to shut
+    down a socket the worker is blocked on).
+    """
+
+    def __init__(self, fn, convert=None, on_cancel=None):
         self.fn = fn
         self._convert = convert
+        self.on_cancel = on_cancel
 
     async def run(self, scheduler):
         import asyncio
-        return await asyncio.get_running_loop().run_in_executor(None, self.fn)
+        from .workers import pool
+        future = asyncio.wrap_future(pool().submit(self.fn))
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if self.on_cancel is not None:
+                try:
+                    self.on_cancel()
+                except Exception:
+                    pass
+            raise
 
     def run_blocking(self, scheduler):
         return self.fn()

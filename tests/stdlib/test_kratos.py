@@ -2,7 +2,6 @@
 admin APIs of the shared Ory fake (fake_ory.FakeOry)."""
 import re
 
-import pytest
 
 from fake_ory import ory, ory_server  # noqa: F401 (fixtures)
 from fakes import lua_with
@@ -160,8 +159,6 @@ def test_kratos_09_get_registration_flow(lua, lua_fails, ory):
     assert "kratos: GET /self-service/registration/flows?id=gone HTTP 404: " in msg
 
 
-@pytest.mark.xfail(reason="the http builtin keeps a process-wide cookie jar (requests.Session); "
-                          "reqwest, like the original, stores no cookies", strict=False)
 def test_kratos_03_no_cookie_without_cookie_argument(lua, ory):
     """Cookies are sent only when a cookie argument is given: the Set-Cookie of an earlier
     answer (Kratos sets CSRF and session cookies) must not come back by itself."""
