@@ -9,8 +9,6 @@ The `assert` table also gets a `__call` metamethod behaving like Lua's standard
 `assert(v, message, ...)` (runtime.md §2 Note; RT-06), so both styles work.
 """
 import math
-import unicodedata
-from decimal import Decimal
 
 ASSERT_LUA = r"""
 local A, internals = ...
@@ -127,6 +125,7 @@ def rust_float(f):
         return "inf" if f > 0 else "-inf"
     text = repr(f)
     if "e" in text:
+        from decimal import Decimal  # only for failure messages: keep it off the start path
         text = format(Decimal(text), "f")
     if text.endswith(".0"):
         text = text[:-2]
@@ -162,6 +161,7 @@ def rust_debug(text):
 
 def _escaped_unicode(c):
     # Rust escapes non-printable characters and grapheme extenders
+    import unicodedata
     return unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Mn", "Me")
 
 
