@@ -150,7 +150,7 @@ def parse_approval(text):
 
 
 def save_approval(script_path, prompt, context):
-    from assay.runtime.vm import os_error_text
+    from assay.runtime.text import os_error_text
     directory = os.path.join(state_dir(), "resume")
     try:
         os.makedirs(directory, exist_ok=True)
@@ -236,7 +236,7 @@ def resume_command(token, approve, resume_ttl):
 def resume(token, approve, resume_ttl):
     """Re-run a script after an approval decision; returns an envelope, or None when the
     child's own envelope was relayed."""
-    from assay.runtime.vm import os_error_text
+    from assay.runtime.text import os_error_text
     directory = state_dir()
     if not _TOKEN.match(token or ""):
         raise ToolFailure("invalid resume token")

@@ -4,7 +4,6 @@
   table (protected metatable) that a private weak map turns into an integer id; the
   Python objects live in a registry keyed by that id. Collected handles release their
   Python object through `__gc`.
-- `quote_path`, `os_error_text`: the original's wording of paths and OS errors.
 
 Nothing heavy is imported at module level (asyncio, threads and queues only when
 the first blocking op runs): installing the families must stay cheap.
@@ -50,36 +49,3 @@ return register, lookup, take_dead
 def handle_table(bridge, name):
     """(register, lookup, take_dead) Lua functions for opaque handles named `name`."""
     return bridge.run_lua(HANDLES_LUA, "=[assay %s handles]" % name, name.encode())
-
-
-def quote_path(text):
-    """A path in double quotes with C-style escapes, as Rust's `{:?}` prints it."""
-    out = ['"']
-    for ch in text:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\0":
-            out.append("\\0")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append("\\u{%x}" % ord(ch))
-        elif 0xDC80 <= ord(ch) <= 0xDCFF:  # an undecodable byte kept by surrogateescape
-            out.append("\\x%02x" % (ord(ch) - 0xDC00))
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
-def os_error_text(e):
-    """`Connection refused (os error 111)` — the original's wording of OS errors."""
-    if getattr(e, "errno", None) is None or not getattr(e, "strerror", None):
-        return str(e)
-    return "%s (os error %d)" % (e.strerror, e.errno)

@@ -17,7 +17,7 @@ from assay.runtime.convert import to_py
 from assay.runtime.errors import BuiltinError, ScriptError
 from assay.runtime.logs import logger
 
-from ._http_common import os_error_text
+from assay.runtime.text import os_error_text
 from .serve import SSE_CLOSED, _type_name
 
 MAX_HEAD = 1 << 20          # request line + headers

@@ -40,8 +40,8 @@ end
 
 
 def usage(path=None, *_):
-    from assay.builtins.fs import quote
-    from assay.runtime.vm import os_error_text
+    from assay.runtime.text import debug_quote as quote
+    from assay.runtime.text import os_error_text
     raw = args.string(path, "disk.usage: path must be a string")
     try:
         st = os.statvfs(raw)

@@ -10,6 +10,7 @@ import os
 
 from assay.runtime import args
 from assay.runtime.errors import BuiltinError
+from assay.runtime.text import debug_quote
 
 GET = r"""
 local env = ...
@@ -44,11 +45,6 @@ def _valid_name(name):
     return bool(name) and b"=" not in name and b"\0" not in name
 
 
-def _quoted(raw):
-    text = raw.decode("utf-8", "replace")
-    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"').replace("\0", "\\0")
-
-
 def process_get(name=None):
     """The process value of `name`, or None when unset or not valid UTF-8."""
     name = _string_arg(name, 1, "_process_get")
@@ -74,7 +70,7 @@ def set_(name=None, value=None):
         value = _string_arg(value, 2, "set")
     if not _valid_name(name) or (value is not None and b"\0" in value):
         raise BuiltinError("env.set: failed to set environment variable %s: Invalid argument (os error 22)"
-                           % _quoted(name))
+                           % debug_quote(name))
     if _environb is not None:
         if value is None:
             _environb.pop(name, None)

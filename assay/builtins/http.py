@@ -24,7 +24,9 @@ from assay.runtime.errors import BuiltinError
 from . import serve
 from assay.runtime.scheduler import InThread
 
-from ._http_common import handle_table, os_error_text, quote_path
+from assay.runtime.text import debug_quote as quote_path, os_error_text
+
+from ._http_common import handle_table
 
 METHODS = ("get", "post", "put", "patch", "delete")
 WITH_BODY = ("post", "put", "patch")

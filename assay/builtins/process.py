@@ -10,7 +10,7 @@ import sys
 
 from assay.runtime import args
 from assay.runtime.errors import BuiltinError
-from assay.runtime.vm import os_error_text
+from assay.runtime.text import os_error_text
 
 _I32_MIN, _I32_MAX = -(1 << 31), (1 << 31) - 1
 

@@ -13,7 +13,7 @@ import signal
 
 from assay.runtime import args
 from assay.runtime.errors import BuiltinError
-from assay.runtime.vm import os_error_text
+from assay.runtime.text import os_error_text
 
 _TIMEOUT = "shell.exec: timeout must be a non-negative finite number"
 

@@ -125,8 +125,8 @@ def render_string(source=None, vars_=None, *_):
 
 
 def render(path=None, vars_=None, *_):
-    from assay.builtins.fs import quote
-    from assay.runtime.vm import os_error_text
+    from assay.runtime.text import debug_quote as quote
+    from assay.runtime.text import os_error_text
     who = "template.render"
     raw = args.string(path, who + ": first argument must be a path string")
     variables = _variables(vars_, who)

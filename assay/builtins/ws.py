@@ -14,7 +14,9 @@ from assay.runtime.errors import BuiltinError
 
 from assay.runtime.scheduler import InThread
 
-from ._http_common import handle_table, os_error_text
+from assay.runtime.text import os_error_text
+
+from ._http_common import handle_table
 
 CONNECT_TIMEOUT = 30.0
 

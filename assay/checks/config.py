@@ -63,7 +63,7 @@ class Config:
 
 def load_config(path):
     """Read, parse and validate `path`; raise ConfigError with the cause chain."""
-    from assay.runtime.vm import os_error_text
+    from assay.runtime.text import os_error_text
     try:
         with open(path, "rb") as f:
             data = f.read()

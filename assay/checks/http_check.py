@@ -1,4 +1,6 @@
 """`type: http` checks (checks.md §5.1)."""
+from assay.runtime.text import debug_quote
+
 from . import client, jsonexpr
 from .outcome import Outcome, config_failure
 
@@ -28,26 +30,3 @@ def run(check):
         except jsonexpr.ExprError as e:
             return Outcome(False, str(e))
     return Outcome(True)
-
-
-def debug_quote(text):
-    """Rust's `{:?}` of a string: double quotes with `\\"`, `\\\\`, `\\n`, `\\r`, `\\t` escapes."""
-    out = []
-    for ch in text:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\0":
-            out.append("\\0")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7f:
-            out.append("\\u{%x}" % ord(ch))
-        else:
-            out.append(ch)
-    return '"%s"' % "".join(out)

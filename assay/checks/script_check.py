@@ -22,7 +22,8 @@ if type(io) == "table" and io.output and io.stderr then io.output(io.stderr) end
 def run(check):
     if check.file is None:
         return config_failure("script check requires a 'file' field")
-    from assay.runtime.vm import blank_shebang, os_error_text
+    from assay.runtime.text import os_error_text
+    from assay.runtime.vm import blank_shebang
     try:
         with open(check.file, "rb") as f:
             source = f.read()

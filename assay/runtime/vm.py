@@ -14,6 +14,7 @@ from . import loader
 from .bridge import Bridge
 from .errors import ScriptError
 from .scheduler import Scheduler
+from .text import os_error_text
 
 LUA_MEMORY_LIMIT = 64 << 20
 _PRELUDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "prelude.lua")
@@ -25,13 +26,6 @@ def _deny_attribute(obj, name, is_setting):
 
 class ScriptReadError(Exception):
     """The script file could not be read; str() is `reading PATH: REASON`."""
-
-
-def os_error_text(e):
-    """`No such file or directory (os error 2)` — the original's wording of OS errors."""
-    if e.errno is None:
-        return str(e)
-    return "%s (os error %d)" % (e.strerror, e.errno)
 
 
 def blank_shebang(source):
