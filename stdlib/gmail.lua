@@ -23,39 +23,13 @@ Client.__index = Client
 --- also M.client(api_base, opts). `auth` is an existing assay.oauth2 client (then the files
 --- are not needed).
 function M.client(opts, more)
-  if type(opts) == "string" then
-    local url = H.strip(opts)
-    opts = {}
-    for k, v in pairs(more or {}) do opts[k] = v end
-    opts.api_base = url
-  end
-  opts = opts or {}
-  local auth = opts.auth
-  if auth == nil then
-    if opts.credentials_file == nil then error("gmail: credentials_file is required") end
-    if opts.token_file == nil then error("gmail: token_file is required") end
-    auth = oauth2.from_file(opts.credentials_file, opts.token_file,
-      { token_url = opts.token_url or M.DEFAULT_TOKEN_URL })
-  end
-  local api_base = opts.api_base or M.DEFAULT_API_BASE
-  -- c.api_base keeps the value as given; request URLs are built without its trailing
-  -- slashes (a verbatim "https://host/" would request "https://host//...", which Google rejects)
-  return setmetatable({ api_base = api_base, auth = auth, api = H.client(api_base, {}) }, Client)
+  local fields = oauth2._api_client("gmail", opts, more,
+    { api_base = M.DEFAULT_API_BASE, token_url = M.DEFAULT_TOKEN_URL })
+  return setmetatable(fields, Client)
 end
 
--- One request with the current bearer token; after a 401, refresh + save the token and
--- send it once more.
 function Client:_request(method, path, body)
-  local function send()
-    return self.api:response(method, path, { body = body, headers = self.auth:headers() })
-  end
-  local resp = send()
-  if resp.status == 401 then
-    self.auth:refresh()
-    self.auth:save()
-    resp = send()
-  end
-  return resp
+  return oauth2._request(self, method, path, body)
 end
 
 local function fail(method, path, resp)

@@ -98,4 +98,42 @@ function Client:headers()
   }
 end
 
+-- Shared by the Google API modules (gmail, gcal): the fields of a client whose requests
+-- carry the OAuth2 bearer token. opts {credentials_file, token_file, token_url?, api_base?,
+-- auth?} or (api_base, opts); `auth` is an existing oauth2 client. c.api_base keeps the
+-- value as given; request URLs are built without its trailing slashes.
+function M._api_client(name, opts, more, defaults)
+  if type(opts) == "string" then
+    local url = H.strip(opts)
+    opts = {}
+    for k, v in pairs(more or {}) do opts[k] = v end
+    opts.api_base = url
+  end
+  opts = opts or {}
+  local auth = opts.auth
+  if auth == nil then
+    -- level 2: the position is the calling module's client(), as for its own errors
+    if opts.credentials_file == nil then error(name .. ": credentials_file is required", 2) end
+    if opts.token_file == nil then error(name .. ": token_file is required", 2) end
+    auth = M.from_file(opts.credentials_file, opts.token_file, { token_url = opts.token_url or defaults.token_url })
+  end
+  local api_base = opts.api_base or defaults.api_base
+  return { api_base = api_base, auth = auth, api = H.client(api_base, {}) }
+end
+
+-- One request with the current bearer token; after a 401, refresh + save the token and
+-- send it once more.
+function M._request(client, method, path, body)
+  local function send()
+    return client.api:response(method, path, { body = body, headers = client.auth:headers() })
+  end
+  local resp = send()
+  if resp.status == 401 then
+    client.auth:refresh()
+    client.auth:save()
+    resp = send()
+  end
+  return resp
+end
+
 return M
