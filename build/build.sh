@@ -110,6 +110,7 @@ PYTHONPATH=$ROOT "$VENV/bin/python" -m nuitka \
   --nofollow-import-to=pytest,_pytest,typer,rich,pygments,pydantic,setuptools,pip,IPython,numpy \
   --nofollow-import-to=multiprocessing,concurrent.futures.process --disable-plugins=multiprocessing \
   --nofollow-import-to=psycopg.pq.pq_ctypes,psycopg.pq._pq_ctypes \
+  --nofollow-import-to=temporalio,nexusrpc,google.protobuf,grpc \
   --user-plugin=build/nuitka_strip.py \
   --python-flag=no_site --python-flag=no_docstrings --python-flag=no_asserts \
   --static-libpython="${STATIC_LIBPYTHON:-yes}" \
