@@ -25,7 +25,7 @@ bench: venv
 clean:
 	rm -rf $(VENV) build/out dist rootfs
 
-# --- the executable (issue 4; see build/ and docs/readme/install.md) ----------
+# --- the executable (issue 4; see build/ and README.md, Install) ----------
 # build: one Nuitka build -> dist/assay.dist/ (standalone folder) + dist/assay (onefile),
 #        smoke-tested. rootfs: the scratch image's root (Dockerfile.scratch) in rootfs/.
 ASSAY_STANDALONE ?= dist/assay.dist/assay.bin

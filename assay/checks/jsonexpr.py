@@ -1,6 +1,6 @@
 """The `expect.json` assertion language (checks.md §7), with the port's extensions.
 
-Original form: `<path> == <literal>`. Extensions (documented in docs/readme/checks.md):
+Original form: `<path> == <literal>`. Extensions (documented in README.md, Checks mode):
 
 - operators `!=`, `<`, `<=`, `>`, `>=` and `contains` beside `==`; the leftmost
   operator in the expression is used (`==` expressions read exactly as before);

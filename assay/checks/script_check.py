@@ -2,7 +2,7 @@
 from .outcome import Outcome, config_failure
 
 # Check scripts share the process with the runner, so two things that would end
-# or corrupt the run are adapted (port additions, docs/readme/checks.md):
+# or corrupt the run are adapted (port additions, README.md, Checks mode):
 # `os.exit(code)` ends the *script* (status 0/true/nil passes, anything else
 # fails) instead of the whole process, and `io.write` defaults to stderr like
 # `print`, so stdout carries only the report.

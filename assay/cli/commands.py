@@ -35,7 +35,7 @@ class Command:
 
 
 VERBOSE = Option("verbose", "--verbose", "-v", help="Enable verbose logging (sets RUST_LOG=debug)")
-# Port addition: report format of YAML checks mode (docs/readme/checks.md); also global for `assay FILE`.
+# Port addition: report format of YAML checks mode (README.md, Checks mode); also global for `assay FILE`.
 FORMAT = Option("format", "--format", "", "FORMAT", "Output format for YAML checks", default="json",
                 choices=("json", "junit", "tap"))
 TOP_OPTIONS = [FORMAT]

@@ -185,7 +185,7 @@ def test_gcal_issue12_url_first_client_form(run, google):
 
 
 def test_gcal_documented_form_daily_agenda(run, google):
-    """The documented options-table form: a daily agenda (docs/readme/stdlib_dev.md)."""
+    """The documented options-table form: a daily agenda (README.md, assay.github / assay.gcal)."""
     code = REQ + '''
 local cal = gcal.client({ credentials_file = "$CREDS", token_file = "$TOKEN",
   token_url = "$URL/token", api_base = "$URL" })

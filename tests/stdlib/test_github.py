@@ -240,7 +240,7 @@ def test_github_issue12_url_first_client_form(lua, github):
 
 
 def test_github_documented_form_pr_monitor(lua, github):
-    """The documented options-table form, used as in docs/readme/stdlib_dev.md (PR monitor)."""
+    """The documented options-table form, used as in README.md, assay.github / assay.gcal (PR monitor)."""
     code = REQ + '''
 local gh = github.client({ token = "%s", base_url = "$URL" })
 local report = {}
