@@ -14,6 +14,9 @@ set -euo pipefail
 main() {  # the whole script is one function: editing this file during a build is safe
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# ccache keys on absolute paths by default, so a clone in another directory (every CI
+# run) would miss the whole cache: hash paths relative to the checkout instead.
+export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=true
 PYTHON=${PYTHON:-python3}
 VENV=${BUILD_VENV:-$ROOT/build/.venv}
 OUT=$ROOT/build/out
