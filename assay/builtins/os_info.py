@@ -131,19 +131,10 @@ def make_exit(bridge):
                 runtime.flush()
         except Exception:
             pass
-        try:  # every C stdio stream (Lua's io.stdout, files opened with io.open/io.output)
-            import ctypes
-            ctypes.CDLL(None).fflush(None)
-        except Exception:
-            pass
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
         if not -(1 << 31) <= status < (1 << 31):
             status &= 0xFF
-        os._exit(status)
+        from assay.runtime.exiting import exit_now as leave
+        leave(status)
     return exit_now
 
 

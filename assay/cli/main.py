@@ -132,9 +132,8 @@ def report_error(logger, error):
 
 
 def exit_now(code):
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    from assay.runtime.exiting import exit_now as leave
+    leave(code)
 
 
 def entry():

@@ -5,27 +5,17 @@ returns to Python (lupa releases the GIL while Lua runs). So the signals are
 blocked in every thread and one daemon thread waits for them with sigwait,
 flushes C and Python stdio, and exits.
 """
-import os
 import signal
-import sys
 import threading
+
+from assay.runtime.exiting import exit_now
 
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _wait_and_exit():
     signum = signal.sigwait(_SIGNALS)
-    try:
-        import ctypes
-        ctypes.CDLL(None).fflush(None)  # Lua's print/io.write buffers
-    except Exception:
-        pass
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-    os._exit(128 + signum)
+    exit_now(128 + signum)
 
 
 def quiet_signals():
