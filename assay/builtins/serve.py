@@ -21,7 +21,6 @@ headers, Content-Length or chunked bodies, `Expect: 100-continue`, keep-alive
 (HTTP/1.1 default, HTTP/1.0 with `Connection: keep-alive`), pipelined requests
 answered in order.
 """
-from lupa.lua55 import lua_type
 
 from assay.runtime import args
 from assay.runtime.bridge import yielding
@@ -100,16 +99,7 @@ def _convert_routes(routes):
     return out
 
 
-def _type_name(v):
-    if v is None:
-        return "nil"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, (int, float)):
-        return "number"
-    if isinstance(v, bytes):
-        return "string"
-    return lua_type(v) or type(v).__name__
+_type_name = args.type_name
 
 
 def _format_event(event):
