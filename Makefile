@@ -29,10 +29,15 @@ clean:
 # build: one Nuitka build -> dist/assay.dist/ (standalone folder) + dist/assay (onefile),
 #        smoke-tested. rootfs: the scratch image's root (Dockerfile.scratch) in rootfs/.
 ASSAY_STANDALONE ?= dist/assay.dist/assay.bin
-.PHONY: bench-binary release
+.PHONY: bench-binary release build-full
 
 build:
 	PYTHON=$(PYTHON) build/build.sh
+
+# build-full: the same recipe + the Temporal gRPC client -> dist/assay-full.dist/assay-full
+#             + dist/assay-full (issue 11; README.md, `temporal`)
+build-full:
+	PYTHON=$(PYTHON) build/build.sh --full
 
 rootfs:
 	build/rootfs.sh dist/assay.dist rootfs

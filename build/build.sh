@@ -5,6 +5,13 @@
 #   dist/assay              onefile (Releases download, CI steps)
 # Then smoke-tests both (build/smoke.py). Usage: build/build.sh   (or `make build`)
 #
+# assay-full (issue 11): `build/build.sh --full` (or ASSAY_FULL=1, `make build-full`) is
+# the same recipe plus the Temporal gRPC client (the project's `full` extra) ->
+#   dist/assay-full.dist/assay-full   standalone folder
+#   dist/assay-full                   onefile
+# It uses its own venv (build/out/venv-full) and output dir (build/out/full), so the
+# default artifacts and their build inputs are left untouched.
+#
 # Env: PYTHON (interpreter for the build venv, default python3), STATIC_LIBPYTHON
 # (yes|no|auto, default yes), BUILD_VENV
 # (default build/.venv), NUITKA_JOBS (default: all cores), ASSAY_SKIP_SMOKE=1,
@@ -14,12 +21,25 @@ set -euo pipefail
 main() {  # the whole script is one function: editing this file during a build is safe
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+FULL=${ASSAY_FULL:-0}
+for arg in "$@"; do
+  case "$arg" in
+    --full) FULL=1 ;;
+    *) printf '[build] unknown argument: %s (usage: build/build.sh [--full])\n' "$arg" >&2; exit 2 ;;
+  esac
+done
+if [ "$FULL" = 1 ]; then
+  NAME=assay-full BIN_IN_DIST=assay-full OUT=$ROOT/build/out/full
+  VENV=${BUILD_VENV:-$ROOT/build/out/venv-full}
+else
+  # The standalone executable is assay.bin: `assay` inside the folder is package data.
+  NAME=assay BIN_IN_DIST=assay.bin OUT=$ROOT/build/out
+  VENV=${BUILD_VENV:-$ROOT/build/.venv}
+fi
 # ccache keys on absolute paths by default, so a clone in another directory (every CI
 # run) would miss the whole cache: hash paths relative to the checkout instead.
 export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=true
 PYTHON=${PYTHON:-python3}
-VENV=${BUILD_VENV:-$ROOT/build/.venv}
-OUT=$ROOT/build/out
 DIST=$ROOT/dist
 LOCK=$ROOT/build/out/.onefile.lock
 
@@ -50,6 +70,14 @@ with open("pyproject.toml", "rb") as f:
     print("\n".join(tomllib.load(f)["project"]["dependencies"]))
 PY
 )
+if [ "$FULL" = 1 ]; then  # + the `full` extra (temporalio)
+  deps+=$'\n'$("$VENV/bin/python" - <<'PY'
+import tomllib
+with open("pyproject.toml", "rb") as f:
+    print("\n".join(tomllib.load(f)["project"]["optional-dependencies"]["full"]))
+PY
+)
+fi
 stamp="$VENV/.deps-stamp"
 want="$(printf '%s\n' "$deps" "nuitka==4.3.3" "zstandard" "ordered-set" "certifi" | sha256sum | cut -c1-16)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
@@ -68,7 +96,7 @@ log "assay $VERSION"
 # --- the build -----------------------------------------------------------------
 # Onefile builds must never run in parallel (binary-build.md pitfall 1): take a lock,
 # and disable Nuitka's shared compression cache as well.
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$(dirname "$LOCK")"
 exec 9>"$LOCK"
 if ! flock -n 9; then log "another onefile build is running; waiting"; flock 9; fi
 
@@ -86,7 +114,23 @@ lib_args=()
 for m in "${libs[@]}"; do lib_args+=("--include-module=$m"); done
 log "dependency modules: ${libs[*]}"
 
-if [ "${ASSAY_REUSE_BUILD:-}" = 1 ] && [ -x "$OUT/assay" ]; then
+# What differs between assay and assay-full (everything else is the same recipe).
+# assay: never follow the Temporal SDK's lazy import. assay-full: exactly the client
+# modules the builtin reaches (measured), not the worker/testing/contrib halves and not
+# --include-package=temporalio (its package data is 12 MB of Rust sources).
+if [ "$FULL" = 1 ]; then
+  variant_args=(
+    --include-module=temporalio.client --include-module=temporalio.converter
+    --include-module=temporalio.exceptions --include-module=temporalio.service
+    --include-module=temporalio.api.common.v1
+    --include-module=temporalio.bridge.temporal_sdk_bridge
+    --nofollow-import-to=temporalio.worker,temporalio.contrib,temporalio.testing,temporalio.plugin
+  )
+else
+  variant_args=(--nofollow-import-to=temporalio,nexusrpc,google.protobuf,grpc)
+fi
+
+if [ "${ASSAY_REUSE_BUILD:-}" = 1 ] && [ -x "$OUT/$NAME" ]; then
   log "ASSAY_REUSE_BUILD=1: reusing $OUT"
 else
 # Flags (measured, see shared/design/binary-build.md):
@@ -100,12 +144,12 @@ else
 #  nuitka_strip.py            strips the copied .so files (about -13 MB unpacked)
 #  no_site/no_docstrings/no_asserts, static libpython: smaller and faster start
 #  {TEMP}/assay-VERSION + --onefile-as-archive: stable unpack dir, cheap cached start
-rm -f "$OUT/assay"
+rm -f "$OUT/$NAME"
 start=$(date +%s)
-log "nuitka (log: build/out/nuitka.log)"
+log "nuitka $NAME (log: ${OUT#"$ROOT"/}/nuitka.log)"
 PYTHONPATH=$ROOT "$VENV/bin/python" -m nuitka \
   --onefile \
-  --output-dir="$OUT" --output-filename=assay --output-folder-name=assay.dist \
+  --output-dir="$OUT" --output-filename="$NAME" --output-folder-name="$NAME.dist" \
   --include-package=assay \
   --include-package-data=assay \
   "${stdlib_args[@]}" \
@@ -113,11 +157,11 @@ PYTHONPATH=$ROOT "$VENV/bin/python" -m nuitka \
   --nofollow-import-to=pytest,_pytest,typer,rich,pygments,pydantic,setuptools,pip,IPython,numpy \
   --nofollow-import-to=multiprocessing,concurrent.futures.process --disable-plugins=multiprocessing \
   --nofollow-import-to=psycopg.pq.pq_ctypes,psycopg.pq._pq_ctypes \
-  --nofollow-import-to=temporalio,nexusrpc,google.protobuf,grpc \
+  "${variant_args[@]}" \
   --user-plugin=build/nuitka_strip.py \
   --python-flag=no_site --python-flag=no_docstrings --python-flag=no_asserts \
   --static-libpython="${STATIC_LIBPYTHON:-yes}" \
-  --onefile-tempdir-spec="{TEMP}/assay-$VERSION" --product-version="$VERSION" \
+  --onefile-tempdir-spec="{TEMP}/$NAME-$VERSION" --product-version="$VERSION" \
   --onefile-as-archive \
   --disable-cache=compression \
   --report="$OUT/report.xml" \
@@ -129,20 +173,20 @@ log "nuitka took ${took}s"
 echo "$took" >"$OUT/build-seconds"
 fi
 
-[ -x "$OUT/assay" ] || { log "no onefile at $OUT/assay"; exit 1; }
-[ -x "$OUT/assay.dist/assay.bin" ] || { log "no standalone binary at $OUT/assay.dist/assay.bin"; exit 1; }
+[ -x "$OUT/$NAME" ] || { log "no onefile at $OUT/$NAME"; exit 1; }
+[ -x "$OUT/$NAME.dist/$BIN_IN_DIST" ] || { log "no standalone binary at $OUT/$NAME.dist/$BIN_IN_DIST"; exit 1; }
 
 # --- publish to dist/ (hard links: no extra disk) ---------------------------------
 mkdir -p "$DIST"
-rm -rf "$DIST/assay.dist" "$DIST/assay"
-cp -al "$OUT/assay.dist" "$DIST/assay.dist"
-cp "$OUT/assay" "$DIST/assay"
+rm -rf "${DIST:?}/$NAME.dist" "${DIST:?}/$NAME"
+cp -al "$OUT/$NAME.dist" "$DIST/$NAME.dist"
+cp "$OUT/$NAME" "$DIST/$NAME"
 flock -u 9
 
 if [ "${ASSAY_SKIP_SMOKE:-}" != 1 ]; then
-  "$VENV/bin/python" build/smoke.py "$DIST/assay.dist/assay.bin" "$DIST/assay"
+  "$VENV/bin/python" build/smoke.py "$DIST/$NAME.dist/$BIN_IN_DIST" "$DIST/$NAME"
 fi
-log "done: dist/assay ($(du -h "$DIST/assay" | cut -f1)), dist/assay.dist ($(du -sh "$DIST/assay.dist" | cut -f1))"
+log "done: dist/$NAME ($(du -h "$DIST/$NAME" | cut -f1)), dist/$NAME.dist ($(du -sh "$DIST/$NAME.dist" | cut -f1))"
 }
 main "$@"
 exit
