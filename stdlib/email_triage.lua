@@ -1,9 +1,9 @@
 --- @module assay.email_triage
 --- @description Email triage helpers for deterministic categorization or OpenClaw-assisted classification into action, reply, and FYI buckets.
 --- @keywords email, triage, gmail, inbox, classify, categorize, openclaw, llm, workflow
+--- @quickref email_triage.client(url?, opts?) -> triage | Bind an OpenClaw client (url/opts as assay.openclaw.client, or an existing client); t:categorize(emails, opts?), t:categorize_llm(emails, opts?)
 --- @quickref email_triage.categorize(emails, opts?) -> buckets | Deterministically bucket emails by subject and sender
 --- @quickref email_triage.categorize_llm(emails, openclaw_client, opts?) -> buckets | Use OpenClaw LLM task for smarter bucketing
---- @quickref email_triage.client(url?, opts?) -> triage | Bind an OpenClaw client (url/opts as assay.openclaw.client, or an existing client); t:categorize(emails, opts?), t:categorize_llm(emails, opts?)
 
 local M = {}
 

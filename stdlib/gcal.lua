@@ -1,7 +1,7 @@
 --- @module assay.gcal
 --- @description Google Calendar REST API client with OAuth2 token refresh. Events CRUD, calendar list.
 --- @keywords google, calendar, gcal, events, oauth2, schedule, meeting, create, update, delete
---- @quickref M.client(opts) -> client | Calendar client; opts {credentials_file, token_file, token_url?, api_base?} or {auth = oauth2 client} (also M.client(api_base, opts))
+--- @quickref M.client(api_base, opts) -> client | Calendar client for api_base (https://www.googleapis.com); opts {credentials_file, token_file, token_url?} or {auth = oauth2 client}; M.client(opts) with opts.api_base also works
 --- @quickref c:events(opts?) -> [event] | List calendar events
 --- @quickref c:event_get(event_id) -> event | Get event by ID
 --- @quickref c:event_create(event) -> event | Create a calendar event

@@ -1,7 +1,7 @@
 --- @module assay.github
 --- @description GitHub REST API client. PRs, issues, actions, repositories, GraphQL. No gh CLI dependency.
 --- @keywords github, pr, pull-request, issue, actions, runs, graphql, repository, merge, review, comment
---- @quickref M.client(opts?) -> client | GitHub client; opts {token?, base_url?} (token defaults to $GITHUB_TOKEN; also M.client(base_url, opts?))
+--- @quickref M.client(base_url, opts?) -> client | GitHub client for base_url (https://api.github.com or a GHE .../api/v3); opts {token?} (token defaults to $GITHUB_TOKEN); M.client(opts?) with opts.base_url also works
 --- @quickref c:pr_view(repo, number) -> pr | Get pull request details
 --- @quickref c:pr_list(repo, opts?) -> [pr] | List pull requests
 --- @quickref c:pr_reviews(repo, number) -> [review] | List PR reviews

@@ -1,7 +1,7 @@
 --- @module assay.gmail
 --- @description Gmail REST API client with OAuth2 token refresh. Search, read, reply, send emails, manage labels.
 --- @keywords gmail, email, oauth2, google, search, send, reply, labels, message, thread
---- @quickref M.client(opts) -> client | Gmail client; opts {credentials_file, token_file, token_url?, api_base?} or {auth = oauth2 client} (also M.client(api_base, opts))
+--- @quickref M.client(api_base, opts) -> client | Gmail client for api_base (https://gmail.googleapis.com); opts {credentials_file, token_file, token_url?} or {auth = oauth2 client}; M.client(opts) with opts.api_base also works
 --- @quickref c:search(query, opts?) -> [message] | Search emails by query
 --- @quickref c:get(message_id, opts?) -> message | Get email message by ID
 --- @quickref c:reply(message_id, opts) -> message | Reply to an email

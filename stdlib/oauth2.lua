@@ -1,8 +1,8 @@
 --- @module assay.oauth2
 --- @description Google OAuth2 helper for loading credentials, refreshing access tokens, persisting token files, and building auth headers.
 --- @keywords oauth2, google, auth, token, refresh, credentials, bearer, gmail, gcal
+--- @quickref oauth2.client(token_url, opts?) -> client | OAuth2 client for the token endpoint; opts {credentials_file?, token_file?} (as oauth2.from_file)
 --- @quickref oauth2.from_file(credentials_path?, token_path?, opts?) -> client | Load OAuth2 credentials and token files
---- @quickref oauth2.client(token_url?, opts?) -> client | Same, token endpoint first; opts {credentials_file?, token_file?}
 --- @quickref client:access_token() -> string | Return current access token
 --- @quickref client:refresh() -> string | Refresh access token using refresh_token grant
 --- @quickref client:save() -> true | Persist token data back to token file

@@ -1,8 +1,8 @@
 --- @module assay.postgres
 --- @description PostgreSQL database helpers. User/database management, grants, Vault integration.
 --- @keywords postgres, postgresql, database, users, grants, sql, user, grant, privilege, vault, connection, schema, role
+--- @quickref M.client(url) -> client | Connect with a postgres://user:pass@host:port/db URL (or an opts table {host, port, username, password, database})
 --- @quickref M.client(host, port, username, password, database?) -> client | Connect (database defaults to postgres)
---- @quickref M.client(url_or_opts) -> client | Connect with a postgres:// URL or {host, port, username, password, database}
 --- @quickref c:query(sql, params?) -> [row] | Execute SQL query, return rows
 --- @quickref c:execute(sql, params?) -> number | Execute SQL statement, return affected count
 --- @quickref c:close() -> nil | Close database connection

@@ -1,7 +1,7 @@
 --- @module assay.vault
 --- @description HashiCorp Vault secrets management. KV, policies, auth, transit, PKI, token management.
 --- @keywords vault, secrets, kv, policies, auth, transit, pki, tokens, encryption, decryption, certificate, seal, initialization, authentication, secret-engine, password, rotation
---- @quickref M.client(url, token) -> client | Vault client for url with a token string (also M.client(url, {token=...}))
+--- @quickref M.client(url, opts) -> client | Vault client for url; opts {token} (or the token string: M.client(url, token))
 --- @quickref c:read(path) -> data|nil | Read secret at path
 --- @quickref c:write(path, payload) -> data|nil | Write secret to path
 --- @quickref c:delete(path) -> nil | Delete secret at path

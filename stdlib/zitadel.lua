@@ -1,7 +1,7 @@
 --- @module assay.zitadel
 --- @description Zitadel OIDC identity management. Projects, OIDC apps, IdPs, users, login policies.
 --- @keywords zitadel, oidc, identity, projects, applications, idp, users, authentication, domain, app, login-policy, user, password, google, machine-key, jwt, saml
---- @quickref M.client(opts) -> client | Zitadel client; opts {url, domain, machine_key | machine_key_file | token} (also M.client(url, opts))
+--- @quickref M.client(url, opts) -> client | Zitadel client for url; opts {domain, machine_key | machine_key_file | token}; M.client(opts) with opts.url also works
 --- @quickref c:ensure_primary_domain(domain) -> bool | Set organization primary domain
 --- @quickref c:find_project(name) -> project|nil | Find project by name
 --- @quickref c:create_project(name, opts?) -> project | Create a new project

@@ -1,7 +1,8 @@
 --- @module assay.ory.hydra
 --- @description Ory Hydra OAuth2 and OpenID Connect — client CRUD, authorize URL builder, token exchange, login/consent/logout challenges, introspection, JWK endpoint.
 --- @keywords hydra, ory, oauth2, oidc, openid, authentication, clients, tokens, login_challenge, consent_challenge, logout_challenge, jwk, authorize, introspect
---- @quickref hydra.client(opts) -> client | Create a Hydra client. opts: {public_url, admin_url} (also hydra.client(public_url, {admin_url}))
+--- @quickref hydra.client(public_url, opts?) -> client | Hydra client for public_url; opts {admin_url?}
+--- @quickref hydra.client(opts) -> client | Create a Hydra client. opts: {public_url, admin_url}
 --- @quickref c:list_clients(opts?) -> [{client_id, ...}] | List registered OAuth2 clients
 --- @quickref c:get_client(client_id) -> client | Get a registered OAuth2 client
 --- @quickref c:create_client(spec) -> client | Create/register an OAuth2 client

@@ -1,7 +1,8 @@
 --- @module assay.ory.kratos
 --- @description Ory Kratos identity management — login/registration/recovery flows, identity CRUD via admin API, session introspection, schemas.
 --- @keywords kratos, ory, identity, authentication, login, registration, recovery, settings, sessions, identities, schemas, whoami
---- @quickref kratos.client(opts) -> client | Create a Kratos client. opts: {public_url, admin_url} (also kratos.client(public_url, {admin_url}))
+--- @quickref kratos.client(public_url, opts?) -> client | Kratos client for public_url; opts {admin_url?}
+--- @quickref kratos.client(opts) -> client | Create a Kratos client. opts: {public_url, admin_url}
 --- @quickref c:whoami(cookie) -> {identity, expires_at, ...} | Check if the current session is valid
 --- @quickref c:create_login_flow(opts?) -> {id, ui, return_to, ...} | Create a browser login flow
 --- @quickref c:get_login_flow(id, cookie?) -> flow | Fetch an existing login flow

@@ -219,7 +219,7 @@ def test_email_triage_header_metadata():
     ]
     lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
     assert lines == [
+        'email_triage.client(url?, opts?) -> triage | Bind an OpenClaw client (url/opts as assay.openclaw.client, or an existing client); t:categorize(emails, opts?), t:categorize_llm(emails, opts?)',
         'email_triage.categorize(emails, opts?) -> buckets | Deterministically bucket emails by subject and sender',
         'email_triage.categorize_llm(emails, openclaw_client, opts?) -> buckets | Use OpenClaw LLM task for smarter bucketing',
-        'email_triage.client(url?, opts?) -> triage | Bind an OpenClaw client (url/opts as assay.openclaw.client, or an existing client); t:categorize(emails, opts?), t:categorize_llm(emails, opts?)',
     ]

@@ -221,7 +221,7 @@ def test_gcal_header_metadata():
     ]
     lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
     assert lines == [
-        'M.client(opts) -> client | Calendar client; opts {credentials_file, token_file, token_url?, api_base?} or {auth = oauth2 client} (also M.client(api_base, opts))',
+        'M.client(api_base, opts) -> client | Calendar client for api_base (https://www.googleapis.com); opts {credentials_file, token_file, token_url?} or {auth = oauth2 client}; M.client(opts) with opts.api_base also works',
         'c:events(opts?) -> [event] | List calendar events',
         'c:event_get(event_id) -> event | Get event by ID',
         'c:event_create(event) -> event | Create a calendar event',

@@ -278,7 +278,7 @@ def test_github_header_metadata():
     ]
     lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
     assert lines == [
-        'M.client(opts?) -> client | GitHub client; opts {token?, base_url?} (token defaults to $GITHUB_TOKEN; also M.client(base_url, opts?))',
+        'M.client(base_url, opts?) -> client | GitHub client for base_url (https://api.github.com or a GHE .../api/v3); opts {token?} (token defaults to $GITHUB_TOKEN); M.client(opts?) with opts.base_url also works',
         'c:pr_view(repo, number) -> pr | Get pull request details',
         'c:pr_list(repo, opts?) -> [pr] | List pull requests',
         'c:pr_reviews(repo, number) -> [review] | List PR reviews',

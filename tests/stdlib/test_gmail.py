@@ -309,7 +309,7 @@ def test_gmail_header_metadata():
     ]
     lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
     assert lines == [
-        'M.client(opts) -> client | Gmail client; opts {credentials_file, token_file, token_url?, api_base?} or {auth = oauth2 client} (also M.client(api_base, opts))',
+        'M.client(api_base, opts) -> client | Gmail client for api_base (https://gmail.googleapis.com); opts {credentials_file, token_file, token_url?} or {auth = oauth2 client}; M.client(opts) with opts.api_base also works',
         'c:search(query, opts?) -> [message] | Search emails by query',
         'c:get(message_id, opts?) -> message | Get email message by ID',
         'c:reply(message_id, opts) -> message | Reply to an email',

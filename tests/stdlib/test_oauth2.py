@@ -183,4 +183,8 @@ def test_oauth2_header_matches_spec():
     assert meta.description == ("Google OAuth2 helper for loading credentials, refreshing access tokens, "
                                 "persisting token files, and building auth headers.")
     assert meta.keywords == ["oauth2", "google", "auth", "token", "refresh", "credentials", "bearer", "gmail", "gcal"]
-    assert meta.quickrefs[0][0] == "oauth2.from_file(credentials_path?, token_path?, opts?)"
+    # issue 12: the documented URL-first form first, then the spec's own quickref lines
+    assert [q[0] for q in meta.quickrefs] == ["oauth2.client(token_url, opts?)",
+                                             "oauth2.from_file(credentials_path?, token_path?, opts?)",
+                                             "client:access_token()", "client:refresh()", "client:save()",
+                                             "client:headers()"]

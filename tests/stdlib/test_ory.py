@@ -100,7 +100,7 @@ HEADERS = {
     "ory/hydra.lua": ("assay.ory.hydra", "Ory Hydra OAuth2 and OpenID Connect — client CRUD, authorize URL builder, "
                       "token exchange, login/consent/logout challenges, introspection, JWK endpoint.",
                       "hydra, ory, oauth2, oidc, openid, authentication, clients, tokens, login_challenge, "
-                      "consent_challenge, logout_challenge, jwk, authorize, introspect", 22),
+                      "consent_challenge, logout_challenge, jwk, authorize, introspect", 23),
     "ory/keto.lua": ("assay.ory.keto", "Ory Keto authorization — relation-tuple CRUD, permission checks, role "
                      "membership queries. Implements relationship-based access control (ReBAC, Google "
                      "Zanzibar-style).",
@@ -109,7 +109,7 @@ HEADERS = {
     "ory/kratos.lua": ("assay.ory.kratos", "Ory Kratos identity management — login/registration/recovery flows, "
                        "identity CRUD via admin API, session introspection, schemas.",
                        "kratos, ory, identity, authentication, login, registration, recovery, settings, sessions, "
-                       "identities, schemas, whoami", 14),
+                       "identities, schemas, whoami", 15),
     "ory/rbac.lua": ("assay.ory.rbac", "Capability-based RBAC engine layered on top of Ory Keto. Define a policy "
                      "once (role -> capabilities map) and get user lookups, capability checks, and membership "
                      "management helpers. A user can hold multiple roles; their effective capability set is the "
@@ -130,6 +130,11 @@ def test_ory_headers_match_spec():
         assert meta.description == description, path
         assert meta.keywords == [k.strip() for k in keywords.split(",")], path
         assert len(meta.quickrefs) == quickrefs, path
+        if path in ("ory/hydra.lua", "ory/kratos.lua"):
+            # issue 12: the documented URL-first form first, then the spec's own constructor line
+            short = path[4:-4]
+            assert [q[0] for q in meta.quickrefs[:2]] == [short + ".client(public_url, opts?)",
+                                                       short + ".client(opts)"], path
 
 
 def test_ory_context_kratos_finds_both(assay):
