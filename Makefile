@@ -34,7 +34,7 @@ ASSAY_STANDALONE ?= dist/assay.dist/assay.bin
 build:
 	PYTHON=$(PYTHON) build/build.sh
 
-# build-full: the same recipe + the Temporal gRPC client -> dist/assay-full.dist/assay-full
+# build-full: the same recipe + the Temporal gRPC client -> dist/assay-full.dist/assay-full.bin
 #             + dist/assay-full (issue 11; README.md, `temporal`)
 build-full:
 	PYTHON=$(PYTHON) build/build.sh --full

@@ -7,8 +7,8 @@
 #
 # assay-full (issue 11): `build/build.sh --full` (or ASSAY_FULL=1, `make build-full`) is
 # the same recipe plus the Temporal gRPC client (the project's `full` extra) ->
-#   dist/assay-full.dist/assay-full   standalone folder
-#   dist/assay-full                   onefile
+#   dist/assay-full.dist/assay-full.bin   standalone folder
+#   dist/assay-full                       onefile
 # It uses its own venv (build/out/venv-full) and output dir (build/out/full), so the
 # default artifacts and their build inputs are left untouched.
 #
@@ -29,10 +29,10 @@ for arg in "$@"; do
   esac
 done
 if [ "$FULL" = 1 ]; then
-  NAME=assay-full BIN_IN_DIST=assay-full OUT=$ROOT/build/out/full
+  NAME=assay-full BIN_IN_DIST=assay-full.bin OUT=$ROOT/build/out/full
   VENV=${BUILD_VENV:-$ROOT/build/out/venv-full}
 else
-  # The standalone executable is assay.bin: `assay` inside the folder is package data.
+  # Nuitka names the folder's executable <name>.bin (assay.bin, assay-full.bin).
   NAME=assay BIN_IN_DIST=assay.bin OUT=$ROOT/build/out
   VENV=${BUILD_VENV:-$ROOT/build/.venv}
 fi

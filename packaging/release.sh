@@ -24,7 +24,7 @@ ARCH=$(uname -m)
 VENV=${BUILD_VENV:-build/.venv}
 [ -x dist/assay ] && [ -x dist/assay.dist/assay ] || { echo "release: no build in dist/ (make build)" >&2; exit 1; }
 if [ "$FULL" = 1 ]; then
-  [ -x dist/assay-full ] && [ -x dist/assay-full.dist/assay-full ] || { echo "release: no assay-full build in dist/ (make build-full)" >&2; exit 1; }
+  [ -x dist/assay-full ] && [ -x dist/assay-full.dist/assay-full.bin ] || { echo "release: no assay-full build in dist/ (make build-full)" >&2; exit 1; }
 fi
 
 # artifact NAME ONEFILE FOLDER REPORT
