@@ -1,6 +1,6 @@
-"""README examples run as written (issue 12).
+"""Documentation examples run as written (issue 12).
 
-Every ```lua block of README.md (all sections) is extracted and run with the real `assay`
+Every ```lua block of README.md and of every page under docs/ is extracted and run with the real `assay`
 command. Service URLs in the examples come from the environment with the documented default
 (`env.get("GRAFANA_URL") or "http://grafana:3000"`); this module starts the shared fakes from
 tests/stdlib (and a real Alertmanager from tests/servers.py, and the machine's PostgreSQL) and
@@ -24,6 +24,15 @@ from conftest import ROOT, run_assay, service
 sys.path.insert(0, os.path.join(ROOT, "tests", "stdlib"))
 
 README = os.path.join(ROOT, "README.md")
+DOCS = os.path.join(ROOT, "docs")
+
+
+def doc_files():
+    """README.md first, then every docs/ page in path order."""
+    found = [README]
+    for base, _, names in sorted(os.walk(DOCS)):
+        found += [os.path.join(base, n) for n in sorted(names) if n.endswith(".md")]
+    return found
 MARKER = re.compile(r"^\s*<!--\s*example:\s*skip\s*\((.+)\)\s*-->\s*$")
 FENCE = re.compile(r"^(\s*)```lua\s*$")
 # Blocks in README sections that another author maintains, which cannot carry a marker from
@@ -40,10 +49,11 @@ def slug(heading):
     return text or "top"
 
 
-def extract(path=README):
+def extract(path=README, seen=None):
     """[(id, heading, line, code, skip_reason_or_None)] for every ```lua block."""
     lines = open(path, encoding="utf-8").read().split("\n")
-    blocks, heading, seen, i = [], "top", {}, 0
+    blocks, heading, i = [], "top", 0
+    seen = {} if seen is None else seen
     while i < len(lines):
         line = lines[i]
         if re.match(r"^#{1,6} ", line):
@@ -72,7 +82,17 @@ def extract(path=README):
     return blocks
 
 
-BLOCKS = extract()
+def extract_all():
+    """Every block of README.md and docs/; ids stay unique across pages."""
+    seen, blocks = {}, []
+    for path in doc_files():
+        rel = os.path.relpath(path, ROOT)
+        blocks += [(name, "%s: %s" % (rel, heading), line, code, why)
+                   for name, heading, line, code, why in extract(path, seen)]
+    return blocks
+
+
+BLOCKS = extract_all()
 
 
 def test_readme_examples_mostly_runnable():
