@@ -1,3 +1,3 @@
-from assay.cli.main import main
+from assay.cli.main import entry
 
-raise SystemExit(main())
+entry()

@@ -1,6 +1,6 @@
 """Run a checks config (checks.md §1, §6, §8–§10).
 
-    checks_command(path, fmt="json")   # called by the CLI; never returns
+    run_checks(path, fmt="json")   # called by assay.modes.checks; returns the exit code
 
 Design:
 - Checks run on the main thread in config order (or, with `parallel: true`, on up
@@ -16,35 +16,16 @@ Design:
   lock, so the report is always consistent: a check either finished before
   the deadline (kept) or did not (timeout message).
 """
-import os
 import sys
 import threading
 import time
+
+from assay.runtime.exiting import exit_now
 
 from .report import Attempt, CheckResult, RunResult, render
 
 MAX_PARALLEL = 16
 _MAX_WAIT = 100_000_000.0  # seconds; longer timeouts are "forever" for threading
-
-
-def checks_command(path, fmt="json"):
-    """`assay FILE.yaml`: run, print the report, exit 0 (all passed) or 1."""
-    try:
-        code = run_checks(path, fmt)
-    except Exception as e:  # a bug in assay: one line, never a traceback (or stdout output)
-        if os.environ.get("ASSAY_TRACEBACK"):
-            raise
-        sys.stderr.write("error: internal error: %s: %s\n" % (type(e).__name__, e))
-        code = 1
-    _exit(code)
-
-
-def _exit(code):
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(code)
 
 
 def run_checks(path, fmt="json", stdout=None):
@@ -62,7 +43,7 @@ def run_checks(path, fmt="json", stdout=None):
     logger.info("configuration loaded", checks=len(config.checks), timeout_secs=config.timeout_ms // 1000,
                 retries=config.retries)
     try:
-        from assay.cli.signals import quiet_signals
+        from assay.runtime.signals import quiet_signals
         quiet_signals()
     except Exception:
         pass
@@ -194,7 +175,7 @@ class Run:
         except Exception as e:  # never a traceback from the watchdog thread
             sys.stderr.write("error: internal error: %s: %s\n" % (type(e).__name__, e))
         finally:
-            _exit(1)
+            exit_now(1)
 
     def finish(self):
         with self.lock:

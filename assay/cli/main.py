@@ -1,7 +1,8 @@
-"""`assay` entry point: parse argv, dispatch, exit with the original's codes (cli.md §11).
+"""`assay` entry point: parse argv and hand the run to a mode in `assay.modes`.
 
-The hot paths (`assay FILE.lua`, `run`, `exec`) import only the runtime; the
-other commands import their own modules when chosen.
+The CLI only parses and dispatches; running, signals and exiting belong to the
+modes and the runtime. The hot paths (`assay FILE.lua`, `run`, `exec`) import
+only the runtime; the other commands import their own modules when chosen.
 """
 import os
 import sys
@@ -41,10 +42,12 @@ def main(argv=None):
         return run_file(values["file"], mode=values["mode"], timeout=values["timeout"], fmt=values["format"])
     if command == "exec":
         if values["eval"] is not None:
+            from assay.modes.script import run_inline
             return run_inline(values["eval"])
         if values["file"] is None:
             sys.stderr.write("error: exec requires either -e <code> or a file path\n")
             return 1
+        from assay.modes.script import run_lua_file
         return run_lua_file(values["file"], mode=None, timeout=20)
     if command == "modules":
         from assay.discovery.commands import modules_command
@@ -53,7 +56,7 @@ def main(argv=None):
         from assay.discovery.commands import context_command
         return context_command(values["query"], values["limit"])
     if command == "resume":
-        from assay.toolmode import resume_command
+        from assay.modes.tool import resume_command
         return resume_command(values["token"], values["approve"], values["resume_ttl"])
     raise AssertionError(command)
 
@@ -68,72 +71,13 @@ def extension(path):
 def run_file(path, mode, timeout, fmt="json"):
     ext = extension(path)
     if ext in ("yaml", "yml"):
-        from assay.checks.runner import checks_command
+        from assay.modes.checks import checks_command
         return checks_command(path, fmt)
     if ext != "lua":
         sys.stderr.write('error: unsupported file extension "%s" %s\n' % (ext, SUPPORTED))
         return 1
+    from assay.modes.script import run_lua_file
     return run_lua_file(path, mode, timeout)
-
-
-def run_lua_file(path, mode, timeout):
-    if mode is None:
-        mode = "tool" if os.environ.get("ASSAY_MODE") == "tool" else "script"
-    if mode == "tool":
-        from assay.toolmode import tool_command
-        return tool_command(path, timeout)
-    from assay.runtime.vm import ScriptReadError, read_script
-    try:
-        source = read_script(path)
-    except ScriptReadError as e:
-        sys.stderr.write("error: %s\n" % e)
-        return 1
-    from assay.runtime.logs import logger
-    logger.info("starting assay (script mode)", script=path)
-    return execute(source, "@" + path)
-
-
-def run_inline(code):
-    from assay.runtime.logs import logger
-    from assay.runtime.vm import blank_shebang
-    logger.info("starting assay (inline eval mode)")
-    return execute(blank_shebang(code.encode("utf-8", "surrogateescape")), "@<eval>")
-
-
-def execute(source, chunkname):
-    """Run a chunk in script mode, report an uncaught error, and exit hard.
-
-    The process ends as soon as the main chunk does (runtime.md §6.3), so pending
-    tasks and worker threads are abandoned: flush, then os._exit.
-    """
-    from assay.runtime.errors import ScriptError
-    from assay.runtime.logs import logger
-    from assay.runtime.vm import Runtime
-    from .signals import quiet_signals
-    quiet_signals()
-    runtime = Runtime(mode="script")
-    code = 0
-    try:
-        runtime.run_source(source, chunkname)
-    except ScriptError as e:
-        report_error(logger, e)
-        code = 1
-    runtime.flush()
-    exit_now(code)
-
-
-def report_error(logger, error):
-    text = error.message
-    if error.kind == "memory":
-        text = "memory error: " + text
-    if logger.enabled(1) and error.traceback:  # debug (-v): the Lua traceback too
-        text += "\n" + error.traceback
-    logger.error(text)
-
-
-def exit_now(code):
-    from assay.runtime.exiting import exit_now as leave
-    leave(code)
 
 
 def entry():
@@ -147,4 +91,5 @@ def entry():
             raise
         sys.stderr.write("error: internal error: %s: %s\n" % (type(e).__name__, e))
         code = 1
-    sys.exit(code)
+    from assay.runtime.exiting import exit_now
+    exit_now(code)

@@ -211,8 +211,8 @@ def run_tool(path, timeout):
 
 
 def tool_command(path, timeout):
-    from assay.cli.main import exit_now
-    from assay.cli.signals import quiet_signals
+    from assay.runtime.exiting import exit_now
+    from assay.runtime.signals import quiet_signals
     quiet_signals()
     try:
         envelope = run_tool(path, timeout)

@@ -1,0 +1,60 @@
+"""Script mode: run a Lua chunk, report an uncaught error on stderr, exit 0 or 1."""
+import os
+import sys
+
+
+def run_lua_file(path, mode, timeout):
+    """`assay FILE.lua`, `run FILE.lua`, `exec FILE.lua`; `mode` None means "from ASSAY_MODE"."""
+    if mode is None:
+        mode = "tool" if os.environ.get("ASSAY_MODE") == "tool" else "script"
+    if mode == "tool":
+        from .tool import tool_command
+        return tool_command(path, timeout)
+    from assay.runtime.vm import ScriptReadError, read_script
+    try:
+        source = read_script(path)
+    except ScriptReadError as e:
+        sys.stderr.write("error: %s\n" % e)
+        return 1
+    from assay.runtime.logs import logger
+    logger.info("starting assay (script mode)", script=path)
+    return execute(source, "@" + path)
+
+
+def run_inline(code):
+    from assay.runtime.logs import logger
+    from assay.runtime.vm import blank_shebang
+    logger.info("starting assay (inline eval mode)")
+    return execute(blank_shebang(code.encode("utf-8", "surrogateescape")), "@<eval>")
+
+
+def execute(source, chunkname):
+    """Run a chunk in script mode, report an uncaught error, and exit hard.
+
+    The process ends as soon as the main chunk does, so pending tasks and worker
+    threads are abandoned: exit_now flushes every stream, then leaves.
+    """
+    from assay.runtime.errors import ScriptError
+    from assay.runtime.exiting import exit_now
+    from assay.runtime.logs import logger
+    from assay.runtime.signals import quiet_signals
+    from assay.runtime.vm import Runtime
+    quiet_signals()
+    runtime = Runtime(mode="script")
+    code = 0
+    try:
+        runtime.run_source(source, chunkname)
+    except ScriptError as e:
+        report_error(logger, e)
+        code = 1
+    runtime.flush()
+    exit_now(code)
+
+
+def report_error(logger, error):
+    text = error.message
+    if error.kind == "memory":
+        text = "memory error: " + text
+    if logger.enabled(1) and error.traceback:  # debug (-v): the Lua traceback too
+        text += "\n" + error.traceback
+    logger.error(text)
