@@ -29,6 +29,7 @@ FAMILIES = [
     ("disk", "disk"),
     ("os", "os_info"),
     ("temporal", "temporal"),
+    ("string.split", "strings"),
 ]
 
 

@@ -94,29 +94,150 @@ def _entry_type(entry):
 # The 13 functions
 
 def read(path=None):
-    path = _string_arg(path, 1, "read")
+    return _read_file(_string_arg(path, 1, "read"), "fs.read")
+
+
+def _read_file(path, who):
     try:
         with open(path, "rb") as f:
             return f.read()
     except (OSError, ValueError) as e:
-        raise BuiltinError("fs.read: failed to read %s: %s" % (quote(path), os_error(e))) from None
+        raise BuiltinError("%s: failed to read %s: %s" % (who, quote(path), os_error(e))) from None
 
 
 def write(path=None, content=None):
-    path = _string_arg(path, 1, "write")
-    content = _string_arg(content, 2, "write")
+    _write_file(_string_arg(path, 1, "write"), _string_arg(content, 2, "write"), "fs.write")
+
+
+def _write_file(path, content, who):
+    _make_parents(path, who)
+    try:
+        with open(path, "wb") as f:
+            f.write(content)
+    except (OSError, ValueError) as e:
+        raise BuiltinError("%s: failed to write %s: %s" % (who, quote(path), os_error(e))) from None
+
+
+def _make_parents(path, who):
     parent = _parent(path)
     if parent is not None:
         try:
             _create_dir_all(parent)
         except (OSError, ValueError) as e:
-            raise BuiltinError("fs.write: failed to create directories for %s: %s"
-                               % (quote(path), os_error(e))) from None
+            raise BuiltinError("%s: failed to create directories for %s: %s"
+                               % (who, quote(path), os_error(e))) from None
+
+
+# --------------------------------------------------------------------------
+# Later additions (read_bytes, write_bytes, lines, sub_in_file). Their argument
+# errors use the `fs.<name>: <what> must be ...` form.
+
+def _path_arg(v, who, what="path"):
+    return args.string(v, "%s: %s must be a string, got %s" % (who, what, args.type_name(v)))
+
+
+def read_bytes(path=None):
+    return _read_file(_path_arg(path, "fs.read_bytes"), "fs.read_bytes")
+
+
+def write_bytes(path=None, content=None):
+    path = _path_arg(path, "fs.write_bytes")
+    content = _path_arg(content, "fs.write_bytes", "data")
+    _write_file(path, content, "fs.write_bytes")
+
+
+def lines(path=None):
+    """The file's lines without their `\n` / `\r\n`; the Lua side makes the array iterable."""
+    data = _read_file(_path_arg(path, "fs.lines"), "fs.lines")
+    if not data:
+        return []
+    out = data.split(b"\n")
+    if out[-1] == b"":  # a final newline ends the last line, it does not start a new one
+        out.pop()
+    return [line[:-1] if line.endswith(b"\r") else line for line in out]
+
+
+def _sub_read(path=None):
+    return _read_file(_path_arg(path, "fs.sub_in_file"), "fs.sub_in_file")
+
+
+def _sub_write(path, content):
+    """Replace the file's content atomically (temp file + rename), keeping its mode."""
+    replace_file(path, content, "fs.sub_in_file")
+
+
+def replace_file(path, content, who):
+    """Write `content` to a temp file beside `path`, then rename it over `path`.
+
+    A reader sees the old or the new file, never half of one; the permission
+    bits of an existing file are kept. Raises BuiltinError naming `path`.
+    """
+    directory = _parent(path) or b"."
+    tmp = _join(directory, b".%s.assay-%x.tmp" % (os.path.basename(path), _time.time_ns()))
     try:
-        with open(path, "wb") as f:
-            f.write(content)
+        try:
+            mode = _stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            mode = None
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(fd, view):]
+            if mode is not None:
+                os.fchmod(fd, mode)
+            else:
+                os.fchmod(fd, 0o666 & ~_umask())
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
     except (OSError, ValueError) as e:
-        raise BuiltinError("fs.write: failed to write %s: %s" % (quote(path), os_error(e))) from None
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise BuiltinError("%s: failed to write %s: %s" % (who, quote(path), os_error(e))) from None
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_LUA = r"""
+local fs = ...
+local type, error, pcall, tostring, setmetatable, gsub =
+  type, error, pcall, tostring, setmetatable, string.gsub
+local raw_lines, sub_read, sub_write = fs.lines, fs._sub_read, fs._sub_write
+fs._sub_read, fs._sub_write = nil, nil
+
+-- An array of lines that is also an iterator, so both `ipairs(fs.lines(p))`
+-- and `for line in fs.lines(p) do` work.
+function fs.lines(path)
+  local list, i = raw_lines(path), 0
+  return setmetatable(list, { __call = function() i = i + 1; return list[i] end })
+end
+
+function fs.sub_in_file(path, pattern, repl)
+  if type(pattern) ~= "string" and type(pattern) ~= "number" then
+    error("fs.sub_in_file: pattern must be a string, got " .. type(pattern), 0)
+  end
+  local kind = type(repl)
+  if kind ~= "string" and kind ~= "number" and kind ~= "table" and kind ~= "function" then
+    error("fs.sub_in_file: replacement must be a string, table or function, got " .. kind, 0)
+  end
+  local content = sub_read(path)
+  local ok, new, count = pcall(gsub, content, pattern, repl)
+  if not ok then
+    local msg = tostring(new)
+    msg = msg:match("^bad argument #%d+ to '[%w_.]+' %((.*)%)$") or msg
+    error("fs.sub_in_file: " .. msg, 0)
+  end
+  if count > 0 then sub_write(path, new) end
+  return count
+end
+"""
 
 
 def remove(path=None):
@@ -536,4 +657,6 @@ def install(bridge):
         "read": read, "write": write, "remove": remove, "list": list_, "stat": stat,
         "mkdir": mkdir, "exists": exists, "copy": copy, "rename": rename, "glob": glob,
         "tempdir": tempdir, "chmod": chmod, "readdir": readdir,
-    })
+        "read_bytes": read_bytes, "write_bytes": write_bytes, "lines": lines,
+        "_sub_read": _sub_read, "_sub_write": _sub_write,
+    }, lua=_LUA)

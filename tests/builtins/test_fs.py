@@ -22,11 +22,12 @@ def q(path):
 
 # ---------------------------------------------------------------- the family
 
-def test_fs_family_has_exactly_the_13_functions(lua):
-    """FS-01..FS-17 (§7 heading): exactly these 13 functions exist."""
+def test_fs_family_has_the_13_original_functions_and_the_later_additions(lua):
+    """FS-01..FS-17 (§7 heading) plus read_bytes/write_bytes/lines/sub_in_file; no private helper leaks."""
     names = lua("local t = {} for k in pairs(fs) do t[#t + 1] = k end table.sort(t) return t")
     assert names == sorted(["read", "write", "remove", "list", "stat", "mkdir", "exists", "copy",
-                            "rename", "glob", "tempdir", "chmod", "readdir"])
+                            "rename", "glob", "tempdir", "chmod", "readdir",
+                            "read_bytes", "write_bytes", "lines", "sub_in_file"])
 
 
 # ---------------------------------------------------------------- FS-01 read

@@ -1,0 +1,27 @@
+"""The common start (`exec -e 'print(1)'`) imports none of the libraries that only
+some builtins need: each is imported inside the function that uses it."""
+import os
+
+import pytest
+
+from conftest import run_assay
+
+# Python modules that only some builtin calls need.
+ON_DEMAND = [
+    "tarfile", "gzip", "lzma", "bz2", "zstandard", "compression.zstd",
+    "markdown_it", "mistune", "jinja2", "yaml", "tomlkit", "tomllib",
+    "jwt", "cryptography", "hashlib", "subprocess", "websockets", "psycopg", "pymysql",
+]
+
+
+@pytest.mark.skipif(bool(os.environ.get("ASSAY_BIN")), reason="import tracing needs the Python form")
+def test_print_one_imports_no_on_demand_library():
+    result = run_assay("exec", "-e", "print(1)", extra_env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.returncode == 0 and result.stdout == "1\n"
+    imported = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            imported.add(line.rsplit("|", 1)[1].strip())
+    assert "assay.runtime.vm" in imported  # the trace really covers the run
+    loaded = sorted(name for name in ON_DEMAND if name in imported)
+    assert loaded == []
