@@ -147,13 +147,52 @@ def parse(text=None):
     return lua_ready(value, "json.parse")
 
 
-def encode(value=None):
-    data = to_py(value)  # conversion errors carry runtime.md §7.3 texts, unprefixed
+def encode(value=None, marks=None):
+    data = to_py(value, marks=marks)  # conversion errors carry runtime.md §7.3 texts, unprefixed
     try:
         return jsontext.encode(data)
     except (jsontext.JsonError, ValueError) as e:
         raise BuiltinError("json.encode: %s" % e) from None
 
 
+# json.array / json.object record a table's shape in a weak-keyed table instead
+# of a metatable, so a table keeps whatever metatable it has. The encoders get
+# that table only once something was marked: unmarked scripts pay nothing.
+_MARKS_LUA = r"""
+local json = ...
+local type, error, next, setmetatable = type, error, next, setmetatable
+local marks = setmetatable({}, { __mode = "k" })
+
+local function marker(shape)
+  return function(t)
+    if t == nil then t = {} end
+    if type(t) ~= "table" then
+      error("json." .. shape .. ": table expected, got " .. type(t), 0)
+    end
+    marks[t] = shape
+    return t
+  end
+end
+json.array, json.object = marker("array"), marker("object")
+return marks
+"""
+
+_HONOUR_LUA = r"""
+local family, name, marks = ...
+local next, raw = next, family[name]
+family[name] = function(value)
+  if next(marks) == nil then return raw(value) end
+  return raw(value, marks)
+end
+"""
+
+
+def honour_marks(bridge, family, name):
+    """Make `family.name(value)` receive the json.array/json.object marks."""
+    bridge.run_lua(_HONOUR_LUA, "=[assay %s]" % name, family, name.encode(), bridge.json_marks)
+
+
 def install(bridge):
-    bridge.define("json", {"parse": parse, "encode": encode})
+    t = bridge.define("json", {"parse": parse, "encode": encode})
+    bridge.json_marks = bridge.run_lua(_MARKS_LUA, "=[assay json marks]", t)
+    honour_marks(bridge, t, "encode")

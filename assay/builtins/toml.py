@@ -215,8 +215,8 @@ def _kind(v):
     return "array"
 
 
-def encode(value=None):
-    data = to_py(value)  # conversion errors carry runtime.md §7.3 texts, unprefixed
+def encode(value=None, marks=None):
+    data = to_py(value, marks=marks)  # conversion errors carry runtime.md §7.3 texts, unprefixed
     if data == []:
         return ""  # spec Note: an empty table is an empty document
     if not isinstance(data, dict):
@@ -227,4 +227,6 @@ def encode(value=None):
 
 
 def install(bridge):
-    bridge.define("toml", {"parse": parse, "encode": encode})
+    from assay.builtins.json import honour_marks
+    t = bridge.define("toml", {"parse": parse, "encode": encode})
+    honour_marks(bridge, t, "encode")

@@ -175,8 +175,13 @@ class _Frame:
 _NO_KEY = object()
 
 
-def _build(events):
-    """The single document's value from a PyYAML or ruamel.yaml event stream."""
+def _build(events, who="yaml.parse", documents_out=None):
+    """The single document's value from a PyYAML or ruamel.yaml event stream.
+
+    With `documents_out` (a list), a stream of any number of documents is read
+    instead: each document's value is appended to it, empty (null) documents
+    left out, and None is returned.
+    """
     anchors = {}  # name -> (value, size, key text or None)
     stack = []
     root = None
@@ -194,7 +199,7 @@ def _build(events):
             top.value.append(value)
         elif top.key is _NO_KEY:
             if key_text is None:
-                raise BuiltinError("yaml.parse: mapping keys must be strings, found a collection")
+                raise BuiltinError(who + ": mapping keys must be strings, found a collection")
             top.key = key_text
         else:
             top.value[top.key] = value
@@ -210,7 +215,7 @@ def _build(events):
         elif kind == "MappingStartEvent" or kind == "SequenceStartEvent":
             is_map = kind == "MappingStartEvent"
             if stack and stack[-1].is_map and stack[-1].key is _NO_KEY:
-                raise BuiltinError("yaml.parse: mapping keys must be strings, found a %s%s" % (
+                raise BuiltinError(who + ": mapping keys must be strings, found a %s%s" % (
                     "mapping" if is_map else "sequence", _mark(event.start_mark)))
             stack.append(_Frame({} if is_map else [], event.anchor, is_map))
         elif kind == "MappingEndEvent" or kind == "SequenceEndEvent":
@@ -220,15 +225,20 @@ def _build(events):
             add(frame.value, frame.size, None)
         elif kind == "AliasEvent":
             if event.anchor not in anchors:
-                raise BuiltinError("yaml.parse: unknown anchor%s" % _mark(event.start_mark))
+                raise BuiltinError(who + ": unknown anchor%s" % _mark(event.start_mark))
             value, size, key_text = anchors[event.anchor]
             copied += size
             if copied > _ALIAS_LIMIT:
-                raise BuiltinError("yaml.parse: repetition limit exceeded")
+                raise BuiltinError(who + ": repetition limit exceeded")
             add(value, size, key_text)
+        elif kind == "DocumentEndEvent" and documents_out is not None:
+            if root is not None:
+                documents_out.append(root)
+            root = None
+            anchors.clear()  # an anchor belongs to its own document
         elif kind == "DocumentStartEvent":
             documents += 1
-            if documents > 1:
+            if documents > 1 and documents_out is None:
                 raise BuiltinError("yaml.parse: deserializing from YAML containing more than one "
                                    "document is not supported")
     return root
@@ -271,6 +281,19 @@ def parse(text=None):
     except RecursionError:
         raise BuiltinError("yaml.parse: recursion limit exceeded") from None
     return lua_ready(value, "yaml.parse")
+
+
+def parse_all(text=None):
+    source = text_arg(text, "yaml.parse_all", "parse_all")
+    error, events = _event_source(source)
+    documents = []
+    try:
+        _build(events, "yaml.parse_all", documents)
+    except error as e:
+        raise BuiltinError("yaml.parse_all: %s" % _error_text(e)) from None
+    except RecursionError:
+        raise BuiltinError("yaml.parse_all: recursion limit exceeded") from None
+    return [lua_ready(doc, "yaml.parse_all") for doc in documents]
 
 
 # -- encode -------------------------------------------------------------------
@@ -619,10 +642,12 @@ class _Emitter:
         return "".join(self.out)
 
 
-def encode(value=None):
-    data = to_py(value)  # conversion errors carry runtime.md §7.3 texts, unprefixed
+def encode(value=None, marks=None):
+    data = to_py(value, marks=marks)  # conversion errors carry runtime.md §7.3 texts, unprefixed
     return _Emitter().document(data)
 
 
 def install(bridge):
-    bridge.define("yaml", {"parse": parse, "encode": encode})
+    from assay.builtins.json import honour_marks
+    t = bridge.define("yaml", {"parse": parse, "encode": encode, "parse_all": parse_all})
+    honour_marks(bridge, t, "encode")

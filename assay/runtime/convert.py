@@ -49,17 +49,19 @@ def lua_text(v):
     return v.decode("utf-8", "surrogateescape")
 
 
-def to_py(v, who="", empty_as_object=False):
+def to_py(v, who="", empty_as_object=False, marks=None):
     """Lua value → JSON-shaped Python value (runtime §7.3).
 
     Tables with keys exactly 1..n become lists (so `{}` is `[]`), other tables dicts
     with string keys. Strings must be UTF-8. `who` prefixes error messages.
+    `marks`, if given, is the Lua table in which `json.array`/`json.object` record
+    the shape a table must take (table -> "array" | "object"), whatever its content.
     """
     prefix = who + ": " if who else ""
-    return _to_py(v, prefix, empty_as_object, 0)
+    return _to_py(v, prefix, empty_as_object, 0, marks)
 
 
-def _to_py(v, prefix, empty_as_object, depth):
+def _to_py(v, prefix, empty_as_object, depth, marks):
     if v is None or v is True or v is False:
         return v
     if isinstance(v, bytes):
@@ -81,18 +83,37 @@ def _to_py(v, prefix, empty_as_object, depth):
     if depth > 200:
         raise BuiltinError(prefix + "table nesting too deep (cycle?)")
     items = list(v.items())
+    shape = marks[v] if marks is not None else None
+    if shape == b"array":
+        return _marked_array(items, prefix, empty_as_object, depth, marks)
     n = len(items)
-    if n == 0:
-        return {} if empty_as_object else []
-    if all(type(k) is int and 1 <= k <= n for k, _ in items):
-        out = [None] * n
-        for k, x in items:
-            out[k - 1] = _to_py(x, prefix, empty_as_object, depth + 1)
-        return out
+    if shape != b"object":
+        if n == 0:
+            return {} if empty_as_object else []
+        if all(type(k) is int and 1 <= k <= n for k, _ in items):
+            out = [None] * n
+            for k, x in items:
+                out[k - 1] = _to_py(x, prefix, empty_as_object, depth + 1, marks)
+            return out
     obj = {}
     for k, x in items:
-        obj[_key(k, prefix)] = _to_py(x, prefix, empty_as_object, depth + 1)
+        obj[_key(k, prefix)] = _to_py(x, prefix, empty_as_object, depth + 1, marks)
     return obj
+
+
+def _marked_array(items, prefix, empty_as_object, depth, marks):
+    """A table marked by json.array: positive integer keys only; holes become null."""
+    for k, _ in items:
+        if type(k) is not int or k < 1:
+            key = k.decode("utf-8", "replace") if isinstance(k, bytes) else k
+            raise BuiltinError("%stable marked with json.array has a non-array key: %r" % (prefix, key))
+    size = max((k for k, _ in items), default=0)
+    if size > 4 * len(items) + 1024:  # refuse to blow {[1e9] = 1} up into a billion nulls
+        raise BuiltinError("%stable marked with json.array is too sparse (index %d)" % (prefix, size))
+    out = [None] * size
+    for k, x in items:
+        out[k - 1] = _to_py(x, prefix, empty_as_object, depth + 1, marks)
+    return out
 
 
 def _key(k, prefix):
