@@ -100,16 +100,202 @@ function H.bind(M, url, opts, settings)
   }, Endpoint)
   local unbound = settings.unbound or {}
   local obj = { url = ep.url }
+  local function method(name)
+    local fn = M[name]
+    if name == "client" or type(fn) ~= "function" then return nil end
+    if unbound[name] then
+      return function(_, ...) return fn(...) end
+    end
+    return function(_, ...) return fn(ep, ...) end
+  end
+  local api = settings.api
   return setmetatable(obj, {
     __index = function(_, name)
-      local fn = M[name]
-      if name == "client" or type(fn) ~= "function" then return nil end
-      if unbound[name] then
-        return function(_, ...) return fn(...) end
+      if api and api.groups[name] then
+        local group = api:group(obj, name, method)
+        rawset(obj, name, group)
+        return group
       end
-      return function(_, ...) return fn(ep, ...) end
+      return method(name)
     end,
   })
+end
+
+-- Declared operations: one table per module gives its flat (0.8.3) methods, its grouped
+-- (resource:verb) methods, its `@quickref` header lines and its docs page.
+
+--- Every declared module by name; build/gen_stdlib_docs.py reads it to write headers and docs.
+H.apis = {}
+
+local Api = {}
+Api.__index = Api
+
+local VERBS = { "get", "post", "put", "patch", "delete" }
+
+-- "(name, opts?) -> app" → {"name", "opts"}, "(name, opts?)", "app"
+local function parse_signature(sig)
+  local params, returns = sig:match("^(%b())%s*%->%s*(.-)%s*$")
+  if not params then params, returns = sig:match("^(%b())%s*$"), "nil" end
+  if not params then error("_http: bad signature '" .. tostring(sig) .. "'", 3) end
+  local names = {}
+  for name in params:sub(2, -2):gmatch("[%w_]+") do names[#names + 1] = name end
+  return names, params, returns
+end
+
+--- H.api(spec): declare a module's operations (see docs/stdlib/writing-modules.md).
+---   spec.module    "grafana" (also the error prefix of declared HTTP calls)
+---   spec.receiver  how the docs name the object: "c" (default) or "M" for function modules
+---   spec.style     "client" (methods take the object) or "module" (plain functions)
+---   spec.quickref  extra header lines shown first, e.g. the constructor
+---   spec.ops       { flat_name|false, "group:method"|false, "(args) -> returns", "summary", how }
+---     how: get/post/put/patch/delete = "/path/{arg}" (+ query, body, allow_404, expect,
+---          result, bare, field, default), or fn = function(obj, ...), or nothing: the
+---          flat method already written in the module (it does more than one request).
+function H.api(spec)
+  local api = setmetatable({
+    module = spec.module, receiver = spec.receiver or "c", style = spec.style or "client",
+    quickref = spec.quickref or {}, ops = {}, groups = {}, group_order = {},
+    transport = spec.transport or function(obj) return obj.api end,
+  }, Api)
+  for _, op in ipairs(spec.ops) do
+    local entry = {
+      flat = op[1] or nil, summary = op[4] or "", fn = op.fn, options = op,
+    }
+    entry.args, entry.params, entry.returns = parse_signature(op[3])
+    for _, verb in ipairs(VERBS) do
+      if op[verb] then entry.method, entry.template = verb:upper(), op[verb] end
+    end
+    if op[2] then
+      local group, method = op[2]:match("^([%w_]+):([%w_]+)$")
+      if not group then error("_http: bad group '" .. op[2] .. "' in " .. spec.module, 2) end
+      entry.group, entry.name = group, method
+      if not api.groups[group] then
+        api.groups[group] = {}
+        api.group_order[#api.group_order + 1] = group
+      end
+      table.insert(api.groups[group], entry)
+    end
+    if not entry.flat and not entry.group then error("_http: an operation needs a name", 2) end
+    if not entry.flat and not (entry.fn or entry.method) then
+      error("_http: " .. op[2] .. " in " .. spec.module .. " has no implementation", 2)
+    end
+    api.ops[#api.ops + 1] = entry
+  end
+  H.apis[spec.module] = api
+  return api
+end
+
+-- "?a=1&b=2" from opts following a list such as {"project", "dashboardId=dashboard_id"}.
+local function declared_query(names, opts)
+  local pairs_, n = {}, 0
+  for _, item in ipairs(names) do
+    local key, field = item:match("^([^=]+)=(.+)$")
+    key, field = key or item, field or item
+    pairs_[n + 1], pairs_[n + 2], n = key, opts[field], n + 2
+  end
+  return H.query(table.unpack(pairs_, 1, n))
+end
+
+-- The function (obj, ...) that performs a declared HTTP operation.
+function Api:request_fn(entry)
+  local api, o = self, entry.options
+  return function(obj, ...)
+    local values = {}
+    for i, name in ipairs(entry.args) do values[name] = select(i, ...) end
+    local path = entry.template:gsub("{([%w_]+)(%*?)}", function(name, raw)
+      local v = values[name]
+      if v == nil then error(api.module .. ": " .. name .. " is required", 3) end
+      if raw == "*" then return H.text(v) end
+      return H.encode(v)
+    end)
+    if o.query then path = path .. declared_query(o.query, values.opts or {}) end
+    local result = api.transport(obj):request(entry.method, path, {
+      body = o.body and values[o.body] or nil, allow_404 = o.allow_404, expect = o.expect,
+      result = o.result, bare = o.bare, empty = o.empty,
+    })
+    if o.field and type(result) == "table" then result = result[o.field] end
+    if result == nil and o.default ~= nil then result = o.default end
+    return result
+  end
+end
+
+-- The function (obj, ...) behind an operation; `method(name)` finds the module's own ones.
+function Api:implementation(entry, method)
+  if entry.fn then
+    if self.style == "module" then
+      local fn = entry.fn
+      return function(_, ...) return fn(...) end
+    end
+    return entry.fn
+  end
+  if entry.method then
+    entry.call = entry.call or self:request_fn(entry)
+    return entry.call
+  end
+  local fn = method(entry.flat)
+  if not fn then error("_http: " .. self.module .. " has no method " .. entry.flat, 3) end
+  if self.style == "module" then return function(_, ...) return fn(...) end end
+  return fn
+end
+
+--- The table for group `name` on `obj`: its methods call the operations on `obj`; when the
+--- object also has a flat method of that name, calling the table runs it (c:projects()).
+function Api:group(obj, name, method)
+  local group = {}
+  for _, entry in ipairs(self.groups[name]) do
+    local fn = self:implementation(entry, method)
+    group[entry.name] = function(_, ...) return fn(obj, ...) end
+  end
+  local same = method(name)
+  if same then
+    local module_style = self.style == "module"
+    setmetatable(group, { __call = function(_, first, ...)
+      if module_style then return same(first, ...) end
+      return same(obj, ...)
+    end })
+  end
+  return group
+end
+
+--- Give `Class` (the metatable of the module's clients) the declared flat methods and let its
+--- instances reach the groups: c.apps is built on first use and kept on the instance.
+function Api:install(Class)
+  local function method(name)
+    local fn = rawget(Class, name)
+    if type(fn) == "function" then return fn end
+    return nil
+  end
+  for _, entry in ipairs(self.ops) do
+    if entry.flat and (entry.fn or entry.method) and rawget(Class, entry.flat) == nil then
+      Class[entry.flat] = self:implementation(entry, method)
+    end
+  end
+  local api = self
+  Class.__index = function(obj, key)
+    if api.groups[key] then
+      local group = api:group(obj, key, method)
+      rawset(obj, key, group)
+      return group
+    end
+    return rawget(Class, key)
+  end
+  return Class
+end
+
+--- Groups on a module of plain functions (M.secrets:get(ns, name) beside M.get_secret(ns, name)).
+function Api:install_module(M)
+  local flat = {}
+  for k, v in pairs(M) do if type(v) == "function" then flat[k] = v end end
+  for _, entry in ipairs(self.ops) do
+    if entry.flat and (entry.fn or entry.method) and flat[entry.flat] == nil then
+      local fn = self:implementation(entry, function() end)
+      flat[entry.flat] = function(...) return fn(nil, ...) end
+      M[entry.flat] = flat[entry.flat]
+    end
+  end
+  local function method(name) return flat[name] end
+  for _, name in ipairs(self.group_order) do M[name] = self:group(nil, name, method) end
+  return M
 end
 
 -- The request client.

@@ -2,16 +2,16 @@
 --- @description Grafana monitoring and dashboards. Health, datasources, annotations, alerts, folders.
 --- @keywords grafana, monitoring, dashboards, datasources, annotations, alerts, health, organization, folders, search, annotation
 --- @quickref M.client(url, opts?) -> client | Grafana client; opts {api_key} (or {token}) or {username, password}
---- @quickref c:health() -> {database, version, commit} | Check Grafana health
---- @quickref c:datasources() -> [{id, name, type, url}] | List all datasources
---- @quickref c:datasource(id_or_uid) -> {id, name, type} | Get datasource by ID or UID
---- @quickref c:search(opts?) -> [{id, title, type}] | Search dashboards/folders
---- @quickref c:dashboard(uid) -> {dashboard, meta} | Get dashboard by UID
---- @quickref c:annotations(opts?) -> [{id, text, time}] | List annotations
---- @quickref c:create_annotation(annotation) -> {id} | Create annotation
---- @quickref c:org() -> {id, name} | Get current organization
---- @quickref c:alert_rules() -> [{uid, title}] | List alert rules
---- @quickref c:folders() -> [{id, uid, title}] | List folders
+--- @quickref c.health:check() -> {database, version, commit} | Check Grafana health (sent without auth); flat: c:health()
+--- @quickref c.datasources:list() -> [{id, name, type, url}] | List all datasources; flat: c:datasources()
+--- @quickref c.datasources:get(id_or_uid) -> {id, name, type} | Get datasource by numeric ID or UID; flat: c:datasource(id_or_uid)
+--- @quickref c.dashboards:search(opts?) -> [{id, title, type}] | Search dashboards/folders; opts {query, type, tag, limit}; flat: c:search(opts?)
+--- @quickref c.dashboards:get(uid) -> {dashboard, meta} | Get dashboard by UID; flat: c:dashboard(uid)
+--- @quickref c.annotations:list(opts?) -> [{id, text, time}] | List annotations; opts {from, to, dashboard_id, limit, tags}; flat: c:annotations(opts?)
+--- @quickref c.annotations:create(annotation) -> {id} | Create annotation; flat: c:create_annotation(annotation)
+--- @quickref c.org:get() -> {id, name} | Get current organization; flat: c:org()
+--- @quickref c.alerts:rules() -> [{uid, title}] | List alert rules; flat: c:alert_rules()
+--- @quickref c.folders:list() -> [{id, uid, title}] | List folders; flat: c:folders()
 
 local H = require("assay._http")
 
@@ -31,52 +31,34 @@ function M.client(url, opts)
   }, Client)
 end
 
-function Client:health()
-  return self.api:get("/api/health", { bare = true })
-end
-
-function Client:datasources()
-  return self.api:get("/api/datasources")
-end
-
-function Client:datasource(id_or_uid)
-  if type(id_or_uid) == "number" then
-    return self.api:get("/api/datasources/" .. H.text(id_or_uid))
-  end
-  return self.api:get("/api/datasources/uid/" .. id_or_uid)
-end
-
-function Client:search(opts)
-  opts = opts or {}
-  local q = H.query("query", opts.query, "type", opts.type, "tag", opts.tag, "limit", opts.limit)
-  return self.api:get("/api/search" .. q)
-end
-
-function Client:dashboard(uid)
-  return self.api:get("/api/dashboards/uid/" .. uid)
-end
-
-function Client:annotations(opts)
-  opts = opts or {}
-  local q = H.query("from", opts.from, "to", opts.to, "dashboardId", opts.dashboard_id,
-    "limit", opts.limit, "tags", opts.tags)
-  return self.api:get("/api/annotations" .. q)
-end
-
-function Client:create_annotation(annotation)
-  return self.api:post("/api/annotations", annotation)
-end
-
-function Client:org()
-  return self.api:get("/api/org")
-end
-
-function Client:alert_rules()
-  return self.api:get("/api/v1/provisioning/alert-rules")
-end
-
-function Client:folders()
-  return self.api:get("/api/folders")
-end
+H.api({
+  module = "grafana",
+  quickref = { "M.client(url, opts?) -> client | Grafana client; opts {api_key} (or {token}) or {username, password}" },
+  ops = {
+    { "health", "health:check", "() -> {database, version, commit}", "Check Grafana health (sent without auth)",
+      get = "/api/health", bare = true },
+    { "datasources", "datasources:list", "() -> [{id, name, type, url}]", "List all datasources",
+      get = "/api/datasources" },
+    { "datasource", "datasources:get", "(id_or_uid) -> {id, name, type}", "Get datasource by numeric ID or UID",
+      fn = function(c, id_or_uid)
+        if type(id_or_uid) == "number" then
+          return c.api:get("/api/datasources/" .. H.text(id_or_uid))
+        end
+        return c.api:get("/api/datasources/uid/" .. H.encode(id_or_uid))
+      end },
+    { "search", "dashboards:search", "(opts?) -> [{id, title, type}]", "Search dashboards/folders; opts {query, type, tag, limit}",
+      get = "/api/search", query = { "query", "type", "tag", "limit" } },
+    { "dashboard", "dashboards:get", "(uid) -> {dashboard, meta}", "Get dashboard by UID",
+      get = "/api/dashboards/uid/{uid}" },
+    { "annotations", "annotations:list", "(opts?) -> [{id, text, time}]", "List annotations; opts {from, to, dashboard_id, limit, tags}",
+      get = "/api/annotations", query = { "from", "to", "dashboardId=dashboard_id", "limit", "tags" } },
+    { "create_annotation", "annotations:create", "(annotation) -> {id}", "Create annotation",
+      post = "/api/annotations", body = "annotation" },
+    { "org", "org:get", "() -> {id, name}", "Get current organization", get = "/api/org" },
+    { "alert_rules", "alerts:rules", "() -> [{uid, title}]", "List alert rules",
+      get = "/api/v1/provisioning/alert-rules" },
+    { "folders", "folders:list", "() -> [{id, uid, title}]", "List folders", get = "/api/folders" },
+  },
+}):install(Client)
 
 return M

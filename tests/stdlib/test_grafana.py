@@ -171,4 +171,22 @@ def test_grafana_header_in_context(assay):
     block = assay("context", "grafana").stdout.split("### ", 2)[1]
     assert block.startswith("assay.grafana\nGrafana monitoring and dashboards. Health, datasources, annotations, "
                             "alerts, folders.\nMethods:\n  M.client(url, opts?) -> client | ")
-    assert "  c:health() -> {database, version, commit} | Check Grafana health\n" in block
+    assert ("  c.health:check() -> {database, version, commit} | Check Grafana health (sent without auth)"
+            "; flat: c:health()\n") in block
+
+
+def test_grafana_both_generations(lua, grafana):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run(lua, '''
+        return {c:health().database, #c:datasources(), c:datasource("loki-uid").name,
+                c:search({query = "node"})[1].uid, c:org().name, c:folders()[1].uid,
+                c:create_annotation({text = "deploy"}).id}''', grafana.url)
+    new = run(lua, '''
+        return {c.health:check().database, #c.datasources:list(), c.datasources:get("loki-uid").name,
+                c.dashboards:search({query = "node"})[1].uid, c.org:get().name, c.folders:list()[1].uid,
+                c.annotations:create({text = "deploy"}).id}''', grafana.url)
+    assert old[:6] == new[:6] == ["ok", 2, "Loki", "node-exporter", "Main Org.", "infra"]
+    assert new[6] == old[6] + 1  # each script created one annotation
+    assert grafana.last().path == "/api/annotations" and grafana.last().json() == {"text": "deploy"}
+    # the group name and the flat name can be the same table: c:folders() is c.folders
+    assert run(lua, 'return c.folders == c.folders and #c:folders() == #c.folders:list()', grafana.url) is True

@@ -1,0 +1,36 @@
+"""The per-module pages docs/stdlib/<module>.md and the `@quickref` header lines of declared
+modules are generated (build/gen_stdlib_docs.py); a checked-in file that differs from what the
+generator writes fails here, so pages, headers and code cannot drift apart."""
+import os
+import sys
+
+from conftest import ROOT, run_assay
+
+sys.path.insert(0, os.path.join(ROOT, "build"))
+import gen_stdlib_docs  # noqa: E402
+
+
+def test_generated_pages_and_headers_are_current():
+    stale = []
+    for path, text in gen_stdlib_docs.outputs().items():
+        try:
+            with open(path, encoding="utf-8") as f:
+                current = f.read()
+        except FileNotFoundError:
+            current = None
+        if current != text:
+            stale.append(os.path.relpath(path, ROOT))
+    assert not stale, "run `python build/gen_stdlib_docs.py`; stale: %s" % ", ".join(stale)
+
+
+def test_every_module_has_a_page_linked_from_the_index():
+    index = open(os.path.join(ROOT, "docs", "stdlib", "index.md"), encoding="utf-8").read()
+    for module, _ in gen_stdlib_docs.module_files():
+        assert os.path.exists(os.path.join(ROOT, "docs", "stdlib", module + ".md")), module
+        assert "(%s.md)" % module in index, module
+
+
+def test_grouped_quickrefs_reach_discovery():
+    out = run_assay("context", "grafana datasources")
+    assert out.returncode == 0, out.stderr
+    assert "c.datasources:list()" in out.stdout and "flat: c:datasources()" in out.stdout
