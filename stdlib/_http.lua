@@ -214,7 +214,10 @@ function Api:request_fn(entry)
       result = o.result, bare = o.bare, empty = o.empty,
     })
     if o.field and type(result) == "table" then result = result[o.field] end
-    if result == nil and o.default ~= nil then result = o.default end
+    if result == nil and o.default ~= nil then
+      result = o.default
+      if type(result) == "table" then result = table.move(result, 1, #result, 1, {}) end
+    end
     return result
   end
 end

@@ -2,19 +2,19 @@
 --- @description Alertmanager alert and silence management. Query, create, and delete alerts and silences.
 --- @keywords alertmanager, alerts, silences, receivers, monitoring, silence, inhibit, grouping, notification, receiver
 --- @quickref M.client(url, opts?) -> client | Alertmanager client for url; opts {token} or {username, password}
---- @quickref c:alerts(opts?) -> [alert] | List active alerts with filters
---- @quickref c:post_alerts(alerts) -> true | Post new alerts
---- @quickref c:alert_groups(opts?) -> [group] | List alert groups
---- @quickref c:silences(opts?) -> [silence] | List silences
---- @quickref c:silence(id) -> silence | Get silence by ID
---- @quickref c:create_silence(silence) -> {silenceID} | Create a silence
---- @quickref c:delete_silence(id) -> true | Delete silence by ID
---- @quickref c:status() -> {cluster, config} | Get Alertmanager status
---- @quickref c:receivers() -> [receiver] | List receivers
---- @quickref c:is_firing(alertname) -> bool | Check if alert is firing
---- @quickref c:silence_alert(alertname, duration_hours, opts?) -> silenceID | Silence an alert by name
---- @quickref c:active_count() -> number | Count active non-silenced alerts
---- @quickref M.alerts(url, opts?) -> [alert] | Every method is also a module function taking the URL first
+--- @quickref M.alerts(url, opts?) -> [alert] | Every flat method is also a module function taking the URL first
+--- @quickref c.alerts:list(opts?) -> [alert] | List alerts; opts {active, silenced, inhibited, unprocessed, filter, receiver}; flat: c:alerts(opts?)
+--- @quickref c.alerts:post(alerts) -> true | Post new alerts; flat: c:post_alerts(alerts)
+--- @quickref c.alerts:groups(opts?) -> [group] | List alert groups; flat: c:alert_groups(opts?)
+--- @quickref c.alerts:is_firing(alertname) -> bool | Check if alert is firing; flat: c:is_firing(alertname)
+--- @quickref c.alerts:active_count() -> number | Count active non-silenced alerts; flat: c:active_count()
+--- @quickref c.silences:list(opts?) -> [silence] | List silences; opts {filter}; flat: c:silences(opts?)
+--- @quickref c.silences:get(id) -> silence | Get silence by ID; flat: c:silence(id)
+--- @quickref c.silences:create(silence) -> {silenceID} | Create a silence; flat: c:create_silence(silence)
+--- @quickref c.silences:delete(id) -> true | Delete silence by ID; flat: c:delete_silence(id)
+--- @quickref c.silences:silence_alert(alertname, duration_hours, opts?) -> silenceID | Silence an alert by name; flat: c:silence_alert(alertname, duration_hours, opts?)
+--- @quickref c.status:get() -> {cluster, config} | Get Alertmanager status; flat: c:status()
+--- @quickref c.receivers:list() -> [receiver] | List receivers; flat: c:receivers()
 
 local H = require("assay._http")
 
@@ -109,8 +109,30 @@ function M.active_count(url)
 end
 
 --- M.client(url, opts): the functions above bound to url and auth ({token} | {username, password}).
+local api = H.api({
+  module = "alertmanager",
+  quickref = {
+    "M.client(url, opts?) -> client | Alertmanager client for url; opts {token} or {username, password}",
+    "M.alerts(url, opts?) -> [alert] | Every flat method is also a module function taking the URL first",
+  },
+  ops = {
+    { "alerts", "alerts:list", "(opts?) -> [alert]", "List alerts; opts {active, silenced, inhibited, unprocessed, filter, receiver}" },
+    { "post_alerts", "alerts:post", "(alerts) -> true", "Post new alerts" },
+    { "alert_groups", "alerts:groups", "(opts?) -> [group]", "List alert groups" },
+    { "is_firing", "alerts:is_firing", "(alertname) -> bool", "Check if alert is firing" },
+    { "active_count", "alerts:active_count", "() -> number", "Count active non-silenced alerts" },
+    { "silences", "silences:list", "(opts?) -> [silence]", "List silences; opts {filter}" },
+    { "silence", "silences:get", "(id) -> silence", "Get silence by ID" },
+    { "create_silence", "silences:create", "(silence) -> {silenceID}", "Create a silence" },
+    { "delete_silence", "silences:delete", "(id) -> true", "Delete silence by ID" },
+    { "silence_alert", "silences:silence_alert", "(alertname, duration_hours, opts?) -> silenceID", "Silence an alert by name" },
+    { "status", "status:get", "() -> {cluster, config}", "Get Alertmanager status" },
+    { "receivers", "receivers:list", "() -> [receiver]", "List receivers" },
+  },
+})
+
 function M.client(url, opts)
-  return H.bind(M, url, opts)
+  return H.bind(M, url, opts, { api = api })
 end
 
 return M

@@ -2,27 +2,27 @@
 --- @description ArgoCD GitOps application management. Apps, sync, health, projects, repositories, clusters.
 --- @keywords argocd, gitops, applications, sync, health, projects, repositories, clusters, rollback, manifest, resource-tree, refresh, wait, cicd, continuous-delivery
 --- @quickref M.client(url, opts?) -> client | ArgoCD client; opts {token} (or {api_key}) or {username, password}
---- @quickref c:applications(opts?) -> [app] | List applications with optional project/selector filter
---- @quickref c:application(name) -> app | Get application by name
---- @quickref c:app_health(name) -> {status, sync, message} | Get app health and sync status
---- @quickref c:sync(name, opts?) -> result | Trigger application sync
---- @quickref c:refresh(name, opts?) -> app | Refresh application state
---- @quickref c:rollback(name, id) -> result | Rollback application to history ID
---- @quickref c:app_resources(name) -> resource_tree | Get application resource tree
---- @quickref c:app_manifests(name, opts?) -> manifests | Get application manifests
---- @quickref c:delete_app(name, opts?) -> nil | Delete application
---- @quickref c:projects() -> [project] | List projects
---- @quickref c:project(name) -> project | Get project by name
---- @quickref c:repositories() -> [repo] | List repositories
---- @quickref c:repository(repo_url) -> repo | Get repository by URL
---- @quickref c:clusters() -> [cluster] | List clusters
---- @quickref c:cluster(server_url) -> cluster | Get cluster by server URL
---- @quickref c:settings() -> settings | Get ArgoCD settings
+--- @quickref c.apps:list(opts?) -> [app] | List applications; opts {project, selector}; flat: c:applications(opts?)
+--- @quickref c.apps:get(name) -> app | Get application by name; flat: c:application(name)
+--- @quickref c.apps:health(name) -> {status, sync, message} | Get app health and sync status; flat: c:app_health(name)
+--- @quickref c.apps:sync(name, opts?) -> result | Trigger application sync; opts {revision, prune, dry_run, strategy}; flat: c:sync(name, opts?)
+--- @quickref c.apps:refresh(name, opts?) -> app | Refresh application state; opts {type = normal|hard}; flat: c:refresh(name, opts?)
+--- @quickref c.apps:rollback(name, id) -> result | Rollback application to history ID; flat: c:rollback(name, id)
+--- @quickref c.apps:resources(name) -> resource_tree | Get application resource tree; flat: c:app_resources(name)
+--- @quickref c.apps:manifests(name, opts?) -> manifests | Get application manifests; opts {revision}; flat: c:app_manifests(name, opts?)
+--- @quickref c.apps:delete(name, opts?) -> nil | Delete application; opts {cascade, propagation_policy}; flat: c:delete_app(name, opts?)
+--- @quickref c.apps:is_healthy(name) -> bool | Check if app is healthy; flat: c:is_healthy(name)
+--- @quickref c.apps:is_synced(name) -> bool | Check if app is synced; flat: c:is_synced(name)
+--- @quickref c.apps:wait_healthy(name, timeout_secs) -> true | Wait for app to become healthy; flat: c:wait_healthy(name, timeout_secs)
+--- @quickref c.apps:wait_synced(name, timeout_secs) -> true | Wait for app to become synced; flat: c:wait_synced(name, timeout_secs)
+--- @quickref c.projects:list() -> [project] | List projects; flat: c:projects()
+--- @quickref c.projects:get(name) -> project | Get project by name; flat: c:project(name)
+--- @quickref c.repositories:list() -> [repo] | List repositories; flat: c:repositories()
+--- @quickref c.repositories:get(repo_url) -> repo | Get repository by URL; flat: c:repository(repo_url)
+--- @quickref c.clusters:list() -> [cluster] | List clusters; flat: c:clusters()
+--- @quickref c.clusters:get(server_url) -> cluster | Get cluster by server URL; flat: c:cluster(server_url)
+--- @quickref c.settings:get() -> settings | Get ArgoCD settings; flat: c:settings()
 --- @quickref c:version() -> version | Get ArgoCD version
---- @quickref c:is_healthy(name) -> bool | Check if app is healthy
---- @quickref c:is_synced(name) -> bool | Check if app is synced
---- @quickref c:wait_healthy(name, timeout_secs) -> true | Wait for app to become healthy
---- @quickref c:wait_synced(name, timeout_secs) -> true | Wait for app to become synced
 
 local H = require("assay._http")
 
@@ -136,10 +136,6 @@ function Client:rollback(name, id)
   error(self.api:message({ method = "POST", path_query = path, status = resp.status, body = resp.body }))
 end
 
-function Client:app_resources(name)
-  return self.api:get(app_path(name) .. "/resource-tree")
-end
-
 function Client:app_manifests(name, opts)
   opts = opts or {}
   return self.api:get(app_path(name) .. "/manifests" .. H.query("revision", opts.revision))
@@ -149,38 +145,6 @@ function Client:delete_app(name, opts)
   opts = opts or {}
   local q = H.query("cascade", opts.cascade, "propagationPolicy", opts.propagation_policy)
   return self.api:delete(app_path(name) .. q)
-end
-
-function Client:projects()
-  return items(self.api:get("/api/v1/projects"))
-end
-
-function Client:project(name)
-  return self.api:get("/api/v1/projects/" .. name)
-end
-
-function Client:repositories()
-  return items(self.api:get("/api/v1/repositories"))
-end
-
-function Client:repository(repo_url)
-  return self.api:get("/api/v1/repositories/" .. H.encode(repo_url))
-end
-
-function Client:clusters()
-  return items(self.api:get("/api/v1/clusters"))
-end
-
-function Client:cluster(server_url)
-  return self.api:get("/api/v1/clusters/" .. H.encode(server_url))
-end
-
-function Client:settings()
-  return self.api:get("/api/v1/settings")
-end
-
-function Client:version()
-  return self.api:get("/api/version")
 end
 
 function Client:is_healthy(name)
@@ -207,5 +171,39 @@ end
 function Client:wait_synced(name, timeout_secs)
   return wait_for(self, name, timeout_secs, Client.is_synced, "synced")
 end
+
+H.api({
+  module = "argocd",
+  quickref = { "M.client(url, opts?) -> client | ArgoCD client; opts {token} (or {api_key}) or {username, password}" },
+  ops = {
+    { "applications", "apps:list", "(opts?) -> [app]", "List applications; opts {project, selector}" },
+    { "application", "apps:get", "(name) -> app", "Get application by name" },
+    { "app_health", "apps:health", "(name) -> {status, sync, message}", "Get app health and sync status" },
+    { "sync", "apps:sync", "(name, opts?) -> result", "Trigger application sync; opts {revision, prune, dry_run, strategy}" },
+    { "refresh", "apps:refresh", "(name, opts?) -> app", "Refresh application state; opts {type = normal|hard}" },
+    { "rollback", "apps:rollback", "(name, id) -> result", "Rollback application to history ID" },
+    { "app_resources", "apps:resources", "(name) -> resource_tree", "Get application resource tree",
+      get = "/api/v1/applications/{name}/resource-tree" },
+    { "app_manifests", "apps:manifests", "(name, opts?) -> manifests", "Get application manifests; opts {revision}" },
+    { "delete_app", "apps:delete", "(name, opts?) -> nil", "Delete application; opts {cascade, propagation_policy}" },
+    { "is_healthy", "apps:is_healthy", "(name) -> bool", "Check if app is healthy" },
+    { "is_synced", "apps:is_synced", "(name) -> bool", "Check if app is synced" },
+    { "wait_healthy", "apps:wait_healthy", "(name, timeout_secs) -> true", "Wait for app to become healthy" },
+    { "wait_synced", "apps:wait_synced", "(name, timeout_secs) -> true", "Wait for app to become synced" },
+    { "projects", "projects:list", "() -> [project]", "List projects",
+      get = "/api/v1/projects", field = "items", default = {} },
+    { "project", "projects:get", "(name) -> project", "Get project by name", get = "/api/v1/projects/{name}" },
+    { "repositories", "repositories:list", "() -> [repo]", "List repositories",
+      get = "/api/v1/repositories", field = "items", default = {} },
+    { "repository", "repositories:get", "(repo_url) -> repo", "Get repository by URL",
+      get = "/api/v1/repositories/{repo_url}" },
+    { "clusters", "clusters:list", "() -> [cluster]", "List clusters",
+      get = "/api/v1/clusters", field = "items", default = {} },
+    { "cluster", "clusters:get", "(server_url) -> cluster", "Get cluster by server URL",
+      get = "/api/v1/clusters/{server_url}" },
+    { "settings", "settings:get", "() -> settings", "Get ArgoCD settings", get = "/api/v1/settings" },
+    { "version", false, "() -> version", "Get ArgoCD version", get = "/api/version" },
+  },
+}):install(Client)
 
 return M

@@ -289,5 +289,36 @@ def test_alertmanager_header_in_context(assay):
     block = out.split("### ", 2)[1]
     assert block.startswith("assay.alertmanager\nAlertmanager alert and silence management. Query, create, "
                             "and delete alerts and silences.\nMethods:\n  M.client(url, opts?) -> client | ")
-    assert "  c:silence_alert(alertname, duration_hours, opts?) -> silenceID | Silence an alert by name\n" in block
+    assert ("  c.silences:silence_alert(alertname, duration_hours, opts?) -> silenceID | Silence an alert by name"
+            "; flat: c:silence_alert(alertname, duration_hours, opts?)\n") in block
     assert "assay._http" not in assay("modules").stdout
+
+
+def test_alertmanager_both_generations(lua, alertmanager):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the real Alertmanager."""
+    script = {
+        "old": '''local c = am.client("$URL")
+            assert(c:post_alerts({{labels = {alertname = "$N"}}}))
+            local receivers = {}
+            for _, r in ipairs(c:receivers()) do receivers[#receivers + 1] = r.name end
+            local firing = c:is_firing("$N")
+            local sid = c:silence_alert("$N", 1)
+            local got = c:silence(sid).id == sid
+            local listed = #c:silences({filter = {[[alertname="$N"]]}})
+            c:delete_silence(sid)
+            return {receivers, firing, got, listed, c:status().cluster.status,
+                    #c:alerts({filter = {[[alertname="$N"]]}}), #c:alert_groups() > 0}''',
+        "new": '''local c = am.client("$URL")
+            assert(c.alerts:post({{labels = {alertname = "$N"}}}))
+            local receivers = {}
+            for _, r in ipairs(c.receivers:list()) do receivers[#receivers + 1] = r.name end
+            local firing = c.alerts:is_firing("$N")
+            local sid = c.silences:silence_alert("$N", 1)
+            local got = c.silences:get(sid).id == sid
+            local listed = #c.silences:list({filter = {[[alertname="$N"]]}})
+            c.silences:delete(sid)
+            return {receivers, firing, got, listed, c.status:get().cluster.status,
+                    #c.alerts:list({filter = {[[alertname="$N"]]}}), #c.alerts:groups() > 0}''',
+    }
+    results = {gen: run(lua, code, alertmanager.url, N=unique()) for gen, code in script.items()}
+    assert results["old"] == results["new"] == [["default", "team-x"], True, True, 1, "disabled", 1, True]

@@ -287,3 +287,27 @@ def test_argocd_28_errors(lua_fails, argocd):
     # no Authorization: the server's 401
     msg = lua_fails(lua_with(lambda c: c, REQ + 'argocd.client("$URL"):projects()', URL=argocd.url))
     assert "argocd: GET /api/v1/projects HTTP 401: " in msg
+
+
+def test_argocd_both_generations(lua, argocd):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run(lua, '''
+        local names = {}
+        for _, a in ipairs(c:applications({project = "default"})) do names[#names + 1] = a.metadata.name end
+        return {names = names, health = c:app_health("helm-app").status, healthy = c:is_healthy("guestbook"),
+                synced = c:is_synced("helm-app"), project = c:project("platform").spec.description,
+                projects = #c:projects(), repos = #c:repositories(), clusters = #c:clusters(),
+                version = c:version().Version, tree = c:app_resources("guestbook") ~= nil}''', argocd.url)
+    new = run(lua, '''
+        local names = {}
+        for _, a in ipairs(c.apps:list({project = "default"})) do names[#names + 1] = a.metadata.name end
+        return {names = names, health = c.apps:health("helm-app").status, healthy = c.apps:is_healthy("guestbook"),
+                synced = c.apps:is_synced("helm-app"), project = c.projects:get("platform").spec.description,
+                projects = #c.projects:list(), repos = #c.repositories:list(), clusters = #c.clusters:list(),
+                version = c:version().Version, tree = c.apps:resources("guestbook") ~= nil}''', argocd.url)
+    assert old == new
+    assert (old["names"], old["health"], old["healthy"], old["synced"], old["project"], old["projects"]) == \
+        (["guestbook"], "Degraded", True, False, "Platform services", 2)
+    run(lua, 'c.apps:sync("guestbook", {revision = "def456"}); c.apps:delete("helm-app", {cascade = false})',
+        argocd.url)
+    assert argocd.last().method == "DELETE" and argocd.last().target == "/api/v1/applications/helm-app?cascade=false"
