@@ -7,6 +7,7 @@ compact sorted JSON, unpadded base64url) so RS* tokens are identical to the
 original's.
 """
 from assay.runtime import args
+from assay.runtime.convert import Multi
 from assay.runtime.errors import BuiltinError
 
 HASHES = ("sha224", "sha256", "sha384", "sha512", "sha3-224", "sha3-256", "sha3-384", "sha3-512")
@@ -361,20 +362,28 @@ def jwt_decode(token=None):
     return out
 
 
-def jwt_verify(token=None, key=None, algorithm=None, opts=None):
-    import time
+def jwt_verify(token=None, key=None, third=None, fourth=None):
+    """Two call shapes (see docs/builtins/crypto.md):
+
+    - `jwt_verify(token, key, algorithm?, opts?)` returns the claims (assay's
+      original superset);
+    - `jwt_verify(token, key, opts)` (a table third) or a JWKS table as key returns
+      `{header = ..., claims = ...}`, as later Assay releases do, and requires
+      `exp` unless `opts.required_claims` says otherwise.
+    """
     who = "crypto.jwt_verify"
     token = args.string(token, who + ": first argument must be a token string")
-    key_text = _text_option(key)
-    if key_text is None:
-        raise BuiltinError(who + ": second argument must be a key string")
-    alg = _algorithm(algorithm, who)
-    opts = args.optional_table(opts, who + ": fourth argument must be an options table or nil")
-    leeway = args.field(opts, "leeway", 0)
-    leeway = args.number(leeway, who + ": opts.leeway must be a number of seconds")
-    verify_exp = args.field(opts, "verify_exp", True)
-    if not isinstance(verify_exp, bool):
-        raise BuiltinError(who + ": opts.verify_exp must be a boolean")
+    options_shape = args.is_table(third) or args.is_table(key)
+    if args.is_table(third):
+        if fourth is not None:
+            raise BuiltinError(who + ": with an options table as third argument there is no fourth")
+        algorithm, opts = None, third
+    else:
+        algorithm = third
+        opts = args.optional_table(fourth, who + ": fourth argument must be an options table or nil")
+    if algorithm is None:
+        algorithm = args.field(opts, "algorithm")
+    checks = _Checks(opts, options_shape, who)
 
     header_seg, payload_seg, signature_seg = _split_token(token, who)
     header = _json_segment(header_seg, who, "header")
@@ -384,6 +393,15 @@ def jwt_verify(token=None, key=None, algorithm=None, opts=None):
     token_alg = header.get(b"alg")
     if not isinstance(token_alg, bytes):
         raise BuiltinError(who + ": header has no alg")
+
+    if args.is_table(key):
+        alg, verifier = _jwks_key(key, header, algorithm, who)
+    else:
+        key_text = _text_option(key)
+        if key_text is None:
+            raise BuiltinError(who + ": second argument must be a key string or a JWKS table")
+        alg = _algorithm(algorithm, who)
+        verifier = key_text
     if token_alg != alg.encode():
         raise BuiltinError("%s: algorithm mismatch: token uses %s, expected %s"
                            % (who, token_alg.decode("utf-8", "replace"), alg))
@@ -394,30 +412,178 @@ def jwt_verify(token=None, key=None, algorithm=None, opts=None):
 
     signing_input = header_seg + b"." + payload_seg
     family, hash_name = JWT_ALGORITHMS[alg]
-    if not _signature_ok(signing_input, signature, alg, family, hash_name, key_text, who):
+    if not _signature_ok(signing_input, signature, alg, family, hash_name, verifier, who):
         raise BuiltinError(who + ": invalid signature")
+    checks.run(claims)
+    if options_shape:
+        return {"header": header, "claims": claims if claims is not None else {}}
+    return Multi((claims, header))  # the Lua side lets these claims answer .header/.claims too
 
-    if verify_exp and isinstance(claims, dict):
+
+class _Checks:
+    """The claim checks of jwt_verify, read from its options table."""
+
+    def __init__(self, opts, options_shape, who):
+        self.who = who
+        leeway = args.field(opts, "leeway", 0)
+        self.leeway = args.number(leeway, who + ": opts.leeway must be a number of seconds")
+        verify_all = self._flag(opts, "verify_exp", True)  # the older name: skips exp and nbf
+        self.exp = verify_all and self._flag(opts, "validate_exp", True)
+        self.nbf = verify_all and self._flag(opts, "validate_nbf", True)
+        self.audience = self._names(opts, "audience")
+        self.issuer = self._names(opts, "issuer")
+        required = args.field(opts, "required_claims")
+        if required is None:
+            self.required = ["exp"] if options_shape and self.exp else []
+        else:
+            self.required = self._list(required, "required_claims")
+
+    def _flag(self, opts, name, default):
+        value = args.field(opts, name)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise BuiltinError("%s: opts.%s must be a boolean" % (self.who, name))
+        return value
+
+    def _list(self, value, name):
+        if not args.is_table(value):
+            raise BuiltinError("%s: opts.%s must be an array of strings" % (self.who, name))
+        out = []
+        for _, item in sorted(value.items(), key=lambda kv: str(kv[0])):
+            if not isinstance(item, bytes):
+                raise BuiltinError("%s: opts.%s must be an array of strings" % (self.who, name))
+            out.append(item.decode("utf-8", "replace"))
+        return out
+
+    def _names(self, opts, name):
+        value = args.field(opts, name)
+        if value is None:
+            return None
+        if isinstance(value, bytes):
+            return [value.decode("utf-8", "replace")]
+        if not args.is_table(value):
+            raise BuiltinError("%s: opts.%s must be a string or an array of strings" % (self.who, name))
+        return self._list(value, name)
+
+    def run(self, claims):
+        import time
+        who = self.who
+        if not isinstance(claims, dict):
+            if self.required or self.audience is not None or self.issuer is not None:
+                raise BuiltinError(who + ": payload is not a JSON object")
+            return
+        for name in self.required:
+            if name.encode() not in claims:
+                raise BuiltinError("%s: missing required claim: %s" % (who, name))
         now = time.time()
-        exp, nbf = claims.get(b"exp"), claims.get(b"nbf")
-        for name, value in ((b"exp", exp), (b"nbf", nbf)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        for name, wanted in ((b"exp", self.exp), (b"nbf", self.nbf)):
+            value = claims.get(name)
+            if wanted and value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise BuiltinError("%s: invalid %s claim: must be a number" % (who, name.decode()))
-        if exp is not None and exp <= now - leeway:
+        exp, nbf = claims.get(b"exp"), claims.get(b"nbf")
+        if self.exp and exp is not None and exp <= now - self.leeway:
             raise BuiltinError(who + ": token expired")
-        if nbf is not None and nbf > now + leeway:
+        if self.nbf and nbf is not None and nbf > now + self.leeway:
             raise BuiltinError(who + ": token not yet valid (nbf)")
-    return claims
+        if self.audience is not None:
+            aud = claims.get(b"aud")
+            if aud is None:
+                raise BuiltinError(who + ": missing required claim: aud")
+            have = [aud] if isinstance(aud, bytes) else aud if isinstance(aud, list) else []
+            if not any(isinstance(a, bytes) and a.decode("utf-8", "replace") in self.audience for a in have):
+                raise BuiltinError(who + ": invalid audience")
+        if self.issuer is not None:
+            iss = claims.get(b"iss")
+            if iss is None:
+                raise BuiltinError(who + ": missing required claim: iss")
+            if not isinstance(iss, bytes) or iss.decode("utf-8", "replace") not in self.issuer:
+                raise BuiltinError(who + ": invalid issuer")
 
 
-def _signature_ok(signing_input, signature, alg, family, hash_name, key_text, who):
+# JWK key type -> the algorithm family it can verify
+_JWK_FAMILY = {"RSA": "RSA", "EC": "EC", "oct": "HMAC"}
+_JWK_CURVES = {"P-256": "ES256", "P-384": "ES384"}
+
+
+def _jwks_key(jwks, header, algorithm, who):
+    """(algorithm, public key object or HMAC secret) for the token's `kid` in a JWKS table."""
+    from assay.runtime.convert import to_py
+    data = to_py(jwks, who + ": invalid JWKS")
+    keys = data.get("keys") if isinstance(data, dict) else None
+    if not isinstance(keys, list):
+        raise BuiltinError(who + ": invalid JWKS: keys must be an array of JWK tables")
+    kid = header.get(b"kid")
+    if not isinstance(kid, bytes):
+        raise BuiltinError(who + ": token header has no kid (needed to pick a key from the JWKS)")
+    kid = kid.decode("utf-8", "replace")
+    for index, jwk in enumerate(keys, 1):
+        if not isinstance(jwk, dict):
+            raise BuiltinError("%s: invalid JWKS: keys[%d] must be a table" % (who, index))
+        if jwk.get("kid") == kid:
+            return _jwk_key(jwk, "keys[%d]" % index, header, algorithm, who)
+    raise BuiltinError("%s: no key in the JWKS matches kid '%s'" % (who, kid))
+
+
+def _jwk_key(jwk, where, header, algorithm, who):
+    def field(name):
+        value = jwk.get(name)
+        if not isinstance(value, str) or not value:
+            raise BuiltinError("%s: invalid JWKS: %s.%s must be a non-empty string" % (who, where, name))
+        return value
+
+    def number(name):
+        try:
+            return int.from_bytes(b64url_decode(field(name).encode()), "big")
+        except ValueError as e:
+            raise BuiltinError("%s: invalid JWKS: %s.%s: invalid base64url: %s" % (who, where, name, e)) from None
+
+    kty = field("kty")
+    family = _JWK_FAMILY.get(kty)
+    if family is None:
+        raise BuiltinError("%s: invalid JWKS: %s.kty %r is not supported (RSA, EC, oct)" % (who, where, kty))
+    # The algorithm comes from the JWK, else the caller; the token's own header is
+    # trusted only within the key's family (an RSA key never verifies an HS token).
+    chosen = jwk.get("alg") or (algorithm.decode("utf-8", "replace") if isinstance(algorithm, bytes) else None)
+    if chosen is None:
+        chosen = header.get(b"alg", b"").decode("utf-8", "replace")
+        if kty == "EC":
+            chosen = _JWK_CURVES.get(jwk.get("crv"), chosen)
+    alg = _algorithm(chosen.encode(), who)
+    if JWT_ALGORITHMS[alg][0] != family:
+        raise BuiltinError("%s: invalid JWKS: %s is a %s key, it cannot verify %s" % (who, where, kty, alg))
+    if family == "HMAC":
+        try:
+            return alg, b64url_decode(field("k").encode())
+        except ValueError as e:
+            raise BuiltinError("%s: invalid JWKS: %s.k: invalid base64url: %s" % (who, where, e)) from None
+    if family == "RSA":
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        n, e = number("n"), number("e")
+        try:
+            return alg, rsa.RSAPublicNumbers(e, n).public_key()
+        except ValueError as err:
+            raise BuiltinError("%s: invalid JWKS: %s: %s" % (who, where, _one_line(err))) from None
+    from cryptography.hazmat.primitives.asymmetric import ec
+    curve_alg = _JWK_CURVES.get(field("crv"))
+    if curve_alg != alg:
+        raise BuiltinError("%s: invalid JWKS: %s.crv %r does not match %s" % (who, where, jwk.get("crv"), alg))
+    curve = getattr(ec, _EC_CURVES[alg][0].upper())()
+    try:
+        return alg, ec.EllipticCurvePublicNumbers(number("x"), number("y"), curve).public_key()
+    except ValueError as err:
+        raise BuiltinError("%s: invalid JWKS: %s: %s" % (who, where, _one_line(err))) from None
+
+
+def _signature_ok(signing_input, signature, alg, family, hash_name, key, who):
+    """`key`: the HMAC secret or a PEM text (bytes), or a public key object from a JWK."""
     if family == "HMAC":
         import hashlib
         import hmac
-        expected = hmac.new(key_text, signing_input, getattr(hashlib, hash_name)).digest()
+        expected = hmac.new(key, signing_input, getattr(hashlib, hash_name)).digest()
         return hmac.compare_digest(expected, signature)
     from cryptography.exceptions import InvalidSignature
-    public = _public_key(key_text, alg, family, who)
+    public = _public_key(key, alg, family, who) if isinstance(key, bytes) else key
     try:
         if family == "RSA":
             from cryptography.hazmat.primitives.asymmetric import padding
@@ -436,8 +602,51 @@ def _signature_ok(signing_input, signature, alg, family, hash_name, key_text, wh
     return True
 
 
+# ---------------------------------------------------------------------------
+# hash_file
+
+_CHUNK = 1 << 20
+
+
+def hash_file(path=None, algorithm=None):
+    who = "crypto.hash_file"
+    path = args.string(path, "%s: path must be a string, got %s" % (who, args.type_name(path)))
+    constructor = _hash_constructor(algorithm, who, "second")
+    digest = constructor()
+    from assay.runtime.text import debug_quote, os_error_text
+    try:
+        with open(path, "rb") as f:
+            while True:
+                chunk = f.read(_CHUNK)
+                if not chunk:
+                    break
+                digest.update(chunk)
+    except (OSError, ValueError) as e:
+        detail = os_error_text(e) if isinstance(e, OSError) else "file name contained an unexpected NUL byte"
+        raise BuiltinError("%s: failed to read %s: %s" % (who, debug_quote(path), detail)) from None
+    return digest.hexdigest()
+
+
+# In the older call shape the claims table is returned itself; a script written
+# for the newer `{header, claims}` result reads `r.claims.sub` / `r.header.kid`,
+# so the table answers those two names through its metatable (a real claim of
+# the same name wins, and nothing is added to the table's own keys).
+_VERIFY_LUA = r"""
+local crypto = ...
+local raw, type, setmetatable, getmetatable = crypto.jwt_verify, type, setmetatable, getmetatable
+crypto.jwt_verify = function(...)
+  local result, header = raw(...)
+  if header ~= nil and type(result) == "table" and getmetatable(result) == nil then
+    setmetatable(result, { __index = { header = header, claims = result } })
+  end
+  return result
+end
+"""
+
+
 def install(bridge):
     bridge.define("crypto", {
         "hash": hash_, "hmac": hmac_, "random": random,
         "jwt_sign": jwt_sign, "jwt_decode": jwt_decode, "jwt_verify": jwt_verify,
-    })
+        "hash_file": hash_file,
+    }, lua=_VERIFY_LUA)
