@@ -2,29 +2,30 @@
 --- @description cert-manager certificate lifecycle. Certificates, issuers, ACME orders and challenges.
 --- @keywords certmanager, certificates, issuers, acme, tls, kubernetes, letsencrypt, order, challenge, request, approval, readiness, wait, ssl
 --- @quickref M.client(url, opts) -> client | cert-manager client for the Kubernetes API; opts {token, ca_cert?} or the token string
---- @quickref c:certificates(namespace) -> {items} | List certificates in namespace
---- @quickref c:certificate(namespace, name) -> cert|nil | Get certificate by name
---- @quickref c:certificate_status(namespace, name) -> {ready, not_after, renewal_time} | Get certificate status
---- @quickref c:is_certificate_ready(namespace, name) -> bool | Check if certificate is ready
---- @quickref c:wait_certificate_ready(namespace, name, timeout_secs?) -> true | Wait for certificate readiness
---- @quickref c:issuers(namespace) -> {items} | List issuers in namespace
---- @quickref c:issuer(namespace, name) -> issuer|nil | Get issuer by name
---- @quickref c:is_issuer_ready(namespace, name) -> bool | Check if issuer is ready
---- @quickref c:cluster_issuers() -> {items} | List cluster issuers
---- @quickref c:cluster_issuer(name) -> issuer|nil | Get cluster issuer by name
---- @quickref c:is_cluster_issuer_ready(name) -> bool | Check if cluster issuer is ready
---- @quickref c:certificate_requests(namespace) -> {items} | List certificate requests
---- @quickref c:certificate_request(namespace, name) -> request|nil | Get certificate request
---- @quickref c:is_request_approved(namespace, name) -> bool | Check if request is approved
---- @quickref c:orders(namespace) -> {items} | List ACME orders
---- @quickref c:order(namespace, name) -> order|nil | Get ACME order
---- @quickref c:challenges(namespace) -> {items} | List ACME challenges
---- @quickref c:challenge(namespace, name) -> challenge|nil | Get ACME challenge
---- @quickref c:all_certificates_ready(namespace) -> {ready, not_ready, total} | Check all certificates readiness
---- @quickref c:all_issuers_ready(namespace) -> {ready, not_ready, total} | Check all issuers readiness
+--- @quickref c.certificates:list(namespace) -> {items} | List certificates in namespace; flat: c:certificates(namespace)
+--- @quickref c.certificates:get(namespace, name) -> cert|nil | Get certificate by name; flat: c:certificate(namespace, name)
+--- @quickref c.certificates:status(namespace, name) -> {ready, not_after, renewal_time} | Get certificate status; flat: c:certificate_status(namespace, name)
+--- @quickref c.certificates:is_ready(namespace, name) -> bool | Check if certificate is ready; flat: c:is_certificate_ready(namespace, name)
+--- @quickref c.certificates:wait_ready(namespace, name, timeout_secs?) -> true | Wait for certificate readiness; flat: c:wait_certificate_ready(namespace, name, timeout_secs?)
+--- @quickref c.issuers:list(namespace) -> {items} | List issuers in namespace; flat: c:issuers(namespace)
+--- @quickref c.issuers:get(namespace, name) -> issuer|nil | Get issuer by name; flat: c:issuer(namespace, name)
+--- @quickref c.issuers:is_ready(namespace, name) -> bool | Check if issuer is ready; flat: c:is_issuer_ready(namespace, name)
+--- @quickref c.cluster_issuers:list() -> {items} | List cluster issuers; flat: c:cluster_issuers()
+--- @quickref c.cluster_issuers:get(name) -> issuer|nil | Get cluster issuer by name; flat: c:cluster_issuer(name)
+--- @quickref c.cluster_issuers:is_ready(name) -> bool | Check if cluster issuer is ready; flat: c:is_cluster_issuer_ready(name)
+--- @quickref c.requests:list(namespace) -> {items} | List certificate requests; flat: c:certificate_requests(namespace)
+--- @quickref c.requests:get(namespace, name) -> request|nil | Get certificate request; flat: c:certificate_request(namespace, name)
+--- @quickref c.requests:is_approved(namespace, name) -> bool | Check if request is approved; flat: c:is_request_approved(namespace, name)
+--- @quickref c.orders:list(namespace) -> {items} | List ACME orders; flat: c:orders(namespace)
+--- @quickref c.orders:get(namespace, name) -> order|nil | Get ACME order; flat: c:order(namespace, name)
+--- @quickref c.challenges:list(namespace) -> {items} | List ACME challenges; flat: c:challenges(namespace)
+--- @quickref c.challenges:get(namespace, name) -> challenge|nil | Get ACME challenge; flat: c:challenge(namespace, name)
+--- @quickref c.certificates:all_ready(namespace) -> {ready, not_ready, total} | Check all certificates readiness; flat: c:all_certificates_ready(namespace)
+--- @quickref c.issuers:all_ready(namespace) -> {ready, not_ready, total} | Check all issuers readiness; flat: c:all_issuers_ready(namespace)
 
 local k8s = require("assay.k8s")
 
+local H = require("assay._http")
 local M = {}
 
 local CM = "/apis/cert-manager.io/v1"
@@ -149,5 +150,34 @@ end
 function C:all_issuers_ready(namespace)
   return k8s._tally(self:issuers(namespace).items or {}, ready, "ready", "not_ready")
 end
+
+H.api({
+  module = "certmanager",
+  quickref = {
+    "M.client(url, opts) -> client | cert-manager client for the Kubernetes API; opts {token, ca_cert?} or the token string",
+  },
+  ops = {
+    { "certificates", "certificates:list", "(namespace) -> {items}", "List certificates in namespace" },
+    { "certificate", "certificates:get", "(namespace, name) -> cert|nil", "Get certificate by name" },
+    { "certificate_status", "certificates:status", "(namespace, name) -> {ready, not_after, renewal_time}", "Get certificate status" },
+    { "is_certificate_ready", "certificates:is_ready", "(namespace, name) -> bool", "Check if certificate is ready" },
+    { "wait_certificate_ready", "certificates:wait_ready", "(namespace, name, timeout_secs?) -> true", "Wait for certificate readiness" },
+    { "issuers", "issuers:list", "(namespace) -> {items}", "List issuers in namespace" },
+    { "issuer", "issuers:get", "(namespace, name) -> issuer|nil", "Get issuer by name" },
+    { "is_issuer_ready", "issuers:is_ready", "(namespace, name) -> bool", "Check if issuer is ready" },
+    { "cluster_issuers", "cluster_issuers:list", "() -> {items}", "List cluster issuers" },
+    { "cluster_issuer", "cluster_issuers:get", "(name) -> issuer|nil", "Get cluster issuer by name" },
+    { "is_cluster_issuer_ready", "cluster_issuers:is_ready", "(name) -> bool", "Check if cluster issuer is ready" },
+    { "certificate_requests", "requests:list", "(namespace) -> {items}", "List certificate requests" },
+    { "certificate_request", "requests:get", "(namespace, name) -> request|nil", "Get certificate request" },
+    { "is_request_approved", "requests:is_approved", "(namespace, name) -> bool", "Check if request is approved" },
+    { "orders", "orders:list", "(namespace) -> {items}", "List ACME orders" },
+    { "order", "orders:get", "(namespace, name) -> order|nil", "Get ACME order" },
+    { "challenges", "challenges:list", "(namespace) -> {items}", "List ACME challenges" },
+    { "challenge", "challenges:get", "(namespace, name) -> challenge|nil", "Get ACME challenge" },
+    { "all_certificates_ready", "certificates:all_ready", "(namespace) -> {ready, not_ready, total}", "Check all certificates readiness" },
+    { "all_issuers_ready", "issuers:all_ready", "(namespace) -> {ready, not_ready, total}", "Check all issuers readiness" },
+  },
+}):install(C)
 
 return M

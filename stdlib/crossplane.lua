@@ -2,33 +2,34 @@
 --- @description Crossplane infrastructure management. Providers, XRDs, compositions, managed resources.
 --- @keywords crossplane, providers, xrds, compositions, managed, kubernetes, infrastructure, configuration, function, composition, managed-resource, health, readiness, established, terraform
 --- @quickref M.client(url, opts) -> client | Crossplane client for the Kubernetes API; opts {token, ca_cert?} or the token string
---- @quickref c:providers() -> {items} | List providers
---- @quickref c:provider(name) -> provider|nil | Get provider by name
---- @quickref c:is_provider_healthy(name) -> bool | Check if provider is healthy
---- @quickref c:is_provider_installed(name) -> bool | Check if provider is installed
---- @quickref c:provider_status(name) -> {installed, healthy, current_revision} | Get provider status
---- @quickref c:provider_revisions() -> {items} | List provider revisions
---- @quickref c:provider_revision(name) -> revision|nil | Get provider revision
---- @quickref c:configurations() -> {items} | List configurations
---- @quickref c:configuration(name) -> config|nil | Get configuration by name
---- @quickref c:is_configuration_healthy(name) -> bool | Check if configuration is healthy
---- @quickref c:is_configuration_installed(name) -> bool | Check if configuration is installed
---- @quickref c:functions() -> {items} | List functions
---- @quickref c:xfunction(name) -> function|nil | Get function by name
---- @quickref c:is_function_healthy(name) -> bool | Check if function is healthy
---- @quickref c:xrds() -> {items} | List composite resource definitions
---- @quickref c:xrd(name) -> xrd|nil | Get XRD by name
---- @quickref c:is_xrd_established(name) -> bool | Check if XRD is established
---- @quickref c:compositions() -> {items} | List compositions
---- @quickref c:composition(name) -> composition|nil | Get composition by name
---- @quickref c:managed_resource(api_group, version, kind, name) -> resource|nil | Get managed resource
---- @quickref c:is_managed_ready(api_group, version, kind, name) -> bool | Check if managed resource is ready
---- @quickref c:managed_resources(api_group, version, kind) -> {items} | List managed resources
---- @quickref c:all_providers_healthy() -> {healthy, unhealthy, total} | Check all providers health
---- @quickref c:all_xrds_established() -> {established, not_established, total} | Check all XRDs status
+--- @quickref c.providers:list() -> {items} | List providers; flat: c:providers()
+--- @quickref c.providers:get(name) -> provider|nil | Get provider by name; flat: c:provider(name)
+--- @quickref c.providers:is_healthy(name) -> bool | Check if provider is healthy; flat: c:is_provider_healthy(name)
+--- @quickref c.providers:is_installed(name) -> bool | Check if provider is installed; flat: c:is_provider_installed(name)
+--- @quickref c.providers:status(name) -> {installed, healthy, current_revision} | Get provider status; flat: c:provider_status(name)
+--- @quickref c.provider_revisions:list() -> {items} | List provider revisions; flat: c:provider_revisions()
+--- @quickref c.provider_revisions:get(name) -> revision|nil | Get provider revision; flat: c:provider_revision(name)
+--- @quickref c.configurations:list() -> {items} | List configurations; flat: c:configurations()
+--- @quickref c.configurations:get(name) -> config|nil | Get configuration by name; flat: c:configuration(name)
+--- @quickref c.configurations:is_healthy(name) -> bool | Check if configuration is healthy; flat: c:is_configuration_healthy(name)
+--- @quickref c.configurations:is_installed(name) -> bool | Check if configuration is installed; flat: c:is_configuration_installed(name)
+--- @quickref c.functions:list() -> {items} | List functions; flat: c:functions()
+--- @quickref c.functions:get(name) -> function|nil | Get function by name; flat: c:xfunction(name)
+--- @quickref c.functions:is_healthy(name) -> bool | Check if function is healthy; flat: c:is_function_healthy(name)
+--- @quickref c.xrds:list() -> {items} | List composite resource definitions; flat: c:xrds()
+--- @quickref c.xrds:get(name) -> xrd|nil | Get XRD by name; flat: c:xrd(name)
+--- @quickref c.xrds:is_established(name) -> bool | Check if XRD is established; flat: c:is_xrd_established(name)
+--- @quickref c.compositions:list() -> {items} | List compositions; flat: c:compositions()
+--- @quickref c.compositions:get(name) -> composition|nil | Get composition by name; flat: c:composition(name)
+--- @quickref c.managed_resources:get(api_group, version, kind, name) -> resource|nil | Get managed resource; flat: c:managed_resource(api_group, version, kind, name)
+--- @quickref c.managed_resources:is_ready(api_group, version, kind, name) -> bool | Check if managed resource is ready; flat: c:is_managed_ready(api_group, version, kind, name)
+--- @quickref c.managed_resources:list(api_group, version, kind) -> {items} | List managed resources; flat: c:managed_resources(api_group, version, kind)
+--- @quickref c.providers:all_healthy() -> {healthy, unhealthy, total} | Check all providers health; flat: c:all_providers_healthy()
+--- @quickref c.xrds:all_established() -> {established, not_established, total} | Check all XRDs status; flat: c:all_xrds_established()
 
 local k8s = require("assay.k8s")
 
+local H = require("assay._http")
 local M = {}
 
 local PKG = "/apis/pkg.crossplane.io/v1"
@@ -112,5 +113,38 @@ function C:all_xrds_established()
   out.not_established_names = nil
   return out
 end
+
+H.api({
+  module = "crossplane",
+  quickref = {
+    "M.client(url, opts) -> client | Crossplane client for the Kubernetes API; opts {token, ca_cert?} or the token string",
+  },
+  ops = {
+    { "providers", "providers:list", "() -> {items}", "List providers" },
+    { "provider", "providers:get", "(name) -> provider|nil", "Get provider by name" },
+    { "is_provider_healthy", "providers:is_healthy", "(name) -> bool", "Check if provider is healthy" },
+    { "is_provider_installed", "providers:is_installed", "(name) -> bool", "Check if provider is installed" },
+    { "provider_status", "providers:status", "(name) -> {installed, healthy, current_revision}", "Get provider status" },
+    { "provider_revisions", "provider_revisions:list", "() -> {items}", "List provider revisions" },
+    { "provider_revision", "provider_revisions:get", "(name) -> revision|nil", "Get provider revision" },
+    { "configurations", "configurations:list", "() -> {items}", "List configurations" },
+    { "configuration", "configurations:get", "(name) -> config|nil", "Get configuration by name" },
+    { "is_configuration_healthy", "configurations:is_healthy", "(name) -> bool", "Check if configuration is healthy" },
+    { "is_configuration_installed", "configurations:is_installed", "(name) -> bool", "Check if configuration is installed" },
+    { "functions", "functions:list", "() -> {items}", "List functions" },
+    { "xfunction", "functions:get", "(name) -> function|nil", "Get function by name" },
+    { "is_function_healthy", "functions:is_healthy", "(name) -> bool", "Check if function is healthy" },
+    { "xrds", "xrds:list", "() -> {items}", "List composite resource definitions" },
+    { "xrd", "xrds:get", "(name) -> xrd|nil", "Get XRD by name" },
+    { "is_xrd_established", "xrds:is_established", "(name) -> bool", "Check if XRD is established" },
+    { "compositions", "compositions:list", "() -> {items}", "List compositions" },
+    { "composition", "compositions:get", "(name) -> composition|nil", "Get composition by name" },
+    { "managed_resource", "managed_resources:get", "(api_group, version, kind, name) -> resource|nil", "Get managed resource" },
+    { "is_managed_ready", "managed_resources:is_ready", "(api_group, version, kind, name) -> bool", "Check if managed resource is ready" },
+    { "managed_resources", "managed_resources:list", "(api_group, version, kind) -> {items}", "List managed resources" },
+    { "all_providers_healthy", "providers:all_healthy", "() -> {healthy, unhealthy, total}", "Check all providers health" },
+    { "all_xrds_established", "xrds:all_established", "() -> {established, not_established, total}", "Check all XRDs status" },
+  },
+}):install(C)
 
 return M

@@ -2,25 +2,26 @@
 --- @description External Secrets Operator. ExternalSecrets, SecretStores, ClusterSecretStores sync status.
 --- @keywords eso, external-secrets, secretstores, kubernetes, secrets, sync, store, readiness, wait, cluster, external-secret
 --- @quickref M.client(url, opts) -> client | External Secrets client for the Kubernetes API; opts {token, ca_cert?} or the token string
---- @quickref c:external_secrets(namespace) -> {items} | List ExternalSecrets in namespace
---- @quickref c:external_secret(namespace, name) -> es|nil | Get ExternalSecret by name
---- @quickref c:external_secret_status(namespace, name) -> {ready, status, sync_hash} | Get sync status
---- @quickref c:is_secret_synced(namespace, name) -> bool | Check if ExternalSecret is synced
---- @quickref c:wait_secret_synced(namespace, name, timeout_secs?) -> true | Wait for sync
---- @quickref c:secret_stores(namespace) -> {items} | List SecretStores in namespace
---- @quickref c:secret_store(namespace, name) -> store|nil | Get SecretStore by name
---- @quickref c:secret_store_status(namespace, name) -> {ready, conditions} | Get store status
---- @quickref c:is_store_ready(namespace, name) -> bool | Check if SecretStore is ready
---- @quickref c:cluster_secret_stores() -> {items} | List ClusterSecretStores
---- @quickref c:cluster_secret_store(name) -> store|nil | Get ClusterSecretStore by name
---- @quickref c:is_cluster_store_ready(name) -> bool | Check if ClusterSecretStore is ready
---- @quickref c:cluster_external_secrets() -> {items} | List ClusterExternalSecrets
---- @quickref c:cluster_external_secret(name) -> es|nil | Get ClusterExternalSecret by name
---- @quickref c:all_secrets_synced(namespace) -> {synced, failed, total} | Check all secrets sync status
---- @quickref c:all_stores_ready(namespace) -> {ready, not_ready, total} | Check all stores readiness
+--- @quickref c.external_secrets:list(namespace) -> {items} | List ExternalSecrets in namespace; flat: c:external_secrets(namespace)
+--- @quickref c.external_secrets:get(namespace, name) -> es|nil | Get ExternalSecret by name; flat: c:external_secret(namespace, name)
+--- @quickref c.external_secrets:status(namespace, name) -> {ready, status, sync_hash} | Get sync status; flat: c:external_secret_status(namespace, name)
+--- @quickref c.external_secrets:is_synced(namespace, name) -> bool | Check if ExternalSecret is synced; flat: c:is_secret_synced(namespace, name)
+--- @quickref c.external_secrets:wait_synced(namespace, name, timeout_secs?) -> true | Wait for sync; flat: c:wait_secret_synced(namespace, name, timeout_secs?)
+--- @quickref c.secret_stores:list(namespace) -> {items} | List SecretStores in namespace; flat: c:secret_stores(namespace)
+--- @quickref c.secret_stores:get(namespace, name) -> store|nil | Get SecretStore by name; flat: c:secret_store(namespace, name)
+--- @quickref c.secret_stores:status(namespace, name) -> {ready, conditions} | Get store status; flat: c:secret_store_status(namespace, name)
+--- @quickref c.secret_stores:is_ready(namespace, name) -> bool | Check if SecretStore is ready; flat: c:is_store_ready(namespace, name)
+--- @quickref c.cluster_secret_stores:list() -> {items} | List ClusterSecretStores; flat: c:cluster_secret_stores()
+--- @quickref c.cluster_secret_stores:get(name) -> store|nil | Get ClusterSecretStore by name; flat: c:cluster_secret_store(name)
+--- @quickref c.cluster_secret_stores:is_ready(name) -> bool | Check if ClusterSecretStore is ready; flat: c:is_cluster_store_ready(name)
+--- @quickref c.cluster_external_secrets:list() -> {items} | List ClusterExternalSecrets; flat: c:cluster_external_secrets()
+--- @quickref c.cluster_external_secrets:get(name) -> es|nil | Get ClusterExternalSecret by name; flat: c:cluster_external_secret(name)
+--- @quickref c.external_secrets:all_synced(namespace) -> {synced, failed, total} | Check all secrets sync status; flat: c:all_secrets_synced(namespace)
+--- @quickref c.secret_stores:all_ready(namespace) -> {ready, not_ready, total} | Check all stores readiness; flat: c:all_stores_ready(namespace)
 
 local k8s = require("assay.k8s")
 
+local H = require("assay._http")
 local M = {}
 
 local B = "/apis/external-secrets.io/v1beta1"
@@ -129,5 +130,30 @@ end
 function C:all_stores_ready(namespace)
   return k8s._tally(self:secret_stores(namespace).items or {}, ready, "ready", "not_ready")
 end
+
+H.api({
+  module = "eso",
+  quickref = {
+    "M.client(url, opts) -> client | External Secrets client for the Kubernetes API; opts {token, ca_cert?} or the token string",
+  },
+  ops = {
+    { "external_secrets", "external_secrets:list", "(namespace) -> {items}", "List ExternalSecrets in namespace" },
+    { "external_secret", "external_secrets:get", "(namespace, name) -> es|nil", "Get ExternalSecret by name" },
+    { "external_secret_status", "external_secrets:status", "(namespace, name) -> {ready, status, sync_hash}", "Get sync status" },
+    { "is_secret_synced", "external_secrets:is_synced", "(namespace, name) -> bool", "Check if ExternalSecret is synced" },
+    { "wait_secret_synced", "external_secrets:wait_synced", "(namespace, name, timeout_secs?) -> true", "Wait for sync" },
+    { "secret_stores", "secret_stores:list", "(namespace) -> {items}", "List SecretStores in namespace" },
+    { "secret_store", "secret_stores:get", "(namespace, name) -> store|nil", "Get SecretStore by name" },
+    { "secret_store_status", "secret_stores:status", "(namespace, name) -> {ready, conditions}", "Get store status" },
+    { "is_store_ready", "secret_stores:is_ready", "(namespace, name) -> bool", "Check if SecretStore is ready" },
+    { "cluster_secret_stores", "cluster_secret_stores:list", "() -> {items}", "List ClusterSecretStores" },
+    { "cluster_secret_store", "cluster_secret_stores:get", "(name) -> store|nil", "Get ClusterSecretStore by name" },
+    { "is_cluster_store_ready", "cluster_secret_stores:is_ready", "(name) -> bool", "Check if ClusterSecretStore is ready" },
+    { "cluster_external_secrets", "cluster_external_secrets:list", "() -> {items}", "List ClusterExternalSecrets" },
+    { "cluster_external_secret", "cluster_external_secrets:get", "(name) -> es|nil", "Get ClusterExternalSecret by name" },
+    { "all_secrets_synced", "external_secrets:all_synced", "(namespace) -> {synced, failed, total}", "Check all secrets sync status" },
+    { "all_stores_ready", "secret_stores:all_ready", "(namespace) -> {ready, not_ready, total}", "Check all stores readiness" },
+  },
+}):install(C)
 
 return M

@@ -2,32 +2,33 @@
 --- @description Flux CD GitOps toolkit. GitRepositories, Kustomizations, HelmReleases, notifications.
 --- @keywords flux, gitops, kustomizations, helmreleases, gitrepositories, kubernetes, helm, oci, image-automation, notification, readiness, sources
 --- @quickref M.client(url, opts) -> client | Flux client for the Kubernetes API; opts {token, ca_cert?} or the token string
---- @quickref c:git_repositories(namespace) -> {items} | List GitRepositories
---- @quickref c:git_repository(namespace, name) -> repo|nil | Get GitRepository by name
---- @quickref c:is_git_repo_ready(namespace, name) -> bool | Check if GitRepository is ready
---- @quickref c:helm_repositories(namespace) -> {items} | List HelmRepositories
---- @quickref c:helm_repository(namespace, name) -> repo|nil | Get HelmRepository by name
---- @quickref c:is_helm_repo_ready(namespace, name) -> bool | Check if HelmRepository is ready
---- @quickref c:helm_charts(namespace) -> {items} | List HelmCharts
---- @quickref c:oci_repositories(namespace) -> {items} | List OCIRepositories
---- @quickref c:kustomizations(namespace) -> {items} | List Kustomizations
---- @quickref c:kustomization(namespace, name) -> ks|nil | Get Kustomization by name
---- @quickref c:is_kustomization_ready(namespace, name) -> bool | Check if Kustomization is ready
---- @quickref c:kustomization_status(namespace, name) -> {ready, revision}|nil | Get Kustomization status
---- @quickref c:helm_releases(namespace) -> {items} | List HelmReleases
---- @quickref c:helm_release(namespace, name) -> hr|nil | Get HelmRelease by name
---- @quickref c:is_helm_release_ready(namespace, name) -> bool | Check if HelmRelease is ready
---- @quickref c:helm_release_status(namespace, name) -> {ready, revision}|nil | Get HelmRelease status
---- @quickref c:alerts(namespace) -> {items} | List notification alerts
---- @quickref c:providers_list(namespace) -> {items} | List notification providers
---- @quickref c:receivers(namespace) -> {items} | List notification receivers
---- @quickref c:image_policies(namespace) -> {items} | List image policies
---- @quickref c:all_sources_ready(namespace) -> {ready, not_ready, total} | Check all sources readiness
---- @quickref c:all_kustomizations_ready(namespace) -> {ready, not_ready, total} | Check all Kustomizations
---- @quickref c:all_helm_releases_ready(namespace) -> {ready, not_ready, total} | Check all HelmReleases
+--- @quickref c.git_repos:list(namespace) -> {items} | List GitRepositories; flat: c:git_repositories(namespace)
+--- @quickref c.git_repos:get(namespace, name) -> repo|nil | Get GitRepository by name; flat: c:git_repository(namespace, name)
+--- @quickref c.git_repos:is_ready(namespace, name) -> bool | Check if GitRepository is ready; flat: c:is_git_repo_ready(namespace, name)
+--- @quickref c.helm_repos:list(namespace) -> {items} | List HelmRepositories; flat: c:helm_repositories(namespace)
+--- @quickref c.helm_repos:get(namespace, name) -> repo|nil | Get HelmRepository by name; flat: c:helm_repository(namespace, name)
+--- @quickref c.helm_repos:is_ready(namespace, name) -> bool | Check if HelmRepository is ready; flat: c:is_helm_repo_ready(namespace, name)
+--- @quickref c.helm_charts:list(namespace) -> {items} | List HelmCharts; flat: c:helm_charts(namespace)
+--- @quickref c.oci_repos:list(namespace) -> {items} | List OCIRepositories; flat: c:oci_repositories(namespace)
+--- @quickref c.kustomizations:list(namespace) -> {items} | List Kustomizations; flat: c:kustomizations(namespace)
+--- @quickref c.kustomizations:get(namespace, name) -> ks|nil | Get Kustomization by name; flat: c:kustomization(namespace, name)
+--- @quickref c.kustomizations:is_ready(namespace, name) -> bool | Check if Kustomization is ready; flat: c:is_kustomization_ready(namespace, name)
+--- @quickref c.kustomizations:status(namespace, name) -> {ready, revision}|nil | Get Kustomization status; flat: c:kustomization_status(namespace, name)
+--- @quickref c.helm_releases:list(namespace) -> {items} | List HelmReleases; flat: c:helm_releases(namespace)
+--- @quickref c.helm_releases:get(namespace, name) -> hr|nil | Get HelmRelease by name; flat: c:helm_release(namespace, name)
+--- @quickref c.helm_releases:is_ready(namespace, name) -> bool | Check if HelmRelease is ready; flat: c:is_helm_release_ready(namespace, name)
+--- @quickref c.helm_releases:status(namespace, name) -> {ready, revision}|nil | Get HelmRelease status; flat: c:helm_release_status(namespace, name)
+--- @quickref c.notifications:alerts(namespace) -> {items} | List notification alerts; flat: c:alerts(namespace)
+--- @quickref c.notifications:providers(namespace) -> {items} | List notification providers; flat: c:providers_list(namespace)
+--- @quickref c.notifications:receivers(namespace) -> {items} | List notification receivers; flat: c:receivers(namespace)
+--- @quickref c.image_policies:list(namespace) -> {items} | List image policies; flat: c:image_policies(namespace)
+--- @quickref c.sources:all_ready(namespace) -> {ready, not_ready, total} | Check all sources readiness; flat: c:all_sources_ready(namespace)
+--- @quickref c.kustomizations:all_ready(namespace) -> {ready, not_ready, total} | Check all Kustomizations; flat: c:all_kustomizations_ready(namespace)
+--- @quickref c.helm_releases:all_ready(namespace) -> {ready, not_ready, total} | Check all HelmReleases; flat: c:all_helm_releases_ready(namespace)
 
 local k8s = require("assay.k8s")
 
+local H = require("assay._http")
 local M = {}
 
 local SOURCE = "/apis/source.toolkit.fluxcd.io/v1"
@@ -127,5 +128,37 @@ end
 function C:all_helm_releases_ready(namespace)
   return all_ready(self:helm_releases(namespace).items or {})
 end
+
+H.api({
+  module = "flux",
+  quickref = {
+    "M.client(url, opts) -> client | Flux client for the Kubernetes API; opts {token, ca_cert?} or the token string",
+  },
+  ops = {
+    { "git_repositories", "git_repos:list", "(namespace) -> {items}", "List GitRepositories" },
+    { "git_repository", "git_repos:get", "(namespace, name) -> repo|nil", "Get GitRepository by name" },
+    { "is_git_repo_ready", "git_repos:is_ready", "(namespace, name) -> bool", "Check if GitRepository is ready" },
+    { "helm_repositories", "helm_repos:list", "(namespace) -> {items}", "List HelmRepositories" },
+    { "helm_repository", "helm_repos:get", "(namespace, name) -> repo|nil", "Get HelmRepository by name" },
+    { "is_helm_repo_ready", "helm_repos:is_ready", "(namespace, name) -> bool", "Check if HelmRepository is ready" },
+    { "helm_charts", "helm_charts:list", "(namespace) -> {items}", "List HelmCharts" },
+    { "oci_repositories", "oci_repos:list", "(namespace) -> {items}", "List OCIRepositories" },
+    { "kustomizations", "kustomizations:list", "(namespace) -> {items}", "List Kustomizations" },
+    { "kustomization", "kustomizations:get", "(namespace, name) -> ks|nil", "Get Kustomization by name" },
+    { "is_kustomization_ready", "kustomizations:is_ready", "(namespace, name) -> bool", "Check if Kustomization is ready" },
+    { "kustomization_status", "kustomizations:status", "(namespace, name) -> {ready, revision}|nil", "Get Kustomization status" },
+    { "helm_releases", "helm_releases:list", "(namespace) -> {items}", "List HelmReleases" },
+    { "helm_release", "helm_releases:get", "(namespace, name) -> hr|nil", "Get HelmRelease by name" },
+    { "is_helm_release_ready", "helm_releases:is_ready", "(namespace, name) -> bool", "Check if HelmRelease is ready" },
+    { "helm_release_status", "helm_releases:status", "(namespace, name) -> {ready, revision}|nil", "Get HelmRelease status" },
+    { "alerts", "notifications:alerts", "(namespace) -> {items}", "List notification alerts" },
+    { "providers_list", "notifications:providers", "(namespace) -> {items}", "List notification providers" },
+    { "receivers", "notifications:receivers", "(namespace) -> {items}", "List notification receivers" },
+    { "image_policies", "image_policies:list", "(namespace) -> {items}", "List image policies" },
+    { "all_sources_ready", "sources:all_ready", "(namespace) -> {ready, not_ready, total}", "Check all sources readiness" },
+    { "all_kustomizations_ready", "kustomizations:all_ready", "(namespace) -> {ready, not_ready, total}", "Check all Kustomizations" },
+    { "all_helm_releases_ready", "helm_releases:all_ready", "(namespace) -> {ready, not_ready, total}", "Check all HelmReleases" },
+  },
+}):install(C)
 
 return M

@@ -2,23 +2,23 @@
 --- @description Kargo continuous promotion. Stages, freight, promotions, warehouses, pipeline status.
 --- @keywords kargo, promotions, stages, freight, warehouses, gitops, kubernetes, promotion, pipeline, health, wait, status, stage
 --- @quickref M.client(url, opts) -> client | Kargo client for the Kubernetes API; opts {token, ca_cert?} or the token string
---- @quickref c:stages(namespace) -> [stage] | List stages in namespace
---- @quickref c:stage(namespace, name) -> stage | Get stage by name
---- @quickref c:stage_status(namespace, name) -> {phase, freight, health} | Get stage status
---- @quickref c:is_stage_healthy(namespace, name) -> bool | Check if stage is healthy
---- @quickref c:wait_stage_healthy(namespace, name, timeout_secs?) -> true | Wait for stage health
---- @quickref c:freight_list(namespace, opts?) -> [freight] | List freight in namespace
---- @quickref c:freight(namespace, name) -> freight | Get freight by name
---- @quickref c:freight_status(namespace, name) -> status | Get freight status
---- @quickref c:promotions(namespace, opts?) -> [promotion] | List promotions
---- @quickref c:promotion(namespace, name) -> promotion | Get promotion by name
---- @quickref c:promotion_status(namespace, name) -> {phase, message, freight_id} | Get promotion status
---- @quickref c:promote(namespace, stage, freight) -> promotion | Create a promotion
---- @quickref c:warehouses(namespace) -> [warehouse] | List warehouses
---- @quickref c:warehouse(namespace, name) -> warehouse | Get warehouse by name
---- @quickref c:projects() -> [project] | List Kargo projects
---- @quickref c:project(name) -> project | Get project by name
---- @quickref c:pipeline_status(namespace) -> [{name, phase, freight, healthy}] | Get pipeline overview
+--- @quickref c.stages:list(namespace) -> [stage] | List stages in namespace; flat: c:stages(namespace)
+--- @quickref c.stages:get(namespace, name) -> stage | Get stage by name; flat: c:stage(namespace, name)
+--- @quickref c.stages:status(namespace, name) -> {phase, freight, health} | Get stage status; flat: c:stage_status(namespace, name)
+--- @quickref c.stages:is_healthy(namespace, name) -> bool | Check if stage is healthy; flat: c:is_stage_healthy(namespace, name)
+--- @quickref c.stages:wait_healthy(namespace, name, timeout_secs?) -> true | Wait for stage health; flat: c:wait_stage_healthy(namespace, name, timeout_secs?)
+--- @quickref c.freight:list(namespace, opts?) -> [freight] | List freight in namespace; flat: c:freight_list(namespace, opts?)
+--- @quickref c.freight:get(namespace, name) -> freight | Get freight by name; flat: c:freight(namespace, name)
+--- @quickref c.freight:status(namespace, name) -> status | Get freight status; flat: c:freight_status(namespace, name)
+--- @quickref c.promotions:list(namespace, opts?) -> [promotion] | List promotions; flat: c:promotions(namespace, opts?)
+--- @quickref c.promotions:get(namespace, name) -> promotion | Get promotion by name; flat: c:promotion(namespace, name)
+--- @quickref c.promotions:status(namespace, name) -> {phase, message, freight_id} | Get promotion status; flat: c:promotion_status(namespace, name)
+--- @quickref c.promotions:create(namespace, stage, freight) -> promotion | Create a promotion; flat: c:promote(namespace, stage, freight)
+--- @quickref c.warehouses:list(namespace) -> [warehouse] | List warehouses; flat: c:warehouses(namespace)
+--- @quickref c.warehouses:get(namespace, name) -> warehouse | Get warehouse by name; flat: c:warehouse(namespace, name)
+--- @quickref c.projects:list() -> [project] | List Kargo projects; flat: c:projects()
+--- @quickref c.projects:get(name) -> project | Get project by name; flat: c:project(name)
+--- @quickref c.stages:pipeline_status(namespace) -> [{name, phase, freight, healthy}] | Get pipeline overview; flat: c:pipeline_status(namespace)
 
 local H = require("assay._http")
 local k8s = require("assay.k8s")
@@ -187,5 +187,31 @@ function C:pipeline_status(namespace)
   end
   return out
 end
+
+H.api({
+  module = "kargo",
+  quickref = {
+    "M.client(url, opts) -> client | Kargo client for the Kubernetes API; opts {token, ca_cert?} or the token string",
+  },
+  ops = {
+    { "stages", "stages:list", "(namespace) -> [stage]", "List stages in namespace" },
+    { "stage", "stages:get", "(namespace, name) -> stage", "Get stage by name" },
+    { "stage_status", "stages:status", "(namespace, name) -> {phase, freight, health}", "Get stage status" },
+    { "is_stage_healthy", "stages:is_healthy", "(namespace, name) -> bool", "Check if stage is healthy" },
+    { "wait_stage_healthy", "stages:wait_healthy", "(namespace, name, timeout_secs?) -> true", "Wait for stage health" },
+    { "freight_list", "freight:list", "(namespace, opts?) -> [freight]", "List freight in namespace" },
+    { "freight", "freight:get", "(namespace, name) -> freight", "Get freight by name" },
+    { "freight_status", "freight:status", "(namespace, name) -> status", "Get freight status" },
+    { "promotions", "promotions:list", "(namespace, opts?) -> [promotion]", "List promotions" },
+    { "promotion", "promotions:get", "(namespace, name) -> promotion", "Get promotion by name" },
+    { "promotion_status", "promotions:status", "(namespace, name) -> {phase, message, freight_id}", "Get promotion status" },
+    { "promote", "promotions:create", "(namespace, stage, freight) -> promotion", "Create a promotion" },
+    { "warehouses", "warehouses:list", "(namespace) -> [warehouse]", "List warehouses" },
+    { "warehouse", "warehouses:get", "(namespace, name) -> warehouse", "Get warehouse by name" },
+    { "projects", "projects:list", "() -> [project]", "List Kargo projects" },
+    { "project", "projects:get", "(name) -> project", "Get project by name" },
+    { "pipeline_status", "stages:pipeline_status", "(namespace) -> [{name, phase, freight, healthy}]", "Get pipeline overview" },
+  },
+}):install(C)
 
 return M

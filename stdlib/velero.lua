@@ -2,32 +2,33 @@
 --- @description Velero backup and restore. Backups, restores, schedules, storage locations.
 --- @keywords velero, backups, restores, schedules, disaster-recovery, kubernetes, backup, restore, schedule, storage-location, snapshot, repository, completion, status, failover
 --- @quickref M.client(url, opts) -> client | Velero client for the Kubernetes API; opts {token, namespace?, ca_cert?} or (url, token, namespace?)
---- @quickref c:backups() -> [backup] | List backups
---- @quickref c:backup(name) -> backup|nil | Get backup by name
---- @quickref c:backup_status(name) -> {phase, errors, items_backed_up} | Get backup status
---- @quickref c:is_backup_completed(name) -> bool | Check if backup completed
---- @quickref c:is_backup_failed(name) -> bool | Check if backup failed
---- @quickref c:latest_backup(schedule_name) -> backup|nil | Get latest backup for schedule
---- @quickref c:restores() -> [restore] | List restores
---- @quickref c:restore(name) -> restore|nil | Get restore by name
---- @quickref c:restore_status(name) -> {phase, errors, warnings} | Get restore status
---- @quickref c:is_restore_completed(name) -> bool | Check if restore completed
---- @quickref c:schedules() -> [schedule] | List schedules
---- @quickref c:schedule(name) -> schedule|nil | Get schedule by name
---- @quickref c:schedule_status(name) -> {phase, last_backup} | Get schedule status
---- @quickref c:is_schedule_enabled(name) -> bool | Check if schedule is enabled
---- @quickref c:backup_storage_locations() -> [bsl] | List backup storage locations
---- @quickref c:backup_storage_location(name) -> bsl|nil | Get backup storage location
---- @quickref c:is_bsl_available(name) -> bool | Check if storage location is available
---- @quickref c:volume_snapshot_locations() -> [vsl] | List volume snapshot locations
---- @quickref c:volume_snapshot_location(name) -> vsl|nil | Get volume snapshot location
---- @quickref c:backup_repositories() -> [repo] | List backup repositories
---- @quickref c:backup_repository(name) -> repo|nil | Get backup repository
---- @quickref c:all_schedules_enabled() -> {enabled, disabled, total} | Check all schedules status
---- @quickref c:all_bsl_available() -> {available, unavailable, total} | Check all storage locations
+--- @quickref c.backups:list() -> [backup] | List backups; flat: c:backups()
+--- @quickref c.backups:get(name) -> backup|nil | Get backup by name; flat: c:backup(name)
+--- @quickref c.backups:status(name) -> {phase, errors, items_backed_up} | Get backup status; flat: c:backup_status(name)
+--- @quickref c.backups:is_completed(name) -> bool | Check if backup completed; flat: c:is_backup_completed(name)
+--- @quickref c.backups:is_failed(name) -> bool | Check if backup failed; flat: c:is_backup_failed(name)
+--- @quickref c.backups:latest(schedule_name) -> backup|nil | Get latest backup for schedule; flat: c:latest_backup(schedule_name)
+--- @quickref c.restores:list() -> [restore] | List restores; flat: c:restores()
+--- @quickref c.restores:get(name) -> restore|nil | Get restore by name; flat: c:restore(name)
+--- @quickref c.restores:status(name) -> {phase, errors, warnings} | Get restore status; flat: c:restore_status(name)
+--- @quickref c.restores:is_completed(name) -> bool | Check if restore completed; flat: c:is_restore_completed(name)
+--- @quickref c.schedules:list() -> [schedule] | List schedules; flat: c:schedules()
+--- @quickref c.schedules:get(name) -> schedule|nil | Get schedule by name; flat: c:schedule(name)
+--- @quickref c.schedules:status(name) -> {phase, last_backup} | Get schedule status; flat: c:schedule_status(name)
+--- @quickref c.schedules:is_enabled(name) -> bool | Check if schedule is enabled; flat: c:is_schedule_enabled(name)
+--- @quickref c.storage_locations:list() -> [bsl] | List backup storage locations; flat: c:backup_storage_locations()
+--- @quickref c.storage_locations:get(name) -> bsl|nil | Get backup storage location; flat: c:backup_storage_location(name)
+--- @quickref c.storage_locations:is_available(name) -> bool | Check if storage location is available; flat: c:is_bsl_available(name)
+--- @quickref c.volume_snapshots:list() -> [vsl] | List volume snapshot locations; flat: c:volume_snapshot_locations()
+--- @quickref c.volume_snapshots:get(name) -> vsl|nil | Get volume snapshot location; flat: c:volume_snapshot_location(name)
+--- @quickref c.repositories:list() -> [repo] | List backup repositories; flat: c:backup_repositories()
+--- @quickref c.repositories:get(name) -> repo|nil | Get backup repository; flat: c:backup_repository(name)
+--- @quickref c.schedules:all_enabled() -> {enabled, disabled, total} | Check all schedules status; flat: c:all_schedules_enabled()
+--- @quickref c.storage_locations:all_available() -> {available, unavailable, total} | Check all storage locations; flat: c:all_bsl_available()
 
 local k8s = require("assay.k8s")
 
+local H = require("assay._http")
 local M = {}
 
 local C = {}
@@ -155,5 +156,37 @@ function C:all_bsl_available()
   return k8s._tally(self:backup_storage_locations(), function(b) return phase_is(b, "Available") end,
     "available", "unavailable")
 end
+
+H.api({
+  module = "velero",
+  quickref = {
+    "M.client(url, opts) -> client | Velero client for the Kubernetes API; opts {token, namespace?, ca_cert?} or (url, token, namespace?)",
+  },
+  ops = {
+    { "backups", "backups:list", "() -> [backup]", "List backups" },
+    { "backup", "backups:get", "(name) -> backup|nil", "Get backup by name" },
+    { "backup_status", "backups:status", "(name) -> {phase, errors, items_backed_up}", "Get backup status" },
+    { "is_backup_completed", "backups:is_completed", "(name) -> bool", "Check if backup completed" },
+    { "is_backup_failed", "backups:is_failed", "(name) -> bool", "Check if backup failed" },
+    { "latest_backup", "backups:latest", "(schedule_name) -> backup|nil", "Get latest backup for schedule" },
+    { "restores", "restores:list", "() -> [restore]", "List restores" },
+    { "restore", "restores:get", "(name) -> restore|nil", "Get restore by name" },
+    { "restore_status", "restores:status", "(name) -> {phase, errors, warnings}", "Get restore status" },
+    { "is_restore_completed", "restores:is_completed", "(name) -> bool", "Check if restore completed" },
+    { "schedules", "schedules:list", "() -> [schedule]", "List schedules" },
+    { "schedule", "schedules:get", "(name) -> schedule|nil", "Get schedule by name" },
+    { "schedule_status", "schedules:status", "(name) -> {phase, last_backup}", "Get schedule status" },
+    { "is_schedule_enabled", "schedules:is_enabled", "(name) -> bool", "Check if schedule is enabled" },
+    { "backup_storage_locations", "storage_locations:list", "() -> [bsl]", "List backup storage locations" },
+    { "backup_storage_location", "storage_locations:get", "(name) -> bsl|nil", "Get backup storage location" },
+    { "is_bsl_available", "storage_locations:is_available", "(name) -> bool", "Check if storage location is available" },
+    { "volume_snapshot_locations", "volume_snapshots:list", "() -> [vsl]", "List volume snapshot locations" },
+    { "volume_snapshot_location", "volume_snapshots:get", "(name) -> vsl|nil", "Get volume snapshot location" },
+    { "backup_repositories", "repositories:list", "() -> [repo]", "List backup repositories" },
+    { "backup_repository", "repositories:get", "(name) -> repo|nil", "Get backup repository" },
+    { "all_schedules_enabled", "schedules:all_enabled", "() -> {enabled, disabled, total}", "Check all schedules status" },
+    { "all_bsl_available", "storage_locations:all_available", "() -> {available, unavailable, total}", "Check all storage locations" },
+  },
+}):install(C)
 
 return M

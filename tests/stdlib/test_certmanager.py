@@ -280,3 +280,19 @@ def test_certmanager_28_unnamed_items_are_unknown(lua, k8s):
                                                                     "status": {"conditions": [cond("Ready", "True")]}}]}])
     out = run(lua, k8s, 'return c:all_issuers_ready("prod")')
     assert out == {"ready": 1, "not_ready": 1, "total": 2, "not_ready_names": ["unknown"]}
+
+
+def test_certmanager_both_generations(lua, k8s):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake API server."""
+    k8s.add(cert("web"), cert("api", ready="False"), issuer("le"), issuer("root", kind="ClusterIssuer"))
+    old = run(lua, k8s, '''return {#c:certificates("default").items, c:certificate("default", "web").metadata.name,
+        c:certificate_status("default", "web").ready, c:is_certificate_ready("default", "api"),
+        c:all_certificates_ready("default").ready, c:is_issuer_ready("default", "le"),
+        #c:issuers("default").items, c:is_cluster_issuer_ready("root"), #c:cluster_issuers().items,
+        c:certificate("default", "gone") == nil, #c:orders("default").items, #c:challenges("default").items}''')
+    new = run(lua, k8s, '''return {#c.certificates:list("default").items, c.certificates:get("default", "web").metadata.name,
+        c.certificates:status("default", "web").ready, c.certificates:is_ready("default", "api"),
+        c.certificates:all_ready("default").ready, c.issuers:is_ready("default", "le"),
+        #c.issuers:list("default").items, c.cluster_issuers:is_ready("root"), #c.cluster_issuers:list().items,
+        c.certificates:get("default", "gone") == nil, #c.orders:list("default").items, #c.challenges:list("default").items}''')
+    assert old == new == [2, "web", True, False, 1, True, 1, True, 1, True, 0, 0]

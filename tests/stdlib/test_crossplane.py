@@ -244,3 +244,17 @@ def test_crossplane_30_conditions_rules(lua, k8s):
     out = run(lua, k8s, 'return c:is_provider_healthy("bare"), c:is_provider_healthy("noconds"), '
                         'c:is_provider_healthy("first-wins"), c:is_provider_healthy("missing")')
     assert out == (False, False, False, False)
+
+
+def test_crossplane_both_generations(lua, k8s):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake API server."""
+    k8s.add(pkg("Provider", "aws"), pkg("Provider", "gcp", healthy="False"), xrd("xdbs.example.org"),
+            pkg("Configuration", "platform"))
+    old = run(lua, k8s, '''return {#c:providers().items, c:provider("aws").metadata.name, c:is_provider_healthy("gcp"),
+        c:provider_status("aws").healthy, c:all_providers_healthy().healthy, c:is_xrd_established("xdbs.example.org"),
+        c:all_xrds_established().established, c:is_configuration_installed("platform"), #c:compositions().items}''')
+    new = run(lua, k8s, '''return {#c.providers:list().items, c.providers:get("aws").metadata.name,
+        c.providers:is_healthy("gcp"), c.providers:status("aws").healthy, c.providers:all_healthy().healthy,
+        c.xrds:is_established("xdbs.example.org"), c.xrds:all_established().established,
+        c.configurations:is_installed("platform"), #c.compositions:list().items}''')
+    assert old == new == [2, "aws", False, True, 1, True, 1, True, 0]

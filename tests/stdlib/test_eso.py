@@ -210,3 +210,19 @@ def test_eso_23_get_errors(lua_fails, k8s):
     k8s.fail(B + "/clustersecretstores/locked", 403, body="forbidden")
     msg = fails(lua_fails, k8s, 'return c:cluster_secret_store("locked")')
     assert "eso: GET " + B + "/clustersecretstores/locked HTTP 403: forbidden" in msg
+
+
+def test_eso_both_generations(lua, k8s):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake API server."""
+    k8s.add(external_secret("db"), external_secret("api", ready="False", reason="SecretSyncedError"),
+            store("vault"), store("global", kind="ClusterSecretStore"))
+    old = run(lua, k8s, '''return {#c:external_secrets("apps").items, c:external_secret("apps", "db").metadata.name,
+        c:external_secret_status("apps", "db").ready, c:is_secret_synced("apps", "api"),
+        c:all_secrets_synced("apps").synced, c:is_store_ready("apps", "vault"), c:secret_store_status("apps", "vault").ready,
+        c:all_stores_ready("apps").ready, c:is_cluster_store_ready("global"), #c:cluster_secret_stores().items}''')
+    new = run(lua, k8s, '''return {#c.external_secrets:list("apps").items, c.external_secrets:get("apps", "db").metadata.name,
+        c.external_secrets:status("apps", "db").ready, c.external_secrets:is_synced("apps", "api"),
+        c.external_secrets:all_synced("apps").synced, c.secret_stores:is_ready("apps", "vault"),
+        c.secret_stores:status("apps", "vault").ready, c.secret_stores:all_ready("apps").ready,
+        c.cluster_secret_stores:is_ready("global"), #c.cluster_secret_stores:list().items}''')
+    assert old == new == [2, "db", True, False, 1, True, True, 1, True, 1]

@@ -238,3 +238,20 @@ def test_flux_28_get_404_nil_and_errors(lua, lua_fails, k8s):
     msg = fails(lua_fails, k8s, 'return c:kustomization("flux-system", "locked")')
     assert ("flux: GET /apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/locked "
             "HTTP 403: forbidden") in msg
+
+
+def test_flux_both_generations(lua, k8s):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake API server."""
+    k8s.add(flux_obj(SRC, "GitRepository", "infra"), flux_obj(KS, "Kustomization", "apps", ready="False"),
+            flux_obj(HR, "HelmRelease", "podinfo", lastAppliedRevision="6.5.0"))
+    old = run(lua, k8s, '''local ns = "flux-system"
+        return {#c:git_repositories(ns).items, c:is_git_repo_ready(ns, "infra"), c:kustomization(ns, "apps").metadata.name,
+        c:is_kustomization_ready(ns, "apps"), c:all_kustomizations_ready(ns).not_ready,
+        c:is_helm_release_ready(ns, "podinfo"), c:helm_release_status(ns, "podinfo").ready,
+        c:all_sources_ready(ns).ready, #c:alerts(ns).items, #c:receivers(ns).items}''')
+    new = run(lua, k8s, '''local ns = "flux-system"
+        return {#c.git_repos:list(ns).items, c.git_repos:is_ready(ns, "infra"), c.kustomizations:get(ns, "apps").metadata.name,
+        c.kustomizations:is_ready(ns, "apps"), c.kustomizations:all_ready(ns).not_ready,
+        c.helm_releases:is_ready(ns, "podinfo"), c.helm_releases:status(ns, "podinfo").ready,
+        c.sources:all_ready(ns).ready, #c.notifications:alerts(ns).items, #c.notifications:receivers(ns).items}''')
+    assert old == new == [1, True, "apps", False, 1, True, True, 1, 0, 0]

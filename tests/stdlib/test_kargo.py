@@ -234,3 +234,19 @@ def test_kargo_23_errors(lua_fails, k8s):
     k8s.fail(B + "/namespaces/shop/promotions", 403, body="denied", method="POST")
     msg = fails(lua_fails, k8s, 'return c:promote("shop", "prod", "f-1")')
     assert "kargo: POST " + B + "/namespaces/shop/promotions HTTP 403: denied" in msg
+
+
+def test_kargo_both_generations(lua, k8s):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake API server."""
+    k8s.add(stage("dev", conditions=[cond("Healthy", "True")]), stage("prod", phase="Failed"), freight("f1"))
+    old = run(lua, k8s, '''return {#c:stages("shop"), c:stage("shop", "dev").metadata.name, c:is_stage_healthy("shop", "dev"),
+        c:stage_status("shop", "prod").phase, #c:freight_list("shop"), c:freight("shop", "f1").metadata.name,
+        #c:promotions("shop"), #c:pipeline_status("shop")}''')
+    new = run(lua, k8s, '''return {#c.stages:list("shop"), c.stages:get("shop", "dev").metadata.name,
+        c.stages:is_healthy("shop", "dev"), c.stages:status("shop", "prod").phase, #c.freight:list("shop"),
+        c.freight:get("shop", "f1").metadata.name, #c.promotions:list("shop"), #c.stages:pipeline_status("shop")}''')
+    assert old == new
+    assert old[:4] == [2, "dev", old[2], "Failed"] and old[4:7] == [1, "f1", 0]
+    # c:freight(ns, name) (0.8.3) and c.freight:get(ns, name) (0.19) share the name "freight"
+    run(lua, k8s, 'local p = c.promotions:create("shop", "dev", "f1"); assert(p.spec.stage == "dev")')
+    assert k8s.last().method == "POST"

@@ -225,3 +225,20 @@ def test_velero_24_get_errors(lua_fails, k8s):
     k8s.fail(B + "/schedules", 500, body="boom")
     msg = fails(lua_fails, k8s, 'return c:schedules()')
     assert "velero: GET " + B + "/schedules HTTP 500: boom" in msg
+
+
+def test_velero_both_generations(lua, k8s):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake API server."""
+    k8s.add(v("Backup", "nightly-1", labels={"velero.io/schedule-name": "nightly"}, phase="Completed"),
+            v("Schedule", "nightly", phase="Enabled"), v("BackupStorageLocation", "default", phase="Available"),
+            v("Restore", "r1", phase="Completed"))
+    old = run(lua, k8s, '''return {#c:backups(), c:backup("nightly-1").metadata.name, c:is_backup_completed("nightly-1"),
+        c:is_backup_failed("nightly-1"), c:latest_backup("nightly").metadata.name, c:is_restore_completed("r1"),
+        c:is_schedule_enabled("nightly"), c:all_schedules_enabled().enabled, c:is_bsl_available("default"),
+        c:all_bsl_available().available, #c:volume_snapshot_locations(), #c:backup_repositories()}''')
+    new = run(lua, k8s, '''return {#c.backups:list(), c.backups:get("nightly-1").metadata.name,
+        c.backups:is_completed("nightly-1"), c.backups:is_failed("nightly-1"), c.backups:latest("nightly").metadata.name,
+        c.restores:is_completed("r1"), c.schedules:is_enabled("nightly"), c.schedules:all_enabled().enabled,
+        c.storage_locations:is_available("default"), c.storage_locations:all_available().available,
+        #c.volume_snapshots:list(), #c.repositories:list()}''')
+    assert old == new == [1, "nightly-1", True, False, "nightly-1", True, True, 1, True, 1, 0, 0]
