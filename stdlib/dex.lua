@@ -2,19 +2,20 @@
 --- @description Dex OIDC identity provider. Discovery, JWKS, health, and configuration validation.
 --- @keywords dex, oidc, identity, discovery, jwks, authentication, openid-configuration, key-set, scope, grant-type, response-type, validation
 --- @quickref M.client(url, opts?) -> client | Dex client for the issuer url (c:discovery(), c:jwks(), ...); opts {token}, {api_key} or {username, password}
---- @quickref M.discovery(url) -> {issuer, endpoints...} | Get OIDC discovery configuration
---- @quickref M.jwks(url) -> {keys} | Get JSON Web Key Set
---- @quickref M.issuer(url) -> string | Get issuer URL from discovery
---- @quickref M.health(url) -> bool | Check Dex health
---- @quickref M.ready(url) -> bool | Check Dex readiness
---- @quickref M.has_endpoint(url, endpoint_name) -> bool | Check if endpoint exists in discovery
---- @quickref M.supported_scopes(url) -> [string] | List supported OIDC scopes
---- @quickref M.supported_response_types(url) -> [string] | List supported response types
---- @quickref M.supported_grant_types(url) -> [string] | List supported grant types
---- @quickref M.supports_scope(url, scope) -> bool | Check if scope is supported
---- @quickref M.supports_grant_type(url, grant_type) -> bool | Check if grant type is supported
---- @quickref M.validate_config(url) -> {ok, errors} | Validate OIDC configuration
---- @quickref M.admin_version(url) -> version|nil | Get Dex admin API version
+--- @quickref M.discovery(url) -> {issuer, endpoints...} | Every flat method is also a module function taking the issuer URL first
+--- @quickref c.discovery:config() -> {issuer, endpoints...} | Get OIDC discovery configuration; flat: c:discovery()
+--- @quickref c.discovery:jwks() -> {keys} | Get JSON Web Key Set; flat: c:jwks()
+--- @quickref c.discovery:issuer() -> string | Get issuer URL from discovery; flat: c:issuer()
+--- @quickref c.health:check() -> bool | Check Dex health; flat: c:health()
+--- @quickref c.health:ready() -> bool | Check Dex readiness; flat: c:ready()
+--- @quickref c.discovery:has_endpoint(endpoint_name) -> bool | Check if endpoint exists in discovery; flat: c:has_endpoint(endpoint_name)
+--- @quickref c.scopes:list() -> [string] | List supported OIDC scopes; flat: c:supported_scopes()
+--- @quickref c.grants:response_types() -> [string] | List supported response types; flat: c:supported_response_types()
+--- @quickref c.grants:list() -> [string] | List supported grant types; flat: c:supported_grant_types()
+--- @quickref c.scopes:supports(scope) -> bool | Check if scope is supported; flat: c:supports_scope(scope)
+--- @quickref c.grants:supports(grant_type) -> bool | Check if grant type is supported; flat: c:supports_grant_type(grant_type)
+--- @quickref c:validate_config() -> {ok, errors} | Validate OIDC configuration
+--- @quickref c:admin_version() -> version|nil | Get Dex admin API version
 
 local H = require("assay._http")
 
@@ -120,10 +121,33 @@ function M.admin_version(url)
   return nil
 end
 
+local api = H.api({
+  module = "dex",
+  quickref = {
+    "M.client(url, opts?) -> client | Dex client for the issuer url (c:discovery(), c:jwks(), ...); opts {token}, {api_key} or {username, password}",
+    "M.discovery(url) -> {issuer, endpoints...} | Every flat method is also a module function taking the issuer URL first",
+  },
+  ops = {
+    { "discovery", "discovery:config", "() -> {issuer, endpoints...}", "Get OIDC discovery configuration" },
+    { "jwks", "discovery:jwks", "() -> {keys}", "Get JSON Web Key Set" },
+    { "issuer", "discovery:issuer", "() -> string", "Get issuer URL from discovery" },
+    { "health", "health:check", "() -> bool", "Check Dex health" },
+    { "ready", "health:ready", "() -> bool", "Check Dex readiness" },
+    { "has_endpoint", "discovery:has_endpoint", "(endpoint_name) -> bool", "Check if endpoint exists in discovery" },
+    { "supported_scopes", "scopes:list", "() -> [string]", "List supported OIDC scopes" },
+    { "supported_response_types", "grants:response_types", "() -> [string]", "List supported response types" },
+    { "supported_grant_types", "grants:list", "() -> [string]", "List supported grant types" },
+    { "supports_scope", "scopes:supports", "(scope) -> bool", "Check if scope is supported" },
+    { "supports_grant_type", "grants:supports", "(grant_type) -> bool", "Check if grant type is supported" },
+    { "validate_config", false, "() -> {ok, errors}", "Validate OIDC configuration" },
+    { "admin_version", false, "() -> version|nil", "Get Dex admin API version" },
+  },
+})
+
 --- M.client(url, opts?): the functions above bound to one issuer URL and optional auth
 --- ({token} / {api_key} → Bearer, {username, password} → Basic): c:jwks() == M.jwks(url).
 function M.client(url, opts)
-  return H.bind(M, url, opts)
+  return H.bind(M, url, opts, { api = api })
 end
 
 return M

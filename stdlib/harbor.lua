@@ -2,23 +2,23 @@
 --- @description Harbor container registry. Projects, repositories, artifacts, vulnerability scanning.
 --- @keywords harbor, registry, artifacts, vulnerabilities, scanning, containers, project, repository, artifact, tag, scan, vulnerability, replication, image, docker, container-registry, oci
 --- @quickref M.client(url, opts?) -> client | Harbor client; opts {api_key} (or {token}) or {username, password} (robot accounts: username/password)
---- @quickref c:health() -> {status, components} | Check Harbor health
---- @quickref c:system_info() -> {harbor_version, ...} | Get system information
---- @quickref c:statistics() -> {private_project_count, ...} | Get registry statistics
---- @quickref c:projects(opts?) -> [project] | List projects
---- @quickref c:project(name_or_id) -> project | Get project by name or ID
---- @quickref c:repositories(project_name, opts?) -> [repo] | List repositories in project
---- @quickref c:repository(project_name, repo_name) -> repo | Get repository
---- @quickref c:artifacts(project_name, repo_name, opts?) -> [artifact] | List artifacts
---- @quickref c:artifact(project_name, repo_name, reference) -> artifact | Get artifact by reference
---- @quickref c:artifact_tags(project_name, repo_name, reference) -> [tag] | List artifact tags
---- @quickref c:scan_artifact(project_name, repo_name, reference) -> true | Trigger vulnerability scan
---- @quickref c:artifact_vulnerabilities(project, repo, ref) -> {total, critical, ...}|nil | Get vulnerabilities
---- @quickref c:replication_policies() -> [policy] | List replication policies
---- @quickref c:replication_executions(opts?) -> [execution] | List replication executions
---- @quickref c:is_healthy() -> bool | Check if all components are healthy
---- @quickref c:image_exists(project_name, repo_name, tag) -> bool | Check if image tag exists
---- @quickref c:latest_artifact(project_name, repo_name) -> artifact|nil | Get latest artifact
+--- @quickref c.system:health() -> {status, components} | Check Harbor health; flat: c:health()
+--- @quickref c.system:info() -> {harbor_version, ...} | Get system information; flat: c:system_info()
+--- @quickref c.system:statistics() -> {private_project_count, ...} | Get registry statistics; flat: c:statistics()
+--- @quickref c.projects:list(opts?) -> [project] | List projects; flat: c:projects(opts?)
+--- @quickref c.projects:get(name_or_id) -> project | Get project by name or ID; flat: c:project(name_or_id)
+--- @quickref c.repositories:list(project_name, opts?) -> [repo] | List repositories in project; flat: c:repositories(project_name, opts?)
+--- @quickref c.repositories:get(project_name, repo_name) -> repo | Get repository; flat: c:repository(project_name, repo_name)
+--- @quickref c.artifacts:list(project_name, repo_name, opts?) -> [artifact] | List artifacts; flat: c:artifacts(project_name, repo_name, opts?)
+--- @quickref c.artifacts:get(project_name, repo_name, reference) -> artifact | Get artifact by reference; flat: c:artifact(project_name, repo_name, reference)
+--- @quickref c.artifacts:tags(project_name, repo_name, reference) -> [tag] | List artifact tags; flat: c:artifact_tags(project_name, repo_name, reference)
+--- @quickref c.scan:trigger(project_name, repo_name, reference) -> true | Trigger vulnerability scan; flat: c:scan_artifact(project_name, repo_name, reference)
+--- @quickref c.scan:vulnerabilities(project, repo, ref) -> {total, critical, ...}|nil | Get vulnerabilities; flat: c:artifact_vulnerabilities(project, repo, ref)
+--- @quickref c.replication:policies() -> [policy] | List replication policies; flat: c:replication_policies()
+--- @quickref c.replication:executions(opts?) -> [execution] | List replication executions; flat: c:replication_executions(opts?)
+--- @quickref c.system:is_healthy() -> bool | Check if all components are healthy; flat: c:is_healthy()
+--- @quickref c.artifacts:exists(project_name, repo_name, tag) -> bool | Check if image tag exists; flat: c:image_exists(project_name, repo_name, tag)
+--- @quickref c.artifacts:latest(project_name, repo_name) -> artifact|nil | Get latest artifact; flat: c:latest_artifact(project_name, repo_name)
 
 local H = require("assay._http")
 
@@ -161,5 +161,31 @@ function Client:latest_artifact(project_name, repo_name)
   if type(list) ~= "table" then return nil end
   return list[1]
 end
+
+H.api({
+  module = "harbor",
+  quickref = {
+    "M.client(url, opts?) -> client | Harbor client; opts {api_key} (or {token}) or {username, password} (robot accounts: username/password)",
+  },
+  ops = {
+    { "health", "system:health", "() -> {status, components}", "Check Harbor health" },
+    { "system_info", "system:info", "() -> {harbor_version, ...}", "Get system information" },
+    { "statistics", "system:statistics", "() -> {private_project_count, ...}", "Get registry statistics" },
+    { "projects", "projects:list", "(opts?) -> [project]", "List projects" },
+    { "project", "projects:get", "(name_or_id) -> project", "Get project by name or ID" },
+    { "repositories", "repositories:list", "(project_name, opts?) -> [repo]", "List repositories in project" },
+    { "repository", "repositories:get", "(project_name, repo_name) -> repo", "Get repository" },
+    { "artifacts", "artifacts:list", "(project_name, repo_name, opts?) -> [artifact]", "List artifacts" },
+    { "artifact", "artifacts:get", "(project_name, repo_name, reference) -> artifact", "Get artifact by reference" },
+    { "artifact_tags", "artifacts:tags", "(project_name, repo_name, reference) -> [tag]", "List artifact tags" },
+    { "scan_artifact", "scan:trigger", "(project_name, repo_name, reference) -> true", "Trigger vulnerability scan" },
+    { "artifact_vulnerabilities", "scan:vulnerabilities", "(project, repo, ref) -> {total, critical, ...}|nil", "Get vulnerabilities" },
+    { "replication_policies", "replication:policies", "() -> [policy]", "List replication policies" },
+    { "replication_executions", "replication:executions", "(opts?) -> [execution]", "List replication executions" },
+    { "is_healthy", "system:is_healthy", "() -> bool", "Check if all components are healthy" },
+    { "image_exists", "artifacts:exists", "(project_name, repo_name, tag) -> bool", "Check if image tag exists" },
+    { "latest_artifact", "artifacts:latest", "(project_name, repo_name) -> artifact|nil", "Get latest artifact" },
+  },
+}):install(Client)
 
 return M

@@ -3,15 +3,15 @@
 --- @keywords loki, logs, logql, labels, series, monitoring, push, tail, stream, instant, range, query
 --- @quickref M.client(url, opts?) -> client | Loki client for url; opts {token} or {username, password}
 --- @quickref M.selector(labels) -> string | Build LogQL stream selector from labels table
---- @quickref c:push(stream_labels, entries) -> true | Push log entries to Loki
---- @quickref c:query(logql, opts?) -> [result] | Instant LogQL query
---- @quickref c:query_range(logql, opts?) -> [result] | Range LogQL query
---- @quickref c:labels(opts?) -> [string] | List label names
---- @quickref c:label_values(label_name, opts?) -> [string] | List values for a label
---- @quickref c:series(match_selectors, opts?) -> [series] | Query series metadata
---- @quickref c:tail(logql, opts?) -> data | Tail log stream
---- @quickref c:ready() -> bool | Check Loki readiness
---- @quickref c:metrics() -> string | Get Loki metrics in Prometheus format
+--- @quickref c.logs:push(stream_labels, entries) -> true | Push log entries to Loki; flat: c:push(stream_labels, entries)
+--- @quickref c.queries:instant(logql, opts?) -> [result] | Instant LogQL query; flat: c:query(logql, opts?)
+--- @quickref c.queries:range(logql, opts?) -> [result] | Range LogQL query; flat: c:query_range(logql, opts?)
+--- @quickref c.labels:list(opts?) -> [string] | List label names; flat: c:labels(opts?)
+--- @quickref c.labels:values(label_name, opts?) -> [string] | List values for a label; flat: c:label_values(label_name, opts?)
+--- @quickref c.series:list(match_selectors, opts?) -> [series] | Query series metadata; flat: c:series(match_selectors, opts?)
+--- @quickref c.queries:tail(logql, opts?) -> data | Tail log stream; flat: c:tail(logql, opts?)
+--- @quickref c.health:ready() -> bool | Check Loki readiness; flat: c:ready()
+--- @quickref c.health:metrics() -> string | Get Loki metrics in Prometheus format; flat: c:metrics()
 
 local H = require("assay._http")
 
@@ -100,5 +100,24 @@ end
 function Client:metrics()
   return self.api:get("/metrics", { result = "text" })
 end
+
+H.api({
+  module = "loki",
+  quickref = {
+    "M.client(url, opts?) -> client | Loki client for url; opts {token} or {username, password}",
+    "M.selector(labels) -> string | Build LogQL stream selector from labels table",
+  },
+  ops = {
+    { "push", "logs:push", "(stream_labels, entries) -> true", "Push log entries to Loki" },
+    { "query", "queries:instant", "(logql, opts?) -> [result]", "Instant LogQL query" },
+    { "query_range", "queries:range", "(logql, opts?) -> [result]", "Range LogQL query" },
+    { "labels", "labels:list", "(opts?) -> [string]", "List label names" },
+    { "label_values", "labels:values", "(label_name, opts?) -> [string]", "List values for a label" },
+    { "series", "series:list", "(match_selectors, opts?) -> [series]", "Query series metadata" },
+    { "tail", "queries:tail", "(logql, opts?) -> data", "Tail log stream" },
+    { "ready", "health:ready", "() -> bool", "Check Loki readiness" },
+    { "metrics", "health:metrics", "() -> string", "Get Loki metrics in Prometheus format" },
+  },
+}):install(Client)
 
 return M

@@ -2,16 +2,16 @@
 --- @description Prometheus monitoring queries. PromQL instant/range queries, alerts, targets, rules, series.
 --- @keywords prometheus, promql, metrics, alerts, targets, rules, monitoring, instant-query, range-query, scrape, metadata, reload, observability, metric
 --- @quickref M.client(url, opts?) -> client | Prometheus client for url; opts {token} or {username, password}
---- @quickref c:query(promql) -> number|[{metric, value}] | Instant PromQL query
---- @quickref c:query_range(promql, start, end, step) -> [result] | Range PromQL query
---- @quickref c:alerts() -> [alert] | List active alerts
---- @quickref c:targets() -> {activeTargets, droppedTargets} | List scrape targets
---- @quickref c:rules(opts?) -> [group] | List alerting/recording rules
---- @quickref c:label_values(label_name) -> [string] | List values for a label
---- @quickref c:series(match_selectors) -> [series] | Query series metadata
---- @quickref c:config_reload() -> bool | Trigger configuration reload
---- @quickref c:targets_metadata(opts?) -> [metadata] | Get targets metadata
---- @quickref M.query(url, promql) -> number|[{metric, value}] | Every method is also a module function taking the URL first
+--- @quickref M.query(url, promql) -> number|[{metric, value}] | Every flat method is also a module function taking the URL first
+--- @quickref c.queries:instant(promql) -> number|[{metric, value}] | Instant PromQL query; flat: c:query(promql)
+--- @quickref c.queries:range(promql, start, end, step) -> [result] | Range PromQL query; flat: c:query_range(promql, start, end, step)
+--- @quickref c.alerts:list() -> [alert] | List active alerts; flat: c:alerts()
+--- @quickref c.targets:list() -> {activeTargets, droppedTargets} | List scrape targets; flat: c:targets()
+--- @quickref c.rules:list(opts?) -> [group] | List alerting/recording rules; flat: c:rules(opts?)
+--- @quickref c.labels:values(label_name) -> [string] | List values for a label; flat: c:label_values(label_name)
+--- @quickref c.series:list(match_selectors) -> [series] | Query series metadata; flat: c:series(match_selectors)
+--- @quickref c.config:reload() -> bool | Trigger configuration reload; flat: c:config_reload()
+--- @quickref c.targets:metadata(opts?) -> [metadata] | Get targets metadata; flat: c:targets_metadata(opts?)
 
 local H = require("assay._http")
 
@@ -94,9 +94,28 @@ function M.targets_metadata(url, opts)
   return get(url, "targets_metadata", path).data
 end
 
+local api = H.api({
+  module = "prometheus",
+  quickref = {
+    "M.client(url, opts?) -> client | Prometheus client for url; opts {token} or {username, password}",
+    "M.query(url, promql) -> number|[{metric, value}] | Every flat method is also a module function taking the URL first",
+  },
+  ops = {
+    { "query", "queries:instant", "(promql) -> number|[{metric, value}]", "Instant PromQL query" },
+    { "query_range", "queries:range", "(promql, start, end, step) -> [result]", "Range PromQL query" },
+    { "alerts", "alerts:list", "() -> [alert]", "List active alerts" },
+    { "targets", "targets:list", "() -> {activeTargets, droppedTargets}", "List scrape targets" },
+    { "rules", "rules:list", "(opts?) -> [group]", "List alerting/recording rules" },
+    { "label_values", "labels:values", "(label_name) -> [string]", "List values for a label" },
+    { "series", "series:list", "(match_selectors) -> [series]", "Query series metadata" },
+    { "config_reload", "config:reload", "() -> bool", "Trigger configuration reload" },
+    { "targets_metadata", "targets:metadata", "(opts?) -> [metadata]", "Get targets metadata" },
+  },
+})
+
 --- M.client(url, opts): the functions above bound to url and auth ({token} | {username, password}).
 function M.client(url, opts)
-  return H.bind(M, url, opts)
+  return H.bind(M, url, opts, { api = api })
 end
 
 return M

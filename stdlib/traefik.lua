@@ -2,24 +2,24 @@
 --- @description Traefik reverse proxy API. Routers, services, middlewares, entrypoints, TLS status.
 --- @keywords traefik, proxy, routers, services, middlewares, entrypoints, loadbalancer, http, tcp, tls, configuration, dashboard, ingress
 --- @quickref M.client(url, opts?) -> client | Traefik API client for url; opts {token} or {username, password}
---- @quickref c:overview() -> overview | Get Traefik dashboard overview
---- @quickref c:version() -> version | Get Traefik version
---- @quickref c:entrypoints() -> [entrypoint] | List entrypoints
---- @quickref c:entrypoint(name) -> entrypoint | Get entrypoint by name
---- @quickref c:http_routers() -> [router] | List HTTP routers
---- @quickref c:http_router(name) -> router | Get HTTP router by name
---- @quickref c:http_services() -> [service] | List HTTP services
---- @quickref c:http_service(name) -> service | Get HTTP service by name
---- @quickref c:http_middlewares() -> [middleware] | List HTTP middlewares
---- @quickref c:http_middleware(name) -> middleware | Get HTTP middleware by name
---- @quickref c:tcp_routers() -> [router] | List TCP routers
---- @quickref c:tcp_services() -> [service] | List TCP services
---- @quickref c:rawdata() -> data | Get raw configuration data
---- @quickref c:is_router_enabled(name) -> bool | Check if router is enabled
---- @quickref c:router_has_tls(name) -> bool | Check if router has TLS
---- @quickref c:service_server_count(name) -> number | Count load balancer servers
---- @quickref c:healthy_routers() -> enabled, errored | Count healthy vs errored routers
---- @quickref M.overview(url) -> overview | Every method is also a module function taking the URL first
+--- @quickref M.overview(url) -> overview | Every flat method is also a module function taking the URL first
+--- @quickref c.info:overview() -> overview | Get Traefik dashboard overview; flat: c:overview()
+--- @quickref c.info:version() -> version | Get Traefik version; flat: c:version()
+--- @quickref c.entrypoints:list() -> [entrypoint] | List entrypoints; flat: c:entrypoints()
+--- @quickref c.entrypoints:get(name) -> entrypoint | Get entrypoint by name; flat: c:entrypoint(name)
+--- @quickref c.routers:list() -> [router] | List HTTP routers; flat: c:http_routers()
+--- @quickref c.routers:get(name) -> router | Get HTTP router by name; flat: c:http_router(name)
+--- @quickref c.services:list() -> [service] | List HTTP services; flat: c:http_services()
+--- @quickref c.services:get(name) -> service | Get HTTP service by name; flat: c:http_service(name)
+--- @quickref c.middlewares:list() -> [middleware] | List HTTP middlewares; flat: c:http_middlewares()
+--- @quickref c.middlewares:get(name) -> middleware | Get HTTP middleware by name; flat: c:http_middleware(name)
+--- @quickref c.tcp:routers() -> [router] | List TCP routers; flat: c:tcp_routers()
+--- @quickref c.tcp:services() -> [service] | List TCP services; flat: c:tcp_services()
+--- @quickref c.info:rawdata() -> data | Get raw configuration data; flat: c:rawdata()
+--- @quickref c.routers:is_enabled(name) -> bool | Check if router is enabled; flat: c:is_router_enabled(name)
+--- @quickref c.routers:has_tls(name) -> bool | Check if router has TLS; flat: c:router_has_tls(name)
+--- @quickref c.services:server_count(name) -> number | Count load balancer servers; flat: c:service_server_count(name)
+--- @quickref c.routers:healthy() -> enabled, errored | Count healthy vs errored routers; flat: c:healthy_routers()
 
 local H = require("assay._http")
 
@@ -69,9 +69,36 @@ function M.healthy_routers(url)
   return enabled, errored
 end
 
+local api = H.api({
+  module = "traefik",
+  quickref = {
+    "M.client(url, opts?) -> client | Traefik API client for url; opts {token} or {username, password}",
+    "M.overview(url) -> overview | Every flat method is also a module function taking the URL first",
+  },
+  ops = {
+    { "overview", "info:overview", "() -> overview", "Get Traefik dashboard overview" },
+    { "version", "info:version", "() -> version", "Get Traefik version" },
+    { "entrypoints", "entrypoints:list", "() -> [entrypoint]", "List entrypoints" },
+    { "entrypoint", "entrypoints:get", "(name) -> entrypoint", "Get entrypoint by name" },
+    { "http_routers", "routers:list", "() -> [router]", "List HTTP routers" },
+    { "http_router", "routers:get", "(name) -> router", "Get HTTP router by name" },
+    { "http_services", "services:list", "() -> [service]", "List HTTP services" },
+    { "http_service", "services:get", "(name) -> service", "Get HTTP service by name" },
+    { "http_middlewares", "middlewares:list", "() -> [middleware]", "List HTTP middlewares" },
+    { "http_middleware", "middlewares:get", "(name) -> middleware", "Get HTTP middleware by name" },
+    { "tcp_routers", "tcp:routers", "() -> [router]", "List TCP routers" },
+    { "tcp_services", "tcp:services", "() -> [service]", "List TCP services" },
+    { "rawdata", "info:rawdata", "() -> data", "Get raw configuration data" },
+    { "is_router_enabled", "routers:is_enabled", "(name) -> bool", "Check if router is enabled" },
+    { "router_has_tls", "routers:has_tls", "(name) -> bool", "Check if router has TLS" },
+    { "service_server_count", "services:server_count", "(name) -> number", "Count load balancer servers" },
+    { "healthy_routers", "routers:healthy", "() -> enabled, errored", "Count healthy vs errored routers" },
+  },
+})
+
 --- M.client(url, opts): the functions above bound to url and auth ({token} | {username, password}).
 function M.client(url, opts)
-  return H.bind(M, url, opts)
+  return H.bind(M, url, opts, { api = api })
 end
 
 return M

@@ -190,3 +190,22 @@ def test_dex_client_form_binds_url_and_auth(lua, dex):
     assert dex.last().header("Authorization") == "Basic YWRtaW46cHc="
     run(lua, 'return dex.client("$URL/dex"):has_endpoint("token_endpoint")', dex.url)
     assert dex.last().header("Authorization") is None
+
+
+def test_dex_both_generations(lua, dex):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run(lua, '''local c = dex.client("$URL/dex")
+        return {c:discovery().issuer, #c:jwks().keys, c:issuer(), c:has_endpoint("token_endpoint"), c:health(),
+                c:ready(), #c:supported_scopes() > 0, c:supports_scope("openid"), #c:supported_grant_types() > 0,
+                c:supports_grant_type("authorization_code"), #c:supported_response_types() > 0,
+                c:validate_config().ok}''', dex.url)
+    new = run(lua, '''local c = dex.client("$URL/dex")
+        return {c.discovery:config().issuer, #c.discovery:jwks().keys, c.discovery:issuer(),
+                c.discovery:has_endpoint("token_endpoint"), c.health:check(), c.health:ready(), #c.scopes:list() > 0,
+                c.scopes:supports("openid"), #c.grants:list() > 0, c.grants:supports("authorization_code"),
+                #c.grants:response_types() > 0, c:validate_config().ok}''', dex.url)
+    issuer = dex.url + "/dex"
+    assert old == new == [issuer, 2, issuer, True, True, True, True, True, True, True, True, True]
+    # c.discovery and c.health are groups and, called, the 0.8.3 methods
+    assert run(lua, 'local c = dex.client("$URL/dex"); return c.discovery().issuer, c:health()', dex.url) == \
+        (issuer, True)

@@ -231,3 +231,19 @@ def test_harbor_22_get_errors(lua_fails, harbor):
     harbor.fail("GET", "/api/v2.0/projects", 500, "internal error")
     msg = fails(lua_fails, 'c:projects({page = 2})', harbor.url)
     assert msg.endswith("harbor: GET /api/v2.0/projects?page=2 HTTP 500: internal error")
+
+
+def test_harbor_both_generations(lua, harbor):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run(lua, '''return {c:is_healthy(), c:system_info().harbor_version, c:statistics().total_project_count,
+        #c:projects(), c:project("library").project_id, #c:repositories("library"),
+        c:repository("library", "nginx").name, #c:artifacts("library", "nginx"),
+        c:image_exists("library", "nginx", "latest"), c:latest_artifact("library", "nginx") ~= nil,
+        #c:replication_policies()}''', harbor.url)
+    new = run(lua, '''return {c.system:is_healthy(), c.system:info().harbor_version, c.system:statistics().total_project_count,
+        #c.projects:list(), c.projects:get("library").project_id, #c.repositories:list("library"),
+        c.repositories:get("library", "nginx").name, #c.artifacts:list("library", "nginx"),
+        c.artifacts:exists("library", "nginx", "latest"), c.artifacts:latest("library", "nginx") ~= nil,
+        #c.replication:policies()}''', harbor.url)
+    assert old == new
+    assert old[:7] == [True, "v2.10.0-b7b88476", 3, 3, 1, 2, "library/nginx"]

@@ -197,4 +197,25 @@ def test_loki_header_in_context(assay):
     block = assay("context", "loki").stdout.split("### ", 2)[1]
     assert block.startswith("assay.loki\nLoki log aggregation. Push logs, query with LogQL, labels, series, "
                             "tail.\nMethods:\n  M.client(url, opts?) -> client | ")
-    assert "  c:push(stream_labels, entries) -> true | Push log entries to Loki\n" in block
+    assert ("  c.logs:push(stream_labels, entries) -> true | Push log entries to Loki"
+            "; flat: c:push(stream_labels, entries)\n") in block
+
+
+def test_loki_both_generations(lua, loki):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    code = {
+        "old": '''local c = loki.client("$URL")
+            c:push({app = "$APP"}, {"line one", "line two"})
+            local r = c:query('{app="$APP"}')
+            local names = c:labels()
+            return {#r, #r[1].values, #c:query_range('{app="$APP"}'), c:label_values("app")[1] ~= nil,
+                    #names > 0, #c:series({'{app="$APP"}'}), c:ready()}''',
+        "new": '''local c = loki.client("$URL")
+            c.logs:push({app = "$APP"}, {"line one", "line two"})
+            local r = c.queries:instant('{app="$APP"}')
+            local names = c.labels:list()
+            return {#r, #r[1].values, #c.queries:range('{app="$APP"}'), c.labels:values("app")[1] ~= nil,
+                    #names > 0, #c.series:list({'{app="$APP"}'}), c.health:ready()}''',
+    }
+    results = {gen: run(lua, text, loki.url, APP="gen-" + gen) for gen, text in code.items()}
+    assert results["old"] == results["new"] == [1, 2, 1, True, True, 1, True]

@@ -249,7 +249,7 @@ def test_prom_header_in_context(assay):
     block = out.split("### assay.prometheus\n", 1)[1]
     assert block.startswith("Prometheus monitoring queries. PromQL instant/range queries, alerts, "
                             "targets, rules, series.\nMethods:\n  M.client(url, opts?) -> client | ")
-    assert "  c:query(promql) -> number|[{metric, value}] | Instant PromQL query\n" in block
+    assert "  c.queries:instant(promql) -> number|[{metric, value}] | Instant PromQL query; flat: c:query(promql)\n" in block
     for word in ("prometheus", "metric", "observability"):
         first = assay("context", word).stdout.split("### ", 2)[1]
         assert first.startswith("assay.prometheus\n"), (word, first)
@@ -268,3 +268,18 @@ def test_prom_12_config_reload_true(lua, prometheus):
     time.sleep(1.1)
     assert run(lua, 'return p.config_reload("$URL")', prometheus.url) is True
     assert last_reload(prometheus) > before
+
+
+def test_prom_both_generations(lua, prometheus):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the real Prometheus."""
+    old = run(lua, '''local c = p.client("$URL")
+        local t = c:targets()
+        return {c:query("vector(42)"), #c:query_range("vector(1)", time() - 60, time(), 15) , type(c:alerts()),
+                type(t.activeTargets), type(c:rules()), type(c:label_values("job")), type(c:series({"up"})),
+                type(c:targets_metadata())}''', prometheus.url)
+    new = run(lua, '''local c = p.client("$URL")
+        local t = c.targets:list()
+        return {c.queries:instant("vector(42)"), #c.queries:range("vector(1)", time() - 60, time(), 15),
+                type(c.alerts:list()), type(t.activeTargets), type(c.rules:list()), type(c.labels:values("job")),
+                type(c.series:list({"up"})), type(c.targets:metadata())}''', prometheus.url)
+    assert old == new == [42, 1, "table", "table", "table", "table", "table", "table"]

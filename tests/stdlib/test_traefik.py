@@ -168,4 +168,24 @@ def test_traefik_header_in_context(assay):
     block = assay("context", "traefik").stdout.split("### ", 2)[1]
     assert block.startswith("assay.traefik\nTraefik reverse proxy API. Routers, services, middlewares, "
                             "entrypoints, TLS status.\nMethods:\n  M.client(url, opts?) -> client | ")
-    assert "  c:healthy_routers() -> enabled, errored | Count healthy vs errored routers\n" in block
+    assert "  c.routers:healthy() -> enabled, errored | Count healthy vs errored routers; flat: c:healthy_routers()\n" in block
+
+
+def test_traefik_both_generations(lua, traefik):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run(lua, '''local c = traefik.client("$URL")
+        local e, x = c:healthy_routers()
+        return {c:version().Version, #c:entrypoints(), c:entrypoint("websecure").address, #c:http_routers(),
+                c:http_router("my-app@docker").service, c:is_router_enabled("my-app@docker"),
+                c:router_has_tls("my-app@docker"), e, x, #c:http_services(), c:service_server_count("my-app@docker"),
+                #c:http_middlewares(), c:http_middleware("strip@docker").stripPrefix.prefixes[1],
+                #c:tcp_routers(), #c:tcp_services(), c:overview() ~= nil, c:rawdata() ~= nil}''', traefik.url)
+    new = run(lua, '''local c = traefik.client("$URL")
+        local e, x = c.routers:healthy()
+        return {c.info:version().Version, #c.entrypoints:list(), c.entrypoints:get("websecure").address,
+                #c.routers:list(), c.routers:get("my-app@docker").service, c.routers:is_enabled("my-app@docker"),
+                c.routers:has_tls("my-app@docker"), e, x, #c.services:list(), c.services:server_count("my-app@docker"),
+                #c.middlewares:list(), c.middlewares:get("strip@docker").stripPrefix.prefixes[1],
+                #c.tcp:routers(), #c.tcp:services(), c.info:overview() ~= nil, c.info:rawdata() ~= nil}''', traefik.url)
+    assert old == new
+    assert old[:5] == ["2.10.7", 2, ":443", 5, "my-app"] and old[12] == "/api"
