@@ -30,6 +30,8 @@ FAMILIES = [
     ("os", "os_info"),
     ("temporal", "temporal"),
     ("string.split", "strings"),
+    ("compress", "compress"),
+    ("tar", "tar"),
 ]
 
 

@@ -169,8 +169,10 @@ def _sub_write(path, content):
 def replace_file(path, content, who):
     """Write `content` to a temp file beside `path`, then rename it over `path`.
 
-    A reader sees the old or the new file, never half of one; the permission
-    bits of an existing file are kept. Raises BuiltinError naming `path`.
+    `content` is bytes or an iterable of byte chunks (a stream is copied without
+    holding it whole). A reader sees the old or the new file, never half of one;
+    the permission bits of an existing file are kept. Raises BuiltinError naming
+    `path`; any other exception from `content` propagates, the temp file removed.
     """
     directory = _parent(path) or b"."
     tmp = _join(directory, b".%s.assay-%x.tmp" % (os.path.basename(path), _time.time_ns()))
@@ -181,9 +183,10 @@ def replace_file(path, content, who):
             mode = None
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
-            view = memoryview(content)
-            while view:
-                view = view[os.write(fd, view):]
+            for chunk in [content] if isinstance(content, bytes) else content:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
             if mode is not None:
                 os.fchmod(fd, mode)
             else:
@@ -192,11 +195,18 @@ def replace_file(path, content, who):
             os.close(fd)
         os.rename(tmp, path)
     except (OSError, ValueError) as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _discard(tmp)
         raise BuiltinError("%s: failed to write %s: %s" % (who, quote(path), os_error(e))) from None
+    except BaseException:
+        _discard(tmp)
+        raise
+
+
+def _discard(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _umask():
