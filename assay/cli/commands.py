@@ -35,6 +35,11 @@ class Command:
 
 
 VERBOSE = Option("verbose", "--verbose", "-v", help="Enable verbose logging (sets RUST_LOG=debug)")
+# Global flags: accepted before or after any subcommand, like --verbose.
+READONLY = Option("readonly", "--readonly", help="Block every mutating builtin (same as ASSAY_READONLY=1)")
+APPROVAL = Option("approval_mode", "--approval-mode",
+                  help="Suspend each mutating builtin until approved with `assay resume` (same as ASSAY_APPROVAL=1)")
+GLOBAL_FLAGS = [VERBOSE, READONLY, APPROVAL]
 # Port addition: report format of YAML checks mode (README.md, Checks mode); also global for `assay FILE`.
 FORMAT = Option("format", "--format", "", "FORMAT", "Output format for YAML checks", default="json",
                 choices=("json", "junit", "tap"))
@@ -69,6 +74,7 @@ COMMANDS = {
             Option("approve", "--approve", "", "APPROVE", "Approval decision", choices=("yes", "no"), required=True),
             Option("resume_ttl", "--resume-ttl", "", "RESUME_TTL",
                    "Maximum age of the token in seconds [default: the stored ttl_secs]", kind="uint"),
+            Option("approver", "--approver", "", "APPROVER", "Who decided (recorded with the grant)"),
         ],
     ),
     "help": Command("help", "Print this message or the help of the given subcommand(s)",
@@ -120,8 +126,8 @@ def help_text(command=None):
         lines += _rows([(c.name, c.about) for c in COMMANDS.values()])
         lines += ["", "Arguments:"] + _rows([("[FILE]", TOP_POSITIONAL.help)])
         options = [(_option_label(o), _option_help(o)) for o in TOP_OPTIONS]
-        options += [(_option_label(VERBOSE), VERBOSE.help), ("-h, --help", "Print help"),
-                   ("-V, --version", "Print version")]
+        options += [(_option_label(o), o.help) for o in GLOBAL_FLAGS]
+        options += [("-h, --help", "Print help"), ("-V, --version", "Print version")]
         lines += ["", "Options:"] + _rows(options)
         return "\n".join(lines) + "\n"
     cmd = COMMANDS[command]
@@ -130,6 +136,7 @@ def help_text(command=None):
         lines += ["", "Arguments:"]
         lines += _rows([(("<%s>" if p.required else "[%s]") % p.name.upper(), p.help) for p in cmd.positionals])
     options = [(_option_label(o), _option_help(o)) for o in cmd.options]
-    options += [(_option_label(VERBOSE), VERBOSE.help), ("-h, --help", "Print help")]
+    options += [(_option_label(o), o.help) for o in GLOBAL_FLAGS]
+    options += [("-h, --help", "Print help")]
     lines += ["", "Options:"] + _rows(options)
     return "\n".join(lines) + "\n"

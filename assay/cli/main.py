@@ -33,6 +33,9 @@ def main(argv=None):
     logger.configure(verbose=parsed.verbose)
     values = parsed.values
     command = parsed.command
+    if parsed.flags:
+        from assay.modes.gates import request_gates
+        request_gates(readonly="readonly" in parsed.flags, approval="approval_mode" in parsed.flags)
     if command is None:
         if values["file"] is None:
             sys.stdout.write(help_text() + "\n")
@@ -57,7 +60,7 @@ def main(argv=None):
         return context_command(values["query"], values["limit"])
     if command == "resume":
         from assay.modes.tool import resume_command
-        return resume_command(values["token"], values["approve"], values["resume_ttl"])
+        return resume_command(values["token"], values["approve"], values["resume_ttl"], values["approver"])
     raise AssertionError(command)
 
 

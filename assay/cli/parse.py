@@ -1,5 +1,5 @@
 """argv → what to do, following cli.md §1 (clap's behaviour and error texts)."""
-from .commands import COMMANDS, TOP_OPTIONS, VERBOSE, usage
+from .commands import COMMANDS, GLOBAL_FLAGS, TOP_OPTIONS, VERBOSE, usage
 
 
 class UsageError(Exception):
@@ -16,6 +16,7 @@ class Parsed:
         self.command = None     # None (bare FILE form) or a key of COMMANDS
         self.values = {}
         self.verbose = False
+        self.flags = set()      # global flags given (--readonly, --approval-mode)
         self.help = False       # print help for `command` (None = top level)
         self.version = False
 
@@ -46,6 +47,9 @@ def parse(argv):
         if arg in ("-v", "--verbose"):
             result.verbose = True
             continue
+        if arg in _GLOBAL_FLAGS:
+            result.flags.add(_GLOBAL_FLAGS[arg])
+            continue
         if arg in ("-h", "--help"):
             result.help = True
             continue
@@ -75,6 +79,9 @@ def parse(argv):
         result.help, result.command = True, target
         return result
     return _bind(result, command, positionals)
+
+
+_GLOBAL_FLAGS = {opt.long: opt.name for opt in GLOBAL_FLAGS if opt is not VERBOSE}
 
 
 def _find_option(command, arg):

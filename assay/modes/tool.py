@@ -30,13 +30,20 @@ class SerializeError(Exception):
 
 
 # ---- envelopes -----------------------------------------------------------------
-def ok_envelope(output_json, truncated=False):
+# An envelope of a read-only run ends with "readonly":true, so the caller knows
+# writes were refused rather than absent.
+def _close(readonly):
+    return ',"readonly":true}' if readonly else "}"
+
+
+def ok_envelope(output_json, truncated=False, readonly=False):
     text = '{"ok":true,"status":"ok","output":%s,"requiresApproval":null' % output_json
-    return text + (',"truncated":true}' if truncated else "}")
+    return text + (',"truncated":true' if truncated else "") + _close(readonly)
 
 
-def error_envelope(message, status="error"):
-    return '{"ok":false,"status":%s,"error":%s}' % (jsontext.encode(status), jsontext.encode(message))
+def error_envelope(message, status="error", readonly=False):
+    return ('{"ok":false,"status":%s,"error":%s' % (jsontext.encode(status), jsontext.encode(message))
+            + _close(readonly))
 
 
 def approval_envelope(prompt, context, token):
@@ -45,14 +52,15 @@ def approval_envelope(prompt, context, token):
             % (jsontext.encode(context), jsontext.encode(prompt), jsontext.encode(token)))
 
 
-def capped(output_json):
-    """The success envelope, truncated to OUTPUT_CAP bytes as cli.md §6.3 specifies."""
-    envelope = ok_envelope(output_json)
+def capped(output_json, readonly=False):
+    """The success envelope, its output cut so the whole fits in OUTPUT_CAP bytes."""
+    envelope = ok_envelope(output_json, readonly=readonly)
     if len(envelope.encode("utf-8")) <= OUTPUT_CAP:
         return envelope
 
     def fits(k):
-        return len(ok_envelope(jsontext.encode(output_json[:k] + "..."), True).encode("utf-8")) <= OUTPUT_CAP
+        text = ok_envelope(jsontext.encode(output_json[:k] + "..."), True, readonly)
+        return len(text.encode("utf-8")) <= OUTPUT_CAP
 
     low, high = 0, len(output_json)
     while low < high:  # largest k that fits
@@ -61,7 +69,7 @@ def capped(output_json):
             low = mid
         else:
             high = mid - 1
-    return ok_envelope(jsontext.encode(output_json[:low] + "..."), True)
+    return ok_envelope(jsontext.encode(output_json[:low] + "..."), True, readonly)
 
 
 # ---- Lua result → JSON (cli.md §6.2, not the encoder rules of runtime §7.3) ----------
@@ -149,7 +157,9 @@ def parse_approval(text):
     return request["prompt"], request.get("context")
 
 
-def save_approval(script_path, prompt, context):
+def save_approval(script_path, prompt, context, gate=None):
+    """Store what `assay resume` needs and return the new token. `gate`: for a write
+    suspended by approval mode, the pending operation and the grants so far."""
     from assay.runtime.text import os_error_text
     directory = os.path.join(state_dir(), "resume")
     try:
@@ -164,9 +174,13 @@ def save_approval(script_path, prompt, context):
             absolute = os.path.realpath(script_path, strict=True)
         except OSError:
             absolute = script_path
-    state = ('{"script_path":%s,"approval_prompt":%s,"approval_context":%s,"created_at":%d,"ttl_secs":%d}'
+    state = ('{"script_path":%s,"approval_prompt":%s,"approval_context":%s,"created_at":%d,"ttl_secs":%d'
              % (jsontext.encode(absolute), jsontext.encode(prompt), jsontext.encode(context),
                 int(time.time()), DEFAULT_TTL))
+    if gate is not None:
+        state += ',"mode":"approval","pending":%s,"approved_ops":%s' % (
+            jsontext.encode(gate["pending"]), jsontext.encode(gate["approved_ops"]))
+    state += "}"
     try:
         with open(os.path.join(directory, token + ".json"), "w", encoding="utf-8") as f:
             f.write(state)
@@ -187,27 +201,46 @@ def run_tool(path, timeout):
     logger.info("starting assay (tool mode)", script=path, timeout_secs=timeout)
     os.environ["ASSAY_MODE"] = "tool"
     runtime = Runtime(mode="tool")
+    readonly = runtime.guard.readonly
     try:
         values = runtime.run_source(source, "@" + path, timeout=timeout)
     except ScriptError as e:
+        if suspended(runtime):  # even when the script caught the refusal with pcall
+            return suspend(path, runtime.guard.approval)
         raw = e.value if isinstance(e.value, str) else e.message
         if raw == "execution timed out":
-            return error_envelope("execution timed out after %ds" % timeout, "timeout")
+            return error_envelope("execution timed out after %ds" % timeout, "timeout", readonly)
         approval = parse_approval(raw) or parse_approval(e.message)
         if approval:
             prompt, context = approval
             token = save_approval(path, prompt, context)
             return approval_envelope(prompt, context, token)
         text = e.message if e.kind != "memory" else "memory error: " + e.message
-        return error_envelope(text)
+        return error_envelope(text, readonly=readonly)
     except TimeoutError:
-        return error_envelope("execution timed out after %ds" % timeout, "timeout")
+        return error_envelope("execution timed out after %ds" % timeout, "timeout", readonly)
     finally:
         runtime.flush()
+    if suspended(runtime):
+        return suspend(path, runtime.guard.approval)
     try:
-        return capped(output_to_json(values[0] if values else None))
+        return capped(output_to_json(values[0] if values else None), readonly)
     except SerializeError as e:
-        return error_envelope("serializing Lua result: %s" % e)
+        return error_envelope("serializing Lua result: %s" % e, readonly=readonly)
+
+
+def suspended(runtime):
+    approval = runtime.guard.approval
+    return approval is not None and approval.pending is not None
+
+
+def suspend(path, approval):
+    """A write waits for a decision: store it with the grants so far, answer needs_approval."""
+    pending = approval.pending
+    prompt = "Approve %s?" % pending["op"]
+    approved = sorted(approval.grants.values(), key=lambda g: g["index"])
+    token = save_approval(path, prompt, pending, {"pending": pending, "approved_ops": approved})
+    return approval_envelope(prompt, pending, token)
 
 
 def tool_command(path, timeout):
@@ -222,9 +255,9 @@ def tool_command(path, timeout):
     exit_now(0)
 
 
-def resume_command(token, approve, resume_ttl):
+def resume_command(token, approve, resume_ttl, approver=None):
     try:
-        envelope = resume(token, approve, resume_ttl)
+        envelope = resume(token, approve, resume_ttl, approver)
     except ToolFailure as e:
         envelope = error_envelope(str(e))
     if envelope is not None:
@@ -233,7 +266,7 @@ def resume_command(token, approve, resume_ttl):
     return 0
 
 
-def resume(token, approve, resume_ttl):
+def resume(token, approve, resume_ttl, approver=None):
     """Re-run a script after an approval decision; returns an envelope, or None when the
     child's own envelope was relayed."""
     from assay.runtime.text import os_error_text
@@ -241,7 +274,10 @@ def resume(token, approve, resume_ttl):
     if not _TOKEN.match(token or ""):
         raise ToolFailure("invalid resume token")
     state_file = os.path.join(directory, "resume", token + ".json")
+    used_file = os.path.join(directory, "resume", token + ".used")
     if not os.path.exists(state_file):
+        if os.path.exists(used_file):
+            raise ToolFailure("resume token already used")
         raise ToolFailure("invalid resume token")
     try:
         with open(state_file, "rb") as f:
@@ -261,6 +297,16 @@ def resume(token, approve, resume_ttl):
         raise ToolFailure("resume token expired")
 
     env = dict(os.environ, ASSAY_MODE="tool", ASSAY_APPROVAL_RESULT=approve, ASSAY_STATE_DIR=directory)
+    gated = state.get("mode") == "approval"
+    if gated:
+        # A write's token is spent by its one decision: claim it before anything runs,
+        # so a replay (or a second resume racing this one) is refused.
+        try:
+            os.rename(state_file, used_file)
+        except OSError:
+            raise ToolFailure("resume token already used") from None
+        env.update(decision_env(state, approve, approver))
+        record_decision(directory, token, state, approve, approver)
     try:
         child = subprocess.run(self_command() + ["run", "--mode", "tool", script_path], env=env,
                                capture_output=True, stdin=subprocess.DEVNULL)
@@ -271,19 +317,51 @@ def resume(token, approve, resume_ttl):
     if not child.stdout.strip():
         first = child.stderr.decode("utf-8", "replace").strip().splitlines()
         raise ToolFailure(first[0] if first else "resumed script printed no result (exit %d)" % child.returncode)
-    sys.stdout.buffer.write(child.stdout)
+    out = child.stdout
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        doc = None
+    if approver is not None and isinstance(doc, dict):  # echo who decided, keys kept in order
+        out = out.rstrip()[:-1] + b',"approver":' + jsontext.encode(approver).encode("utf-8") + b"}"
+    sys.stdout.buffer.write(out)
     sys.stdout.flush()
-    if child.returncode == 0:
+    status = doc.get("status") if isinstance(doc, dict) else None
+    if child.returncode == 0 and not gated and status != "needs_approval":
         try:
-            status = json.loads(child.stdout).get("status")
-        except (ValueError, AttributeError):
-            status = None
-        if status != "needs_approval":
-            try:
-                os.remove(state_file)
-            except OSError as e:
-                sys.stderr.write("error: cleaning up resume state: %s\n" % os_error_text(e))
+            os.remove(state_file)
+        except OSError as e:
+            sys.stderr.write("error: cleaning up resume state: %s\n" % os_error_text(e))
     return None
+
+
+def decision_env(state, approve, approver):
+    """The environment that hands a re-run its grants: every earlier grant, plus this
+    one (bound to the digest of the exact operation it was asked for) or a denial."""
+    pending = state.get("pending") or {}
+    grants = [g for g in state.get("approved_ops") or [] if isinstance(g, dict)]
+    env = {"ASSAY_APPROVAL": "1", "ASSAY_READONLY": ""}
+    if approve == "yes":
+        grants.append({"index": pending.get("index"), "op": pending.get("op"), "digest": pending.get("digest"),
+                       "approver": approver})
+    else:
+        env["ASSAY_DENIED_INDEX"] = str(pending.get("index"))
+    env["ASSAY_APPROVED_OPS"] = json.dumps(grants)
+    return env
+
+
+def record_decision(directory, token, state, approve, approver):
+    """Append the decision to `<state>/approvals.log` (one JSON object a line)."""
+    pending = state.get("pending") or {}
+    entry = {"at": int(time.time()), "token": token, "decision": approve, "approver": approver,
+             "op": pending.get("op"), "index": pending.get("index"), "digest": pending.get("digest"),
+             "script_path": state.get("script_path")}
+    try:
+        with open(os.path.join(directory, "approvals.log"), "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, sort_keys=True) + "\n")
+    except OSError as e:
+        from assay.runtime.text import os_error_text
+        raise ToolFailure("recording approval: %s" % os_error_text(e)) from None
 
 
 def self_command():

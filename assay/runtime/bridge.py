@@ -44,13 +44,18 @@ class Bridge:
         self._wrap_yielding = internals.wrap_yielding
         self._compile = internals.compile
         self.runtime = None  # set by the Runtime that owns this bridge
+        self.guard = None    # the Runtime's Guard: consulted before every builtin call
+        self.names = []      # every builtin made here, by the name the guard sees
 
     def protocol(self, fn, name):
         """Python callable implementing the (ok, value...) protocol for `fn`."""
         to_lua = self.to_lua
+        guard = self.guard
 
         def call(*args):
             try:
+                if guard is not None:
+                    guard.check(name, args)
                 result = fn(*args)
             except BuiltinError as e:
                 return False, _encode(str(e))
@@ -67,6 +72,7 @@ class Bridge:
     def function(self, fn, name):
         """A Lua function calling Python `fn` through the error protocol."""
         wrapper = self._wrap_yielding if getattr(fn, "assay_yielding", False) else self._wrap
+        self.names.append(name)
         return wrapper(self.protocol(fn, name))
 
     def table(self, members, prefix):

@@ -51,8 +51,12 @@ def read_script(path):
 
 
 class Runtime:
-    def __init__(self, mode="script", check_env=None):
+    def __init__(self, mode="script", check_env=None, guard=None):
+        """`guard`: the read-only/approval gate (default: what ASSAY_READONLY and
+        ASSAY_APPROVAL ask for)."""
+        from .guard import Guard
         self.mode = mode
+        self.guard = guard if guard is not None else Guard.from_env()
         self.check_env = check_env or {}
         self.lua = lua = LuaRuntime(
             encoding=None,
@@ -74,10 +78,13 @@ class Runtime:
         self._compile, self._flush = internals.compile, internals.flush
         self.bridge = Bridge(lua, internals)
         self.bridge.runtime = self
+        if self.guard.active:
+            self.bridge.guard = self.guard
         self.scheduler = Scheduler(self.bridge)
 
         from assay.builtins import install_all
         install_all(self.bridge)
+        self.guard.install(self.bridge)
         if mode in ("tool", "check"):
             # stdout carries exactly one JSON document in these modes
             lua.globals().print = internals.print_to_stderr
