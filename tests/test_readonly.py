@@ -86,7 +86,9 @@ WRITES = [
     ("db.query", "db.query(db.connect('sqlite:' .. DIR .. '/db.sqlite'), 'select 1; drop table t')"),
     ("ws.connect", "ws.connect('ws://127.0.0.1:1/')"),
     ("http.serve", "http.serve(0, {GET = {['/'] = function() return {status = 200} end}})"),
-    ("disk.sweep", None),
+    ("fs.write_bytes", "fs.write_bytes(DIR .. '/f', 'x')"),
+    ("fs.sub_in_file", "fs.sub_in_file(DIR .. '/keep', 'kept', 'changed')"),
+    ("tar.create", "tar.create(DIR .. '/a.tar', {['x'] = 'y'})"),
 ]
 
 
