@@ -2,12 +2,12 @@
 --- @description Google Calendar REST API client with OAuth2 token refresh. Events CRUD, calendar list.
 --- @keywords google, calendar, gcal, events, oauth2, schedule, meeting, create, update, delete
 --- @quickref M.client(api_base, opts) -> client | Calendar client for api_base (https://www.googleapis.com); opts {credentials_file, token_file, token_url?} or {auth = oauth2 client}; M.client(opts) with opts.api_base also works
---- @quickref c:events(opts?) -> [event] | List calendar events
---- @quickref c:event_get(event_id) -> event | Get event by ID
---- @quickref c:event_create(event) -> event | Create a calendar event
---- @quickref c:event_update(event_id, event) -> event | Update an event
---- @quickref c:event_delete(event_id) -> true | Delete an event
---- @quickref c:calendars() -> [calendar] | List all calendars
+--- @quickref c.events:list(opts?) -> [event] | List calendar events; flat: c:events(opts?)
+--- @quickref c.events:get(event_id) -> event | Get event by ID; flat: c:event_get(event_id)
+--- @quickref c.events:create(event) -> event | Create a calendar event; flat: c:event_create(event)
+--- @quickref c.events:update(event_id, event) -> event | Update an event; flat: c:event_update(event_id, event)
+--- @quickref c.events:delete(event_id) -> true | Delete an event; flat: c:event_delete(event_id)
+--- @quickref c.calendars:list() -> [calendar] | List all calendars; flat: c:calendars()
 
 local H = require("assay._http")
 local oauth2 = require("assay.oauth2")
@@ -102,5 +102,20 @@ function Client:calendars()
   if data == nil or data.items == nil then return {} end
   return data.items
 end
+
+H.api({
+  module = "gcal",
+  quickref = {
+    "M.client(api_base, opts) -> client | Calendar client for api_base (https://www.googleapis.com); opts {credentials_file, token_file, token_url?} or {auth = oauth2 client}; M.client(opts) with opts.api_base also works",
+  },
+  ops = {
+    { "events", "events:list", "(opts?) -> [event]", "List calendar events" },
+    { "event_get", "events:get", "(event_id) -> event", "Get event by ID" },
+    { "event_create", "events:create", "(event) -> event", "Create a calendar event" },
+    { "event_update", "events:update", "(event_id, event) -> event", "Update an event" },
+    { "event_delete", "events:delete", "(event_id) -> true", "Delete an event" },
+    { "calendars", "calendars:list", "() -> [calendar]", "List all calendars" },
+  },
+}):install(Client)
 
 return M

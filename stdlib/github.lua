@@ -2,17 +2,17 @@
 --- @description GitHub REST API client. PRs, issues, actions, repositories, GraphQL. No gh CLI dependency.
 --- @keywords github, pr, pull-request, issue, actions, runs, graphql, repository, merge, review, comment
 --- @quickref M.client(base_url, opts?) -> client | GitHub client for base_url (https://api.github.com or a GHE .../api/v3); opts {token?} (token defaults to $GITHUB_TOKEN); M.client(opts?) with opts.base_url also works
---- @quickref c:pr_view(repo, number) -> pr | Get pull request details
---- @quickref c:pr_list(repo, opts?) -> [pr] | List pull requests
---- @quickref c:pr_reviews(repo, number) -> [review] | List PR reviews
---- @quickref c:pr_merge(repo, number, opts?) -> result | Merge a pull request
---- @quickref c:issue_list(repo, opts?) -> [issue] | List issues
---- @quickref c:issue_get(repo, number) -> issue | Get issue details
---- @quickref c:issue_create(repo, title, body, opts?) -> issue | Create an issue
---- @quickref c:issue_comment(repo, number, body) -> comment | Add issue comment
---- @quickref c:repo_get(repo) -> repository | Get repository details
---- @quickref c:runs_list(repo, opts?) -> {workflow_runs} | List workflow runs
---- @quickref c:run_get(repo, run_id) -> run | Get workflow run details
+--- @quickref c.pulls:get(repo, number) -> pr | Get pull request details; flat: c:pr_view(repo, number)
+--- @quickref c.pulls:list(repo, opts?) -> [pr] | List pull requests; flat: c:pr_list(repo, opts?)
+--- @quickref c.pulls:reviews(repo, number) -> [review] | List PR reviews; flat: c:pr_reviews(repo, number)
+--- @quickref c.pulls:merge(repo, number, opts?) -> result | Merge a pull request; flat: c:pr_merge(repo, number, opts?)
+--- @quickref c.issues:list(repo, opts?) -> [issue] | List issues; flat: c:issue_list(repo, opts?)
+--- @quickref c.issues:get(repo, number) -> issue | Get issue details; flat: c:issue_get(repo, number)
+--- @quickref c.issues:create(repo, title, body, opts?) -> issue | Create an issue; flat: c:issue_create(repo, title, body, opts?)
+--- @quickref c.issues:create_note(repo, number, body) -> comment | Add issue comment; flat: c:issue_comment(repo, number, body)
+--- @quickref c.repos:get(repo) -> repository | Get repository details; flat: c:repo_get(repo)
+--- @quickref c.runs:list(repo, opts?) -> {workflow_runs} | List workflow runs; flat: c:runs_list(repo, opts?)
+--- @quickref c.runs:get(repo, run_id) -> run | Get workflow run details; flat: c:run_get(repo, run_id)
 --- @quickref c:graphql(query, variables?) -> data | Execute GraphQL query
 
 local H = require("assay._http")
@@ -164,5 +164,26 @@ function Client:graphql(gql_query, variables)
   end
   return self.gql:post("", body, { expect = { 200, 201 } })
 end
+
+H.api({
+  module = "github",
+  quickref = {
+    "M.client(base_url, opts?) -> client | GitHub client for base_url (https://api.github.com or a GHE .../api/v3); opts {token?} (token defaults to $GITHUB_TOKEN); M.client(opts?) with opts.base_url also works",
+  },
+  ops = {
+    { "pr_view", "pulls:get", "(repo, number) -> pr", "Get pull request details" },
+    { "pr_list", "pulls:list", "(repo, opts?) -> [pr]", "List pull requests" },
+    { "pr_reviews", "pulls:reviews", "(repo, number) -> [review]", "List PR reviews" },
+    { "pr_merge", "pulls:merge", "(repo, number, opts?) -> result", "Merge a pull request" },
+    { "issue_list", "issues:list", "(repo, opts?) -> [issue]", "List issues" },
+    { "issue_get", "issues:get", "(repo, number) -> issue", "Get issue details" },
+    { "issue_create", "issues:create", "(repo, title, body, opts?) -> issue", "Create an issue" },
+    { "issue_comment", "issues:create_note", "(repo, number, body) -> comment", "Add issue comment" },
+    { "repo_get", "repos:get", "(repo) -> repository", "Get repository details" },
+    { "runs_list", "runs:list", "(repo, opts?) -> {workflow_runs}", "List workflow runs" },
+    { "run_get", "runs:get", "(repo, run_id) -> run", "Get workflow run details" },
+    { "graphql", false, "(query, variables?) -> data", "Execute GraphQL query" },
+  },
+}):install(Client)
 
 return M

@@ -2,11 +2,11 @@
 --- @description Gmail REST API client with OAuth2 token refresh. Search, read, reply, send emails, manage labels.
 --- @keywords gmail, email, oauth2, google, search, send, reply, labels, message, thread
 --- @quickref M.client(api_base, opts) -> client | Gmail client for api_base (https://gmail.googleapis.com); opts {credentials_file, token_file, token_url?} or {auth = oauth2 client}; M.client(opts) with opts.api_base also works
---- @quickref c:search(query, opts?) -> [message] | Search emails by query
---- @quickref c:get(message_id, opts?) -> message | Get email message by ID
---- @quickref c:reply(message_id, opts) -> message | Reply to an email
---- @quickref c:send(to, subject, body) -> message | Send a new email
---- @quickref c:labels() -> [label] | List all labels
+--- @quickref c.messages:search(query, opts?) -> [message] | Search emails by query; flat: c:search(query, opts?)
+--- @quickref c.messages:get(message_id, opts?) -> message | Get email message by ID; flat: c:get(message_id, opts?)
+--- @quickref c.messages:reply(message_id, opts) -> message | Reply to an email; flat: c:reply(message_id, opts)
+--- @quickref c.messages:send(to, subject, body) -> message | Send a new email; flat: c:send(to, subject, body)
+--- @quickref c.labels:list() -> [label] | List all labels; flat: c:labels()
 
 local H = require("assay._http")
 local oauth2 = require("assay.oauth2")
@@ -233,5 +233,19 @@ function Client:labels()
   if data == nil or data.labels == nil then return {} end
   return data.labels
 end
+
+H.api({
+  module = "gmail",
+  quickref = {
+    "M.client(api_base, opts) -> client | Gmail client for api_base (https://gmail.googleapis.com); opts {credentials_file, token_file, token_url?} or {auth = oauth2 client}; M.client(opts) with opts.api_base also works",
+  },
+  ops = {
+    { "search", "messages:search", "(query, opts?) -> [message]", "Search emails by query" },
+    { "get", "messages:get", "(message_id, opts?) -> message", "Get email message by ID" },
+    { "reply", "messages:reply", "(message_id, opts) -> message", "Reply to an email" },
+    { "send", "messages:send", "(to, subject, body) -> message", "Send a new email" },
+    { "labels", "labels:list", "() -> [label]", "List all labels" },
+  },
+}):install(Client)
 
 return M

@@ -2,17 +2,17 @@
 --- @description OpenClaw AI agent platform integration. Invoke tools, send messages, manage state, spawn sub-agents, approval gates, LLM tasks.
 --- @keywords openclaw, clawd, agent, ai, workflow, invoke, state, diff, approve, llm, cron, spawn, message, notify
 --- @quickref M.client(url?, opts?) -> client | OpenClaw client; url defaults to $OPENCLAW_URL/$CLAWD_URL; opts {token?, state_dir?, timeout?}
---- @quickref c:invoke(tool, action, args) -> result | Invoke an OpenClaw tool action
---- @quickref c:send(channel, target, message) -> result | Send a message via channel
---- @quickref c:notify(target, message) -> result | Send notification to target
---- @quickref c:cron_add(job) -> result | Add a cron job
---- @quickref c:cron_list() -> [job] | List cron jobs
---- @quickref c:spawn(task, opts?) -> result | Spawn a sub-agent session
---- @quickref c:state_get(key) -> value|nil | Read state value by key
---- @quickref c:state_set(key, value) -> true | Write state value by key
---- @quickref c:diff(key, new_value) -> {changed, before, after} | Compare and store state
---- @quickref c:approve(prompt, context?) -> bool | Request approval gate
---- @quickref c:llm_task(prompt, opts?) -> result | Execute an LLM task
+--- @quickref c.tools:invoke(tool, action, args) -> result | Invoke an OpenClaw tool action; flat: c:invoke(tool, action, args)
+--- @quickref c.messaging:send(channel, target, message) -> result | Send a message via channel; flat: c:send(channel, target, message)
+--- @quickref c.messaging:notify(target, message) -> result | Send notification to target; flat: c:notify(target, message)
+--- @quickref c.cron:add(job) -> result | Add a cron job; flat: c:cron_add(job)
+--- @quickref c.cron:list() -> [job] | List cron jobs; flat: c:cron_list()
+--- @quickref c.sessions:spawn(task, opts?) -> result | Spawn a sub-agent session; flat: c:spawn(task, opts?)
+--- @quickref c.state:get(key) -> value|nil | Read state value by key; flat: c:state_get(key)
+--- @quickref c.state:set(key, value) -> true | Write state value by key; flat: c:state_set(key, value)
+--- @quickref c.state:diff(key, new_value) -> {changed, before, after} | Compare and store state; flat: c:diff(key, new_value)
+--- @quickref c.gates:approve(prompt, context?) -> bool | Request approval gate; flat: c:approve(prompt, context?)
+--- @quickref c.llm:task(prompt, opts?) -> result | Execute an LLM task; flat: c:llm_task(prompt, opts?)
 
 local H = require("assay._http")
 
@@ -149,5 +149,25 @@ function Client:approve(prompt, context)
   error("openclaw: approval_required: "
     .. json.encode({ type = "approval_request", prompt = prompt, context = context }))
 end
+
+H.api({
+  module = "openclaw",
+  quickref = {
+    "M.client(url?, opts?) -> client | OpenClaw client; url defaults to $OPENCLAW_URL/$CLAWD_URL; opts {token?, state_dir?, timeout?}",
+  },
+  ops = {
+    { "invoke", "tools:invoke", "(tool, action, args) -> result", "Invoke an OpenClaw tool action" },
+    { "send", "messaging:send", "(channel, target, message) -> result", "Send a message via channel" },
+    { "notify", "messaging:notify", "(target, message) -> result", "Send notification to target" },
+    { "cron_add", "cron:add", "(job) -> result", "Add a cron job" },
+    { "cron_list", "cron:list", "() -> [job]", "List cron jobs" },
+    { "spawn", "sessions:spawn", "(task, opts?) -> result", "Spawn a sub-agent session" },
+    { "state_get", "state:get", "(key) -> value|nil", "Read state value by key" },
+    { "state_set", "state:set", "(key, value) -> true", "Write state value by key" },
+    { "diff", "state:diff", "(key, new_value) -> {changed, before, after}", "Compare and store state" },
+    { "approve", "gates:approve", "(prompt, context?) -> bool", "Request approval gate" },
+    { "llm_task", "llm:task", "(prompt, opts?) -> result", "Execute an LLM task" },
+  },
+}):install(Client)
 
 return M

@@ -2,31 +2,31 @@
 --- @description Unleash feature flag management. Projects, features, environments, strategies, API tokens.
 --- @keywords unleash, feature-flags, toggles, projects, environments, strategies, feature, toggle, strategy, environment, token, api-token, archive, flag, gradual-rollout
 --- @quickref M.client(url, opts?) -> client | Unleash Admin API client; opts {token} (sent raw as Authorization, also {api_key}) or {username, password}
---- @quickref c:health() -> {health} | Check Unleash health
---- @quickref c:projects() -> [project] | List projects
---- @quickref c:project(id) -> project|nil | Get project by ID
---- @quickref c:create_project(project) -> project | Create a project
---- @quickref c:update_project(id, project) -> project | Update a project
---- @quickref c:delete_project(id) -> nil | Delete a project
---- @quickref c:environments() -> [environment] | List environments
---- @quickref c:enable_environment(project_id, env_name) -> nil | Enable environment on project
---- @quickref c:disable_environment(project_id, env_name) -> nil | Disable environment on project
---- @quickref c:features(project_id) -> [feature] | List features in project
---- @quickref c:feature(project_id, name) -> feature|nil | Get feature by name
---- @quickref c:create_feature(project_id, feature) -> feature | Create a feature
---- @quickref c:update_feature(project_id, name, feature) -> feature | Update a feature
---- @quickref c:archive_feature(project_id, name) -> nil | Archive a feature
---- @quickref c:toggle_on(project_id, name, env) -> nil | Enable feature in environment
---- @quickref c:toggle_off(project_id, name, env) -> nil | Disable feature in environment
---- @quickref c:strategies(project_id, feature_name, env) -> [strategy] | List feature strategies
---- @quickref c:add_strategy(project_id, feature_name, env, strategy) -> strategy | Add strategy to feature
---- @quickref c:tokens() -> [token] | List API tokens
---- @quickref c:create_token(token_config) -> token | Create API token
---- @quickref c:delete_token(secret) -> nil | Delete API token
 --- @quickref M.wait(url, opts?) -> true | Wait for Unleash to become healthy
 --- @quickref M.ensure_project(client, project_id, opts?) -> project | Ensure project exists
 --- @quickref M.ensure_environment(client, project_id, env_name) -> true | Ensure environment enabled
 --- @quickref M.ensure_token(client, opts) -> token | Ensure API token exists
+--- @quickref c.health:check() -> {health} | Check Unleash health; flat: c:health()
+--- @quickref c.projects:list() -> [project] | List projects; flat: c:projects()
+--- @quickref c.projects:get(id) -> project|nil | Get project by ID; flat: c:project(id)
+--- @quickref c.projects:create(project) -> project | Create a project; flat: c:create_project(project)
+--- @quickref c.projects:update(id, project) -> project | Update a project; flat: c:update_project(id, project)
+--- @quickref c.projects:delete(id) -> nil | Delete a project; flat: c:delete_project(id)
+--- @quickref c.environments:list() -> [environment] | List environments; flat: c:environments()
+--- @quickref c.environments:enable(project_id, env_name) -> nil | Enable environment on project; flat: c:enable_environment(project_id, env_name)
+--- @quickref c.environments:disable(project_id, env_name) -> nil | Disable environment on project; flat: c:disable_environment(project_id, env_name)
+--- @quickref c.features:list(project_id) -> [feature] | List features in project; flat: c:features(project_id)
+--- @quickref c.features:get(project_id, name) -> feature|nil | Get feature by name; flat: c:feature(project_id, name)
+--- @quickref c.features:create(project_id, feature) -> feature | Create a feature; flat: c:create_feature(project_id, feature)
+--- @quickref c.features:update(project_id, name, feature) -> feature | Update a feature; flat: c:update_feature(project_id, name, feature)
+--- @quickref c.features:archive(project_id, name) -> nil | Archive a feature; flat: c:archive_feature(project_id, name)
+--- @quickref c.features:toggle_on(project_id, name, env) -> nil | Enable feature in environment; flat: c:toggle_on(project_id, name, env)
+--- @quickref c.features:toggle_off(project_id, name, env) -> nil | Disable feature in environment; flat: c:toggle_off(project_id, name, env)
+--- @quickref c.strategies:list(project_id, feature_name, env) -> [strategy] | List feature strategies; flat: c:strategies(project_id, feature_name, env)
+--- @quickref c.strategies:add(project_id, feature_name, env, strategy) -> strategy | Add strategy to feature; flat: c:add_strategy(project_id, feature_name, env, strategy)
+--- @quickref c.tokens:list() -> [token] | List API tokens; flat: c:tokens()
+--- @quickref c.tokens:create(token_config) -> token | Create API token; flat: c:create_token(token_config)
+--- @quickref c.tokens:delete(secret) -> nil | Delete API token; flat: c:delete_token(secret)
 
 local H = require("assay._http")
 
@@ -262,5 +262,39 @@ function M.ensure_token(client, opts)
   log.info("Created token for " .. opts.tokenName .. " (" .. opts.type .. ")")
   return created
 end
+
+H.api({
+  module = "unleash",
+  quickref = {
+    "M.client(url, opts?) -> client | Unleash Admin API client; opts {token} (sent raw as Authorization, also {api_key}) or {username, password}",
+    "M.wait(url, opts?) -> true | Wait for Unleash to become healthy",
+    "M.ensure_project(client, project_id, opts?) -> project | Ensure project exists",
+    "M.ensure_environment(client, project_id, env_name) -> true | Ensure environment enabled",
+    "M.ensure_token(client, opts) -> token | Ensure API token exists",
+  },
+  ops = {
+    { "health", "health:check", "() -> {health}", "Check Unleash health" },
+    { "projects", "projects:list", "() -> [project]", "List projects" },
+    { "project", "projects:get", "(id) -> project|nil", "Get project by ID" },
+    { "create_project", "projects:create", "(project) -> project", "Create a project" },
+    { "update_project", "projects:update", "(id, project) -> project", "Update a project" },
+    { "delete_project", "projects:delete", "(id) -> nil", "Delete a project" },
+    { "environments", "environments:list", "() -> [environment]", "List environments" },
+    { "enable_environment", "environments:enable", "(project_id, env_name) -> nil", "Enable environment on project" },
+    { "disable_environment", "environments:disable", "(project_id, env_name) -> nil", "Disable environment on project" },
+    { "features", "features:list", "(project_id) -> [feature]", "List features in project" },
+    { "feature", "features:get", "(project_id, name) -> feature|nil", "Get feature by name" },
+    { "create_feature", "features:create", "(project_id, feature) -> feature", "Create a feature" },
+    { "update_feature", "features:update", "(project_id, name, feature) -> feature", "Update a feature" },
+    { "archive_feature", "features:archive", "(project_id, name) -> nil", "Archive a feature" },
+    { "toggle_on", "features:toggle_on", "(project_id, name, env) -> nil", "Enable feature in environment" },
+    { "toggle_off", "features:toggle_off", "(project_id, name, env) -> nil", "Disable feature in environment" },
+    { "strategies", "strategies:list", "(project_id, feature_name, env) -> [strategy]", "List feature strategies" },
+    { "add_strategy", "strategies:add", "(project_id, feature_name, env, strategy) -> strategy", "Add strategy to feature" },
+    { "tokens", "tokens:list", "() -> [token]", "List API tokens" },
+    { "create_token", "tokens:create", "(token_config) -> token", "Create API token" },
+    { "delete_token", "tokens:delete", "(secret) -> nil", "Delete API token" },
+  },
+}):install(Client)
 
 return M

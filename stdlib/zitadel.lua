@@ -2,22 +2,22 @@
 --- @description Zitadel OIDC identity management. Projects, OIDC apps, IdPs, users, login policies.
 --- @keywords zitadel, oidc, identity, projects, applications, idp, users, authentication, domain, app, login-policy, user, password, google, machine-key, jwt, saml
 --- @quickref M.client(url, opts) -> client | Zitadel client for url; opts {domain, machine_key | machine_key_file | token}; M.client(opts) with opts.url also works
---- @quickref c:ensure_primary_domain(domain) -> bool | Set organization primary domain
---- @quickref c:find_project(name) -> project|nil | Find project by name
---- @quickref c:create_project(name, opts?) -> project | Create a new project
---- @quickref c:ensure_project(name, opts?) -> project | Ensure project exists
---- @quickref c:find_app(project_id, name) -> app|nil | Find OIDC app by name
---- @quickref c:create_oidc_app(project_id, opts) -> app | Create OIDC application
---- @quickref c:ensure_oidc_app(project_id, opts) -> app | Ensure OIDC app exists
---- @quickref c:find_idp(name) -> idp|nil | Find identity provider by name
---- @quickref c:ensure_google_idp(opts) -> idp_id|nil | Ensure Google IdP exists
---- @quickref c:ensure_oidc_idp(opts) -> idp_id|nil | Ensure generic OIDC IdP exists
---- @quickref c:add_idp_to_login_policy(idp_id) -> bool | Add IdP to login policy
---- @quickref c:search_users(query) -> [user] | Search users
---- @quickref c:update_user_email(user_id, email) -> bool | Update user email
---- @quickref c:get_login_policy() -> policy|nil | Get login policy
---- @quickref c:update_login_policy(policy) -> bool | Update login policy
---- @quickref c:disable_password_login() -> bool | Disable password-based login
+--- @quickref c.domains:ensure_primary(domain) -> bool | Set organization primary domain; flat: c:ensure_primary_domain(domain)
+--- @quickref c.projects:find(name) -> project|nil | Find project by name; flat: c:find_project(name)
+--- @quickref c.projects:create(name, opts?) -> project | Create a new project; flat: c:create_project(name, opts?)
+--- @quickref c.projects:ensure(name, opts?) -> project | Ensure project exists; flat: c:ensure_project(name, opts?)
+--- @quickref c.apps:find(project_id, name) -> app|nil | Find OIDC app by name; flat: c:find_app(project_id, name)
+--- @quickref c.apps:create_oidc(project_id, opts) -> app | Create OIDC application; flat: c:create_oidc_app(project_id, opts)
+--- @quickref c.apps:ensure_oidc(project_id, opts) -> app | Ensure OIDC app exists; flat: c:ensure_oidc_app(project_id, opts)
+--- @quickref c.idps:find(name) -> idp|nil | Find identity provider by name; flat: c:find_idp(name)
+--- @quickref c.idps:ensure_google(opts) -> idp_id|nil | Ensure Google IdP exists; flat: c:ensure_google_idp(opts)
+--- @quickref c.idps:ensure_oidc(opts) -> idp_id|nil | Ensure generic OIDC IdP exists; flat: c:ensure_oidc_idp(opts)
+--- @quickref c.idps:add_to_login_policy(idp_id) -> bool | Add IdP to login policy; flat: c:add_idp_to_login_policy(idp_id)
+--- @quickref c.users:search(query) -> [user] | Search users; flat: c:search_users(query)
+--- @quickref c.users:update_email(user_id, email) -> bool | Update user email; flat: c:update_user_email(user_id, email)
+--- @quickref c.login_policy:get() -> policy|nil | Get login policy; flat: c:get_login_policy()
+--- @quickref c.login_policy:update(policy) -> bool | Update login policy; flat: c:update_login_policy(policy)
+--- @quickref c.login_policy:disable_password() -> bool | Disable password-based login; flat: c:disable_password_login()
 
 local H = require("assay._http")
 
@@ -413,5 +413,30 @@ function Client:disable_password_login()
     multiFactorCheckLifetime = policy.multiFactorCheckLifetime,
   })
 end
+
+H.api({
+  module = "zitadel",
+  quickref = {
+    "M.client(url, opts) -> client | Zitadel client for url; opts {domain, machine_key | machine_key_file | token}; M.client(opts) with opts.url also works",
+  },
+  ops = {
+    { "ensure_primary_domain", "domains:ensure_primary", "(domain) -> bool", "Set organization primary domain" },
+    { "find_project", "projects:find", "(name) -> project|nil", "Find project by name" },
+    { "create_project", "projects:create", "(name, opts?) -> project", "Create a new project" },
+    { "ensure_project", "projects:ensure", "(name, opts?) -> project", "Ensure project exists" },
+    { "find_app", "apps:find", "(project_id, name) -> app|nil", "Find OIDC app by name" },
+    { "create_oidc_app", "apps:create_oidc", "(project_id, opts) -> app", "Create OIDC application" },
+    { "ensure_oidc_app", "apps:ensure_oidc", "(project_id, opts) -> app", "Ensure OIDC app exists" },
+    { "find_idp", "idps:find", "(name) -> idp|nil", "Find identity provider by name" },
+    { "ensure_google_idp", "idps:ensure_google", "(opts) -> idp_id|nil", "Ensure Google IdP exists" },
+    { "ensure_oidc_idp", "idps:ensure_oidc", "(opts) -> idp_id|nil", "Ensure generic OIDC IdP exists" },
+    { "add_idp_to_login_policy", "idps:add_to_login_policy", "(idp_id) -> bool", "Add IdP to login policy" },
+    { "search_users", "users:search", "(query) -> [user]", "Search users" },
+    { "update_user_email", "users:update_email", "(user_id, email) -> bool", "Update user email" },
+    { "get_login_policy", "login_policy:get", "() -> policy|nil", "Get login policy" },
+    { "update_login_policy", "login_policy:update", "(policy) -> bool", "Update login policy" },
+    { "disable_password_login", "login_policy:disable_password", "() -> bool", "Disable password-based login" },
+  },
+}):install(Client)
 
 return M

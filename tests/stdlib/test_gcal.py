@@ -222,10 +222,27 @@ def test_gcal_header_metadata():
     lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
     assert lines == [
         'M.client(api_base, opts) -> client | Calendar client for api_base (https://www.googleapis.com); opts {credentials_file, token_file, token_url?} or {auth = oauth2 client}; M.client(opts) with opts.api_base also works',
-        'c:events(opts?) -> [event] | List calendar events',
-        'c:event_get(event_id) -> event | Get event by ID',
-        'c:event_create(event) -> event | Create a calendar event',
-        'c:event_update(event_id, event) -> event | Update an event',
-        'c:event_delete(event_id) -> true | Delete an event',
-        'c:calendars() -> [calendar] | List all calendars',
+        'c.events:list(opts?) -> [event] | List calendar events; flat: c:events(opts?)',
+        'c.events:get(event_id) -> event | Get event by ID; flat: c:event_get(event_id)',
+        'c.events:create(event) -> event | Create a calendar event; flat: c:event_create(event)',
+        'c.events:update(event_id, event) -> event | Update an event; flat: c:event_update(event_id, event)',
+        'c.events:delete(event_id) -> true | Delete an event; flat: c:event_delete(event_id)',
+        'c.calendars:list() -> [calendar] | List all calendars; flat: c:calendars()',
     ]
+
+
+def test_gcal_both_generations(run, google):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run('''local e = c:event_create({summary = "Gen", start = {dateTime = "2024-01-20T10:00:00Z"},
+                                           ["end"] = {dateTime = "2024-01-20T11:00:00Z"}})
+        local got = c:event_get(e.id).summary
+        local upd = c:event_update(e.id, {summary = "Gen 2", start = e.start, ["end"] = e["end"]}).summary
+        local deleted = c:event_delete(e.id)
+        return {#c:calendars(), got, upd, deleted, #c:events()}''')
+    new = run('''local e = c.events:create({summary = "Gen", start = {dateTime = "2024-01-20T10:00:00Z"},
+                                           ["end"] = {dateTime = "2024-01-20T11:00:00Z"}})
+        local got = c.events:get(e.id).summary
+        local upd = c.events:update(e.id, {summary = "Gen 2", start = e.start, ["end"] = e["end"]}).summary
+        local deleted = c.events:delete(e.id)
+        return {#c.calendars:list(), got, upd, deleted, #c.events:list()}''')
+    assert old == new == [2, "Gen", "Gen 2", True, 3]

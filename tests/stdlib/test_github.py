@@ -279,16 +279,32 @@ def test_github_header_metadata():
     lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
     assert lines == [
         'M.client(base_url, opts?) -> client | GitHub client for base_url (https://api.github.com or a GHE .../api/v3); opts {token?} (token defaults to $GITHUB_TOKEN); M.client(opts?) with opts.base_url also works',
-        'c:pr_view(repo, number) -> pr | Get pull request details',
-        'c:pr_list(repo, opts?) -> [pr] | List pull requests',
-        'c:pr_reviews(repo, number) -> [review] | List PR reviews',
-        'c:pr_merge(repo, number, opts?) -> result | Merge a pull request',
-        'c:issue_list(repo, opts?) -> [issue] | List issues',
-        'c:issue_get(repo, number) -> issue | Get issue details',
-        'c:issue_create(repo, title, body, opts?) -> issue | Create an issue',
-        'c:issue_comment(repo, number, body) -> comment | Add issue comment',
-        'c:repo_get(repo) -> repository | Get repository details',
-        'c:runs_list(repo, opts?) -> {workflow_runs} | List workflow runs',
-        'c:run_get(repo, run_id) -> run | Get workflow run details',
+        'c.pulls:get(repo, number) -> pr | Get pull request details; flat: c:pr_view(repo, number)',
+        'c.pulls:list(repo, opts?) -> [pr] | List pull requests; flat: c:pr_list(repo, opts?)',
+        'c.pulls:reviews(repo, number) -> [review] | List PR reviews; flat: c:pr_reviews(repo, number)',
+        'c.pulls:merge(repo, number, opts?) -> result | Merge a pull request; flat: c:pr_merge(repo, number, opts?)',
+        'c.issues:list(repo, opts?) -> [issue] | List issues; flat: c:issue_list(repo, opts?)',
+        'c.issues:get(repo, number) -> issue | Get issue details; flat: c:issue_get(repo, number)',
+        'c.issues:create(repo, title, body, opts?) -> issue | Create an issue; flat: c:issue_create(repo, title, body, opts?)',
+        'c.issues:create_note(repo, number, body) -> comment | Add issue comment; flat: c:issue_comment(repo, number, body)',
+        'c.repos:get(repo) -> repository | Get repository details; flat: c:repo_get(repo)',
+        'c.runs:list(repo, opts?) -> {workflow_runs} | List workflow runs; flat: c:runs_list(repo, opts?)',
+        'c.runs:get(repo, run_id) -> run | Get workflow run details; flat: c:run_get(repo, run_id)',
         'c:graphql(query, variables?) -> data | Execute GraphQL query',
     ]
+
+
+def test_github_both_generations(lua, github):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run(lua, '''local r = "%s"
+        return {c:pr_view(r, 42).number, #c:pr_list(r), #c:pr_reviews(r, 42), c:issue_get(r, 1).title, #c:issue_list(r),
+                c:repo_get(r).full_name, #c:runs_list(r).workflow_runs, c:run_get(r, 1002).id,
+                c:issue_comment(r, 1, "Thanks!").body, c:issue_create(r, "Crash", "steps").title}''' % REPO, github.url)
+    new = run(lua, '''local r = "%s"
+        return {c.pulls:get(r, 42).number, #c.pulls:list(r), #c.pulls:reviews(r, 42), c.issues:get(r, 1).title,
+                #c.issues:list(r), c.repos:get(r).full_name, #c.runs:list(r).workflow_runs, c.runs:get(r, 1002).id,
+                c.issues:create_note(r, 1, "Thanks!").body, c.issues:create(r, "Crash", "steps").title}''' % REPO,
+              github.url)
+    assert old[:4] + old[5:] == new[:4] + new[5:]
+    assert new[4] == old[4] + 1  # the issue the first script created is listed by the second
+    assert old[0] == 42 and old[3] == "Bug in login" and old[5] == REPO and old[7] == 1002 and old[8:] == ["Thanks!", "Crash"]

@@ -310,9 +310,21 @@ def test_gmail_header_metadata():
     lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
     assert lines == [
         'M.client(api_base, opts) -> client | Gmail client for api_base (https://gmail.googleapis.com); opts {credentials_file, token_file, token_url?} or {auth = oauth2 client}; M.client(opts) with opts.api_base also works',
-        'c:search(query, opts?) -> [message] | Search emails by query',
-        'c:get(message_id, opts?) -> message | Get email message by ID',
-        'c:reply(message_id, opts) -> message | Reply to an email',
-        'c:send(to, subject, body) -> message | Send a new email',
-        'c:labels() -> [label] | List all labels',
+        'c.messages:search(query, opts?) -> [message] | Search emails by query; flat: c:search(query, opts?)',
+        'c.messages:get(message_id, opts?) -> message | Get email message by ID; flat: c:get(message_id, opts?)',
+        'c.messages:reply(message_id, opts) -> message | Reply to an email; flat: c:reply(message_id, opts)',
+        'c.messages:send(to, subject, body) -> message | Send a new email; flat: c:send(to, subject, body)',
+        'c.labels:list() -> [label] | List all labels; flat: c:labels()',
     ]
+
+
+def test_gmail_both_generations(run, google):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run('''local m = c:search("to:me")
+        return {#m, m[1].id, c:get("msg-2").id, #c:labels() > 0, c:send("a@example.com", "Hi", "Body").id ~= nil}''')
+    new = run('''local m = c.messages:search("to:me")
+        return {#m, m[1].id, c.messages:get("msg-2").id, #c.labels:list() > 0,
+                c.messages:send("a@example.com", "Hi", "Body").id ~= nil}''')
+    assert old == new and old[2:] == ["msg-2", True, True] and old[0] >= 2
+    # c:labels() (0.8.3) and c.labels:list() (0.19) share the name "labels"
+    assert run("return #c:labels() == #c.labels:list()") is True

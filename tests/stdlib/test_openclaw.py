@@ -336,15 +336,29 @@ def test_openclaw_header_metadata():
     lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
     assert lines == [
         'M.client(url?, opts?) -> client | OpenClaw client; url defaults to $OPENCLAW_URL/$CLAWD_URL; opts {token?, state_dir?, timeout?}',
-        'c:invoke(tool, action, args) -> result | Invoke an OpenClaw tool action',
-        'c:send(channel, target, message) -> result | Send a message via channel',
-        'c:notify(target, message) -> result | Send notification to target',
-        'c:cron_add(job) -> result | Add a cron job',
-        'c:cron_list() -> [job] | List cron jobs',
-        'c:spawn(task, opts?) -> result | Spawn a sub-agent session',
-        'c:state_get(key) -> value|nil | Read state value by key',
-        'c:state_set(key, value) -> true | Write state value by key',
-        'c:diff(key, new_value) -> {changed, before, after} | Compare and store state',
-        'c:approve(prompt, context?) -> bool | Request approval gate',
-        'c:llm_task(prompt, opts?) -> result | Execute an LLM task',
+        'c.tools:invoke(tool, action, args) -> result | Invoke an OpenClaw tool action; flat: c:invoke(tool, action, args)',
+        'c.messaging:send(channel, target, message) -> result | Send a message via channel; flat: c:send(channel, target, message)',
+        'c.messaging:notify(target, message) -> result | Send notification to target; flat: c:notify(target, message)',
+        'c.cron:add(job) -> result | Add a cron job; flat: c:cron_add(job)',
+        'c.cron:list() -> [job] | List cron jobs; flat: c:cron_list()',
+        'c.sessions:spawn(task, opts?) -> result | Spawn a sub-agent session; flat: c:spawn(task, opts?)',
+        'c.state:get(key) -> value|nil | Read state value by key; flat: c:state_get(key)',
+        'c.state:set(key, value) -> true | Write state value by key; flat: c:state_set(key, value)',
+        'c.state:diff(key, new_value) -> {changed, before, after} | Compare and store state; flat: c:diff(key, new_value)',
+        'c.gates:approve(prompt, context?) -> bool | Request approval gate; flat: c:approve(prompt, context?)',
+        'c.llm:task(prompt, opts?) -> result | Execute an LLM task; flat: c:llm_task(prompt, opts?)',
     ]
+
+
+def test_openclaw_both_generations(run, monkeypatch):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    monkeypatch.setenv("ASSAY_APPROVAL_RESULT", "yes")
+    monkeypatch.setenv("ASSAY_MODE", "tool")
+    old = run('''return {c:invoke("mytool", "run", {key = "v"}).ok, c:send("slack", "#a", "hi").ok, c:notify("ops", "x").ok,
+        c:cron_add({name = "n", schedule = "0 3 * * *", task = "t"}).ok, type(c:cron_list()), c:spawn("t").ok,
+        c:state_set("k1", 1), c:state_get("k1"), c:diff("k1", 2).changed, c:approve("go?"), c:llm_task("p").ok}''')
+    new = run('''return {c.tools:invoke("mytool", "run", {key = "v"}).ok, c.messaging:send("slack", "#a", "hi").ok,
+        c.messaging:notify("ops", "x").ok, c.cron:add({name = "n", schedule = "0 3 * * *", task = "t"}).ok,
+        type(c.cron:list()), c.sessions:spawn("t").ok, c.state:set("k2", 1), c.state:get("k2"), c.state:diff("k2", 2).changed,
+        c.gates:approve("go?"), c.llm:task("p").ok}''')
+    assert old == new == [True, True, True, True, "table", True, True, 1, True, True, True]

@@ -324,3 +324,36 @@ def test_unleash_32_ensure_token_creates(lua, unleash, capfd):
         unleash.url)
     assert unleash.last().json() == {"tokenName": "web", "type": "frontend", "projects": ["default"]}
     assert "Created token for backend (client)" in capfd.readouterr().err
+
+
+def test_unleash_both_generations(lua, unleash):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run(lua, '''c:create_project({id = "gen-old", name = "Old"})
+        c:enable_environment("gen-old", "production")
+        c:create_feature("gen-old", {name = "flag", type = "release"})
+        c:toggle_on("gen-old", "flag", "production")
+        c:add_strategy("gen-old", "flag", "production", {name = "default"})
+        local out = {c:health().health, c:project("gen-old").name, c:feature("gen-old", "flag").name,
+                     #c:strategies("gen-old", "flag", "production"), #c:features("gen-old"), #c:environments() > 0,
+                     c:project("missing") == nil}
+        c:archive_feature("gen-old", "flag")
+        out[#out + 1] = #c:features("gen-old")
+        c:delete_project("gen-old")
+        out[#out + 1] = c:project("gen-old") == nil
+        return out''', unleash.url)
+    new = run(lua, '''c.projects:create({id = "gen-new", name = "Old"})
+        c.environments:enable("gen-new", "production")
+        c.features:create("gen-new", {name = "flag", type = "release"})
+        c.features:toggle_on("gen-new", "flag", "production")
+        c.strategies:add("gen-new", "flag", "production", {name = "default"})
+        local out = {c.health:check().health, c.projects:get("gen-new").name, c.features:get("gen-new", "flag").name,
+                     #c.strategies:list("gen-new", "flag", "production"), #c.features:list("gen-new"),
+                     #c.environments:list() > 0, c.projects:get("missing") == nil}
+        c.features:archive("gen-new", "flag")
+        out[#out + 1] = #c.features:list("gen-new")
+        c.projects:delete("gen-new")
+        out[#out + 1] = c.projects:get("gen-new") == nil
+        return out''', unleash.url)
+    assert old == new == ["GOOD", "Old", "flag", 1, 1, True, True, 0, True]
+    # c:projects() (0.8.3) and c.projects:list() (0.19) on the same callable table
+    assert run(lua, "return #c:projects() == #c.projects:list() and #c.tokens:list() == #c:tokens()", unleash.url)

@@ -505,3 +505,16 @@ def test_zitadel_documented_client_forms(lua, zitadel, tmp_path):
     assert out == (zitadel.url, PAT, True, True, True, True)
     assert zitadel.login_policy["idps"] and zitadel.login_policy["allowUsernamePassword"] is False
     assert {r.header("Host") for r in zitadel.requests} == {"auth.example.com"}
+
+
+def test_zitadel_both_generations(lua, zitadel):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run(lua, zitadel, '''local p = c:ensure_project("gen-old")
+        local app = c:ensure_oidc_app(p.id, {name = "web", subdomain = "web", callbackPath = "/cb"})
+        return {c:find_project("gen-old").id == p.id, c:find_app(p.id, "web") ~= nil, app.clientId ~= nil,
+                #c:search_users(), c:get_login_policy() ~= nil, c:find_idp("nope") == nil}''')
+    new = run(lua, zitadel, '''local p = c.projects:ensure("gen-new")
+        local app = c.apps:ensure_oidc(p.id, {name = "web", subdomain = "web", callbackPath = "/cb"})
+        return {c.projects:find("gen-new").id == p.id, c.apps:find(p.id, "web") ~= nil, app.clientId ~= nil,
+                #c.users:search(), c.login_policy:get() ~= nil, c.idps:find("nope") == nil}''')
+    assert old == new == [True, True, True, 2, True, True]
