@@ -147,3 +147,5 @@ def kill(*argv):
 
 def install(bridge):
     bridge.define("process", {"list": list_, "is_running": is_running, "kill": kill}, lua=_LUA)
+    from . import process_spawn
+    process_spawn.install(bridge)

@@ -25,18 +25,19 @@ def _opt_string(opts, name):
     return args.string(v, "shell.exec: %s must be a string" % name)
 
 
-def _env(opts):
+def _env(opts, who="shell.exec"):
+    """The caller's environment with opts.env merged over it, or None without opts.env."""
     table = args.field(opts, "env")
     if table is None:
         return None
     if not args.is_table(table):
-        raise BuiltinError("shell.exec: env must be a table")
+        raise BuiltinError(who + ": env must be a table")
     env = dict(os.environb)
     for k, v in table.items():
-        key = args.string(k, "shell.exec: env names must be strings")
-        value = args.string(v, "shell.exec: env values must be strings")
+        key = args.string(k, who + ": env names must be strings")
+        value = args.string(v, who + ": env values must be strings")
         if b"=" in key or b"\0" in key or b"\0" in value or not key:
-            raise BuiltinError("shell.exec: invalid environment variable %s" % key.decode("utf-8", "replace"))
+            raise BuiltinError("%s: invalid environment variable %s" % (who, key.decode("utf-8", "replace")))
         env[key] = value
     return env
 
@@ -79,6 +80,7 @@ def exec_(cmd=None, opts=None, *_):
 
 def run(command, cwd=None, env=None, stdin=None, timeout=None):
     import subprocess
+    from assay.runtime.signals import restore_in_child
     try:
         proc = subprocess.Popen(
             [b"/bin/sh", b"-c", command], cwd=cwd, env=env,
@@ -87,6 +89,7 @@ def run(command, cwd=None, env=None, stdin=None, timeout=None):
             # a timeout needs a process group to kill; without one the command stays
             # in ours, so a terminal's Ctrl-C reaches it as in the original
             start_new_session=timeout is not None,
+            preexec_fn=restore_in_child,
         )
     except OSError as e:
         raise BuiltinError("shell.exec: failed to spawn command: %s" % os_error_text(e)) from None

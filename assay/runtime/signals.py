@@ -21,3 +21,15 @@ def _wait_and_exit():
 def quiet_signals():
     signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     threading.Thread(target=_wait_and_exit, name="assay-signals", daemon=True).start()
+
+
+def restore_in_child():
+    """Popen `preexec_fn`: unblock SIGINT/SIGTERM in a child before it execs.
+
+    A child inherits the signal mask of the thread that forks it; without this
+    every program started by shell.exec or process.spawn would ignore Ctrl-C
+    and SIGTERM (`process.kill(pid)` could not stop it). Only a syscall runs
+    between fork and exec.
+    """
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+
