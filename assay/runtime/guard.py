@@ -12,7 +12,6 @@ one table in `assay.runtime.operations`.
   SHA-256 digest of that exact operation and its arguments, was given; otherwise the
   run is suspended (`guard.approval.pending`) and tool mode answers needs_approval.
 """
-import hashlib
 import json
 import os
 
@@ -131,6 +130,7 @@ def summary(args):
 
 def operation_digest(op, args):
     """SHA-256 over the operation name and a canonical JSON form of its arguments."""
+    import hashlib  # only approval mode digests operations; plain runs skip its ~5 ms import
     canonical = json.dumps([op, [_plain(a, 0) for a in args]], sort_keys=True, separators=(",", ":"),
                            ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()

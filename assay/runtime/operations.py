@@ -129,6 +129,8 @@ OPERATIONS = {
     "tar.list": READ, "tar.read": READ, "tar.create": "tar.create", "tar.extract": "tar.extract",
     "compress.gzip": READ, "compress.gunzip": READ, "compress.xz": READ, "compress.unxz": READ,
     "compress.zstd": READ, "compress.unzstd": READ, "compress.untar": "compress.untar",
+    # starting a program can do anything; waiting only collects a child this script started
+    "process.spawn": "process.spawn", "process.wait": READ,
 }
 
 

@@ -109,3 +109,9 @@ def test_spawn_from_the_command_line_script(tmp_path):
     result = run_assay("run", str(script))
     assert result.returncode == 0, result.stderr
     assert result.stdout == "from child\n"
+
+
+def test_spawn_is_blocked_in_readonly_mode_and_wait_is_not_a_write():
+    result = run_assay("exec", "--readonly", "-e", 'process.spawn("echo", {args = {"x"}})')
+    assert result.returncode != 0
+    assert "readonly: process.spawn blocked (write operations are disabled in read-only mode)" in result.stderr
