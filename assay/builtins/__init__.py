@@ -32,6 +32,7 @@ FAMILIES = [
     ("string.split", "strings"),
     ("compress", "compress"),
     ("tar", "tar"),
+    ("credential", "credential"),
 ]
 
 

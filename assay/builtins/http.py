@@ -214,12 +214,31 @@ def _request_op(config, name, method, url, rest):
 def _perform(config, name, method, url, body, headers):
     import requests
 
+    from assay.runtime import credentials, policy as policies
+
+    # The policy file and credential handles: the target (and each redirect hop) is
+    # checked first; only then are handles in headers and body swapped for secrets.
+    policy = policies.current()
+    if credentials.has_handle(url.encode("utf-8", "surrogateescape")):
+        raise BuiltinError("%s: a credential handle in the URL is refused (send it in a header or the body)" % name)
+    hooks = {}
+    if policy is not None:
+        try:
+            policy.check_request(method, url)
+        except policies.PolicyDenied as e:
+            raise BuiltinError("%s: %s" % (name, e)) from None
+        hooks["response"] = _redirect_check(policy, method)
+    headers = {k: credentials.reveal(v) for k, v in headers.items()}
+    body = credentials.reveal(body)
+
     deadline = time.monotonic() + config.timeout
     try:
         session = config.session()
         response = session.request(method.upper(), url, data=body, headers=headers, stream=True,
                                    timeout=(config.timeout, config.timeout),
-                                   allow_redirects=config.follow_redirects)
+                                   allow_redirects=config.follow_redirects, hooks=hooks)
+    except policies.PolicyDenied as e:
+        raise BuiltinError("%s: %s" % (name, e)) from None
     except requests.exceptions.Timeout:
         raise BuiltinError("%s failed: error sending request for url (%s): operation timed out"
                            % (name, url)) from None
@@ -235,14 +254,22 @@ def _perform(config, name, method, url, body, headers):
     try:
         chunks = []
         raw = response.raw
+        limit = policy.max_response_bytes if policy is not None else None
+        size = 0
         while True:
             chunk = raw.read(65536, decode_content=False)
             if not chunk:
                 break
             chunks.append(chunk)
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise _TooLarge("%s: response body exceeds http.max_response_bytes (%d) of the policy"
+                                % (name, limit))
             if time.monotonic() > deadline:
                 raise TimeoutError("operation timed out")
-        data = b"".join(chunks)
+        data = credentials.conceal(b"".join(chunks))
+    except _TooLarge as e:
+        raise BuiltinError(str(e)) from None
     except Exception as e:
         raise BuiltinError("%s: reading body failed: %s" % (name, _transport_detail(e))) from None
     finally:
@@ -251,9 +278,32 @@ def _perform(config, name, method, url, body, headers):
     out_headers = {}
     for key, value in raw.headers.items():  # every occurrence, in order: the last one wins
         if all(" " <= c <= "~" or c == "\t" for c in value):
-            out_headers[key.lower()] = value
+            out_headers[key.lower()] = credentials.conceal(value.encode("latin-1")).decode("latin-1")
+    if policy is not None and policy.redact:
+        out_headers = policy.redact_headers(out_headers)
+        data = policy.redact_body(data)
     return {"status": int(response.status_code), "body": _body_text(data, out_headers.get("content-type")),
             "headers": out_headers}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _redirect_check(policy, method):
+    """A response hook: refuse to follow a redirect to a target the policy forbids
+    (requests calls it for each response before it follows the next hop)."""
+    from urllib.parse import urljoin
+
+    def check(response, *args, **kwargs):
+        location = response.headers.get("location") if response.is_redirect else None
+        if location:
+            next_method = "GET" if response.status_code in (301, 302, 303) and method.upper() != "HEAD" \
+                else method.upper()
+            policy.check_request(next_method, urljoin(response.url, location))
+        return response
+
+    return check
 
 
 def _body_text(data, content_type):

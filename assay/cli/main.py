@@ -36,6 +36,12 @@ def main(argv=None):
     if parsed.flags:
         from assay.modes.gates import request_gates
         request_gates(readonly="readonly" in parsed.flags, approval="approval_mode" in parsed.flags)
+    if command in (None, "run", "exec") and os.environ.get("ASSAY_POLICY_FILE"):
+        from assay.modes.gates import policy_problem
+        problem = policy_problem()
+        if problem:
+            sys.stderr.write("error: policy: %s\n" % problem)
+            return 1
     if command is None:
         if values["file"] is None:
             sys.stdout.write(help_text() + "\n")

@@ -11,3 +11,14 @@ def request_gates(readonly=False, approval=False):
         os.environ[READONLY_ENV] = "1"
     if approval:
         os.environ[APPROVAL_ENV] = "1"
+
+
+def policy_problem():
+    """Why ASSAY_POLICY_FILE cannot be used (`FILE:LINE: reason`), or None. Checked
+    before any script runs, so a bad policy never half-applies."""
+    from assay.runtime.policy import PolicyError, current
+    try:
+        current()
+    except PolicyError as e:
+        return str(e)
+    return None

@@ -35,42 +35,71 @@ def readonly_message(op):
 
 
 class Guard:
-    def __init__(self, readonly=False, approval=None):
+    def __init__(self, readonly=False, approval=None, policy=None):
         self.readonly = readonly
         self.approval = approval
+        self.policy = policy  # assay.runtime.policy.Policy or None
 
     @classmethod
     def from_env(cls, environ=None):
         """The gate asked for by the environment (the CLI flags set the same variables);
         approval wins over read-only when both are set."""
+        from . import policy
         environ = os.environ if environ is None else environ
+        rules = policy.current()
         if env_flag(environ, APPROVAL_ENV):
-            return cls(approval=Approval.from_env(environ))
-        return cls(readonly=env_flag(environ, READONLY_ENV))
+            return cls(approval=Approval.from_env(environ), policy=rules)
+        return cls(readonly=env_flag(environ, READONLY_ENV), policy=rules)
 
     @property
     def active(self):
-        return self.readonly or self.approval is not None
+        return self.readonly or self.approval is not None or self.policy is not None
 
     def check(self, name, args):
         if not self.active:
             return
+        if self.policy is not None:
+            self._check_policy(name, args)
         op = write_name(name, args)
-        if op is None:
+        if op is None or self._declared_read(op, args):
             return
         if self.readonly:
             raise BuiltinError(readonly_message(op))
-        self.approval.admit(op, args)
+        if self.approval is not None:
+            self.approval.admit(op, args)
+
+    def _check_policy(self, name, args):
+        """What the policy restricts beyond HTTP (which the HTTP layer checks per hop)."""
+        policy = self.policy
+        if name in ("env._process_get", "os.getenv", "require") and args and isinstance(args[0], bytes):
+            key = args[0].decode("utf-8", "replace")
+            if name == "require":
+                if not policy.allows_module(key):
+                    raise BuiltinError("policy: module '%s' is not allowed (not in modules.allow)" % key)
+            elif not policy.allows_env(key):
+                raise BuiltinError("policy: env key '%s' is not allowed (not in env.allow)" % key)
+        elif name == "env.list" and policy.env is not None:
+            raise BuiltinError("policy: env.list is not allowed (env keys are restricted by the policy)")
+
+    def _declared_read(self, op, args):
+        """An HTTP write the policy's rules declare a read (`classify: read`)."""
+        if self.policy is None or not op.startswith("http."):
+            return False
+        url = next((a for a in args if isinstance(a, bytes) and b"://" in a), None)
+        return url is not None and self.policy.classify(op[5:], url.decode("utf-8", "replace")) == "read"
 
     def install(self, bridge):
-        """Route the Lua library's writing functions through `check` (builtins written in
-        Python are checked by the bridge itself)."""
+        """Route the Lua library's writing functions (and, under a policy, `require` and
+        `os.getenv`) through `check`; builtins written in Python are checked by the bridge."""
         if not self.active:
             return
         with open(_LUA, "rb") as f:
             source = f.read().decode("utf-8")
         checks = bridge.lua.table()
-        for path in lua_library_writes():
+        paths = lua_library_writes()
+        if self.policy is not None:
+            paths += ["require", "os.getenv"]
+        for path in paths:
             checks[path.encode()] = bridge.function(self._checker(path), path)
         bridge.run_lua(source, "=[assay guard]", checks)
 

@@ -125,6 +125,7 @@ OPERATIONS = {
     "temporal._call": _temporal_call, "temporal._release": READ,
     "fs.read_bytes": READ, "fs.lines": READ, "fs.write_bytes": "fs.write_bytes", "fs.sub_in_file": VIA,
     "fs._sub_read": READ, "fs._sub_write": "fs.sub_in_file", "crypto.hash_file": READ,
+    "credential.get": READ,
     "json.array": READ, "json.object": READ, "yaml.parse_all": READ,
     "tar.list": READ, "tar.read": READ, "tar.create": "tar.create", "tar.extract": "tar.extract",
     "compress.gzip": READ, "compress.gunzip": READ, "compress.xz": READ, "compress.unxz": READ,

@@ -48,7 +48,8 @@ class Request:
 
 
 class Response:
-    def __init__(self, status=200, body=b"", content_type="application/json", delay=0.0):
+    def __init__(self, status=200, body=b"", content_type="application/json", delay=0.0, headers=None):
+        self.headers = dict(headers or {})  # extra response headers (Location, ...)
         if not isinstance(body, (bytes, str)):
             body = json.dumps(body)
         self.status = status
@@ -88,6 +89,8 @@ class FakeService:
                 self.send_response(response.status)
                 if response.content_type:
                     self.send_header("Content-Type", response.content_type)
+                for key, value in getattr(response, "headers", {}).items():
+                    self.send_header(key, value)
                 self.send_header("Content-Length", str(len(response.body)))
                 self.end_headers()
                 if self.command != "HEAD":
@@ -107,9 +110,9 @@ class FakeService:
         self.canned.pop((method, path), None)
         self.failures[(method, path)] = Response(status, body, content_type)
 
-    def set(self, method, path, status=200, body=b"", content_type="application/json", delay=0.0):
+    def set(self, method, path, status=200, body=b"", content_type="application/json", delay=0.0, headers=None):
         self.failures.pop((method, path), None)
-        self.canned[(method, path)] = Response(status, body, content_type, delay)
+        self.canned[(method, path)] = Response(status, body, content_type, delay, headers)
 
     def reset(self):
         with self.lock:

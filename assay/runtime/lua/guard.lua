@@ -4,7 +4,8 @@
 local checks = ...
 for path, check in pairs(checks) do
   local family, name = path:match("^([^.]+)%.(.+)$")
-  local t = _G[family]
+  local t = family and _G[family] or _G
+  name = name or path
   local original = t and t[name]
   if type(original) == "function" then
     t[name] = function(...)
