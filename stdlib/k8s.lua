@@ -164,8 +164,9 @@ end
 local function connect(url, auth)
   if type(auth) ~= "table" then auth = { token = auth } end
   local conn = { base = url and H.strip(url) or nil, token = auth.token }
-  if auth.ca_cert or auth.ca_cert_file then
-    conn.transport = http.client({ ca_cert = auth.ca_cert, ca_cert_file = auth.ca_cert_file })
+  if auth.ca_cert or auth.ca_cert_file or auth.client_cert then
+    conn.transport = http.client({ ca_cert = auth.ca_cert, ca_cert_file = auth.ca_cert_file,
+      client_cert = auth.client_cert, client_key = auth.client_key })
   end
   return conn, auth
 end
@@ -366,6 +367,49 @@ local function ready_of(kind, obj)
   if ready then return ready.status == "True" end
   if st.phase then return READY_PHASES[st.phase] == true end
   return false
+end
+
+-- Whether a workload finished rolling out at its current generation, and why not:
+-- (true|false, "2/3 ready, 3/3 updated, 2/3 available"). The verdict is ready_of's; a
+-- Deployment, StatefulSet or DaemonSet must also report the generation it observed.
+local function rollout_of(kind, obj)
+  local st = type(obj.status) == "table" and obj.status or {}
+  local meta = type(obj.metadata) == "table" and obj.metadata or {}
+  local spec = type(obj.spec) == "table" and obj.spec or {}
+  local ready = ready_of(kind, obj)
+  local parts = {}
+  kind = kind:lower()
+  local function count(label, have, want)
+    parts[#parts + 1] = label .. " " .. H.text(have or 0) .. "/" .. H.text(want or 0)
+  end
+  if kind == "job" then
+    local failed = condition(st, "Failed")
+    if failed and failed.status == "True" then
+      return false, "job failed: " .. tostring(failed.reason or "") ..
+        (failed.message and (" " .. failed.message) or "")
+    end
+    count("succeeded", st.succeeded, spec.completions or 1)
+    return ready, table.concat(parts, ", ")
+  end
+  if meta.generation and st.observedGeneration == nil then
+    return false, "generation " .. H.text(meta.generation) .. " not observed yet"
+  end
+  if not observed(obj, st) then
+    return false, "generation " .. H.text(meta.generation) .. " not observed yet (observedGeneration "
+      .. H.text(st.observedGeneration) .. ")"
+  end
+  if kind == "daemonset" then
+    local desired = st.desiredNumberScheduled
+    count("ready", st.numberReady, desired)
+    count("updated", st.updatedNumberScheduled, desired)
+    count("available", st.numberAvailable, desired)
+  else
+    local desired = spec.replicas or st.replicas
+    count("ready", st.readyReplicas, desired)
+    count("updated", st.updatedReplicas, desired)
+    count("available", st.availableReplicas, desired)
+  end
+  return ready, table.concat(parts, ", ")
 end
 
 function I.is_ready(conn, namespace, kind, name)
@@ -580,6 +624,11 @@ Api.__index = Api
 M._api = function(module, url, auth)
   local conn = connect(url, auth)
   return setmetatable({ module = module, url = conn.base, conn = conn }, Api)
+end
+
+-- Rollout verdict of a Deployment/StatefulSet/DaemonSet/Job object: ready, detail.
+M._rollout = function(kind, obj)
+  return rollout_of(kind, obj)
 end
 
 -- The first condition of `wanted` type in obj.status.conditions, or nil.

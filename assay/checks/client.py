@@ -12,6 +12,7 @@ os._exit, so an abandoned request never outlives the run.
 """
 import os
 import threading
+import time
 
 REQUEST_TIMEOUT = 30.0
 MAX_REDIRECTS = 10
@@ -30,9 +31,11 @@ class BodyError(Exception):
 
 
 class Response:
-    def __init__(self, status, text):
+    def __init__(self, status, text, headers=None, elapsed_ms=0):
         self.status = status
         self.text = text
+        self.headers = headers or {}      # a case-insensitive mapping
+        self.elapsed_ms = elapsed_ms      # until the whole body was read
 
 
 def _session():
@@ -105,15 +108,32 @@ def _last_line(exc):
 
 def get(url, params=None, follow_redirects=True, timeout=REQUEST_TIMEOUT):
     """GET `url`; Response, or TransportError / BodyError. Waits at most `timeout`."""
+    return request("GET", url, params=params, follow_redirects=follow_redirects, timeout=timeout)
+
+
+def request(method, url, params=None, headers=None, data=None, follow_redirects=True, timeout=REQUEST_TIMEOUT,
+            verify=None, cert=None):
+    """One request; Response, or TransportError / BodyError. Waits at most `timeout`.
+
+    `verify` False skips certificate checks, a path trusts that CA file (None: the
+    system store); `cert` is a (certificate, key) pair of PEM files for mTLS.
+    """
     outcome = {}
     done = threading.Event()
 
     def work():
         import requests
+        options = {}
+        if verify is not None:
+            options["verify"] = verify
+        if cert is not None:
+            options["cert"] = cert
         try:
+            began = time.monotonic()
             try:
-                response = _session().get(url, params=params, allow_redirects=follow_redirects,
-                                          timeout=timeout, stream=True)
+                response = _session().request(method, url, params=params, headers=headers, data=data,
+                                              allow_redirects=follow_redirects, timeout=timeout, stream=True,
+                                              **options)
             except requests.exceptions.RequestException as e:
                 outcome["error"] = TransportError(_reason(e, url))
                 return
@@ -128,7 +148,8 @@ def get(url, params=None, follow_redirects=True, timeout=REQUEST_TIMEOUT):
             finally:
                 response.close()
             outcome["response"] = Response(response.status_code,
-                                           _decode(content, response.headers.get("Content-Type")))
+                                           _decode(content, response.headers.get("Content-Type")),
+                                           response.headers, int((time.monotonic() - began) * 1000))
         finally:
             done.set()
 

@@ -1,12 +1,13 @@
-"""Render a finished run: the original's JSON (checks.md §8), JUnit XML or TAP.
+"""Render a finished run: the original's JSON (checks.md §8), JUnit XML, TAP or HTML.
 
-All three are built from the same `RunResult`, so the exit code and the verdict
+All of them are built from the same `RunResult`, so the exit code and the verdict
 of every check are identical whatever the format.
 """
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
-FORMATS = ("json", "junit", "tap")
+FORMATS = ("json", "junit", "tap", "html")
 
 
 @dataclass
@@ -25,6 +26,7 @@ class CheckResult:
     message: str = None
     attempts: list = field(default_factory=list)   # Attempt, in order
     timed_out: bool = False
+    max_attempts: int = None   # None: until stable or the global timeout
 
 
 @dataclass
@@ -39,13 +41,36 @@ class RunResult:
     def passed(self):
         return all(c.passed for c in self.checks)
 
+    def redacted(self, redact):
+        """A copy with secret values replaced in every name and message."""
+        def attempt(a):
+            return dataclasses.replace(a, message=redact(a.message))
+
+        def check(c):
+            return dataclasses.replace(c, name=redact(c.name), message=redact(c.message),
+                                       attempts=[attempt(a) for a in c.attempts])
+        return dataclasses.replace(self, checks=[check(c) for c in self.checks])
+
 
 def render(run, fmt="json"):
     if fmt == "junit":
         return junit(run)
     if fmt == "tap":
         return tap(run)
+    if fmt == "html":
+        from .html_report import html
+        return html(run)
     return to_json(run)
+
+
+def summary(run):
+    """`N/M checks passed`, then one line per failed check with its message."""
+    passed = sum(1 for c in run.checks if c.passed)
+    lines = ["%d/%d checks passed" % (passed, len(run.checks))]
+    for c in run.checks:
+        if not c.passed:
+            lines.append("FAIL %s: %s" % (c.name, " ".join((c.message or "check failed").split())))
+    return "\n".join(lines) + "\n"
 
 
 # ---- JSON (the original's document) ----------------------------------------
@@ -104,7 +129,8 @@ def _attempt_line(check, number, attempt, total):
 
 
 def _history(check, max_attempts):
-    lines = [_attempt_line(check, i + 1, a, max_attempts) for i, a in enumerate(check.attempts)]
+    lines = [_attempt_line(check, i + 1, a, max_attempts or len(check.attempts))
+             for i, a in enumerate(check.attempts)]
     if check.timed_out:
         lines.append("%s (after %d attempt%s)" % (check.message, len(check.attempts),
                                                   "" if len(check.attempts) == 1 else "s"))
@@ -114,7 +140,6 @@ def _history(check, max_attempts):
 def junit(run):
     import socket
     import time
-    max_attempts = run.settings.get("retries", 0) + 1
     failures = sum(1 for c in run.checks if not c.passed)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(run.started))
     host = socket.gethostname() or "localhost"
@@ -134,22 +159,36 @@ def junit(run):
     for check in run.checks:
         head = '    <testcase name="%s" classname="assay.%s" time="%s"' % (
             _xml_text(check.name), _xml_text(check.type), _seconds(check.duration_ms))
-        history = _history(check, max_attempts)
+        history = _history(check, check.max_attempts)
         system_out += ["[%s] %s" % (check.name, line) for line in history]
-        if check.passed:
-            out.append(head + "/>")
-            continue
-        kind = "timeout" if check.timed_out else "failure"
-        message = check.message if check.message is not None else "check failed"
-        text = "\n".join([message, ""] + history)
         out.append(head + ">")
-        out.append('      <failure message="%s" type="%s">%s</failure>' % (_xml_text(message), kind, _body_text(text)))
+        out += _attempt_properties(check)
+        if not check.passed:
+            kind = "timeout" if check.timed_out else "failure"
+            message = check.message if check.message is not None else "check failed"
+            text = "\n".join([message, ""] + history)
+            out.append('      <failure message="%s" type="%s">%s</failure>'
+                       % (_xml_text(message), kind, _body_text(text)))
         out.append("    </testcase>")
     out.append("    <system-out>%s</system-out>" % _body_text("\n".join(system_out)))
     out.append("    <system-err></system-err>")
     out.append("  </testsuite>")
     out.append("</testsuites>")
     return "\n".join(out) + "\n"
+
+
+def _attempt_properties(check):
+    """Every attempt's result, duration and message as testcase properties (Jenkins/GitLab show them)."""
+    out = ["      <properties>", '        <property name="attempts" value="%d"/>' % len(check.attempts)]
+    for number, attempt in enumerate(check.attempts, 1):
+        out.append('        <property name="attempt.%d.result" value="%s"/>'
+                   % (number, "PASS" if attempt.passed else "FAIL"))
+        out.append('        <property name="attempt.%d.duration_ms" value="%d"/>' % (number, attempt.duration_ms))
+        if attempt.message is not None:
+            out.append('        <property name="attempt.%d.message" value="%s"/>'
+                       % (number, _xml_text(attempt.message)))
+    out.append("      </properties>")
+    return out
 
 
 # ---- TAP version 13 ---------------------------------------------------------
@@ -159,7 +198,6 @@ def _tap_description(name):
 
 
 def tap(run):
-    max_attempts = run.settings.get("retries", 0) + 1
     lines = ["TAP version 13", "1..%d" % len(run.checks)]
     for number, check in enumerate(run.checks, 1):
         lines.append("%s %d - %s" % ("ok" if check.passed else "not ok", number, _tap_description(check.name)))
@@ -169,7 +207,8 @@ def tap(run):
             lines.append("  message: %s" % json.dumps(check.message, ensure_ascii=False))
         lines.append("  duration_ms: %d" % check.duration_ms)
         lines.append("  attempts: %d" % len(check.attempts))
-        lines.append("  max_attempts: %d" % max_attempts)
+        if check.max_attempts is not None:
+            lines.append("  max_attempts: %d" % check.max_attempts)
         if check.timed_out:
             lines.append("  timed_out: true")
         lines.append("  ...")

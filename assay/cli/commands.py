@@ -11,7 +11,7 @@ ABOUT = "Assay \u2014 lightweight Lua scripting runtime for deployment verificat
 
 class Option:
     def __init__(self, name, long, short="", value="", help="", default=None, choices=(), kind="str",
-                 required=False):
+                 required=False, multiple=False):
         self.name = name            # destination key
         self.long = long            # --long
         self.short = short          # -s
@@ -19,8 +19,9 @@ class Option:
         self.help = help
         self.default = default
         self.choices = choices
-        self.kind = kind            # "str" | "uint"
+        self.kind = kind            # "str" | "uint" | "flag" (no value: True when given)
         self.required = required
+        self.multiple = multiple    # may be repeated: the values are collected in a list
 
 
 class Positional:
@@ -42,8 +43,17 @@ APPROVAL = Option("approval_mode", "--approval-mode",
 GLOBAL_FLAGS = [VERBOSE, READONLY, APPROVAL]
 # Port addition: report format of YAML checks mode (README.md, Checks mode); also global for `assay FILE`.
 FORMAT = Option("format", "--format", "", "FORMAT", "Output format for YAML checks", default="json",
-                choices=("json", "junit", "tap"))
-TOP_OPTIONS = [FORMAT]
+                choices=("json", "junit", "tap", "html"))
+# Checks mode 2 (docs/checks.md): extra report files, dry run, strict keys, a Kubernetes Event.
+REPORT = Option("report", "--report", "", "FORMAT=PATH", "Also write a YAML checks report to a file (repeatable)",
+                multiple=True)
+DRY_RUN = Option("dry_run", "--dry-run", help="Validate a YAML checks config and show the requests; send nothing",
+                 kind="flag")
+STRICT = Option("strict", "--strict", help="Unknown keys in a YAML checks config are errors", kind="flag")
+K8S_EVENT = Option("k8s_event", "--k8s-event", help="Post the YAML checks verdict as an Event on the pod's Job",
+                   kind="flag")
+CHECKS_OPTIONS = [FORMAT, REPORT, DRY_RUN, STRICT, K8S_EVENT]
+TOP_OPTIONS = list(CHECKS_OPTIONS)
 
 COMMANDS = {
     "context": Command(
@@ -63,8 +73,7 @@ COMMANDS = {
         [
             Option("mode", "--mode", "", "MODE", "Execution mode for Lua scripts", choices=("tool", "script")),
             Option("timeout", "--timeout", "", "TIMEOUT", "Timeout in seconds for tool mode", default=20, kind="uint"),
-            FORMAT,
-        ],
+        ] + CHECKS_OPTIONS,
     ),
     "resume": Command(
         "resume", "Resume a tool-mode script after an approval decision",
@@ -77,6 +86,8 @@ COMMANDS = {
             Option("approver", "--approver", "", "APPROVER", "Who decided (recorded with the grant)"),
         ],
     ),
+    "schema": Command("schema", "Print the JSON Schema of a config file format",
+                      [Positional("what", "Which format: checks", required=True)]),
     "help": Command("help", "Print this message or the help of the given subcommand(s)",
                     [Positional("subcommand", "Subcommand to describe")]),
 }
@@ -93,7 +104,7 @@ def _option_label(opt):
 
 def _option_help(opt):
     text = opt.help
-    if opt.default is not None and "[default" not in text:
+    if opt.default is not None and opt.kind != "flag" and "[default" not in text:
         text += " [default: %s]" % opt.default
     if opt.choices:
         text += " [possible values: %s]" % ", ".join(opt.choices)

@@ -46,9 +46,9 @@ def main(argv=None):
         if values["file"] is None:
             sys.stdout.write(help_text() + "\n")
             return 1
-        return run_file(values["file"], mode=None, timeout=20, fmt=values["format"])
+        return run_file(values["file"], mode=None, timeout=20, checks=values)
     if command == "run":
-        return run_file(values["file"], mode=values["mode"], timeout=values["timeout"], fmt=values["format"])
+        return run_file(values["file"], mode=values["mode"], timeout=values["timeout"], checks=values)
     if command == "exec":
         if values["eval"] is not None:
             from assay.modes.script import run_inline
@@ -64,6 +64,9 @@ def main(argv=None):
     if command == "context":
         from assay.discovery.commands import context_command
         return context_command(values["query"], values["limit"])
+    if command == "schema":
+        from assay.checks.schema import schema_command
+        return schema_command(values["what"])
     if command == "resume":
         from assay.modes.tool import resume_command
         return resume_command(values["token"], values["approve"], values["resume_ttl"], values["approver"])
@@ -77,11 +80,17 @@ def extension(path):
     return ext if dot and stem else ""
 
 
-def run_file(path, mode, timeout, fmt="json"):
+def run_file(path, mode, timeout, checks=None):
     ext = extension(path)
     if ext in ("yaml", "yml"):
+        from assay.checks.runner import OptionsError, options_from
         from assay.modes.checks import checks_command
-        return checks_command(path, fmt)
+        try:
+            options = options_from(checks or {})
+        except OptionsError as e:
+            sys.stderr.write(UsageError(str(e), "run").render())
+            return 2
+        return checks_command(path, options)
     if ext != "lua":
         sys.stderr.write('error: unsupported file extension "%s" %s\n' % (ext, SUPPORTED))
         return 1

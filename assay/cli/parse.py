@@ -59,16 +59,27 @@ def parse(argv):
         opt, inline = _find_option(command, arg)
         if opt is None:
             raise UsageError("unexpected argument '%s' found" % arg, command)
-        if opt.name in seen:
-            raise UsageError("the argument '%s <%s>' cannot be used multiple times" % (opt.long, opt.value), command)
+        if opt.name in seen and not opt.multiple:
+            label = opt.long if opt.kind == "flag" else "%s <%s>" % (opt.long, opt.value)
+            raise UsageError("the argument '%s' cannot be used multiple times" % label, command)
         seen.add(opt.name)
+        if opt.kind == "flag":
+            if inline is not None:
+                raise UsageError("unexpected value '%s' for '%s' found; no more were expected"
+                                 % (inline, opt.long), command)
+            result.values[opt.name] = True
+            continue
         if inline is None:
             if i >= len(argv):
                 raise UsageError("a value is required for '%s <%s>' but none was supplied" % (opt.long, opt.value),
                                  command)
             inline = argv[i]
             i += 1
-        result.values[opt.name] = _convert(opt, inline, command)
+        value = _convert(opt, inline, command)
+        if opt.multiple:
+            result.values.setdefault(opt.name, []).append(value)
+        else:
+            result.values[opt.name] = value
 
     if result.help or result.version:
         return result
@@ -111,13 +122,21 @@ def _convert(opt, raw, command):
     return raw
 
 
+def _default(opt):
+    if opt.multiple:
+        return []
+    if opt.kind == "flag":
+        return False
+    return opt.default
+
+
 def _bind(result, command, positionals):
     if command is None:
         if len(positionals) > 1:
             raise UsageError("unexpected argument '%s' found" % positionals[1])
         result.values["file"] = positionals[0] if positionals else None
         for opt in TOP_OPTIONS:
-            result.values.setdefault(opt.name, opt.default)
+            result.values.setdefault(opt.name, _default(opt))
         return result
     spec = COMMANDS[command]
     if len(positionals) > len(spec.positionals):
@@ -129,7 +148,7 @@ def _bind(result, command, positionals):
     if missing:
         raise UsageError("the following required arguments were not provided:\n  " + "\n  ".join(missing), command)
     for opt in spec.options:
-        result.values.setdefault(opt.name, opt.default)
+        result.values.setdefault(opt.name, _default(opt))
     for pos in spec.positionals:
         result.values.setdefault(pos.name, None)
     return result

@@ -3,12 +3,12 @@ import os
 import sys
 
 
-def checks_command(path, fmt="json"):
+def checks_command(path, options=None):
     """Run `path`, print the report, exit 0 (all passed) or 1; never returns."""
-    from assay.checks.runner import run_checks
+    from assay.checks.runner import Options, run_checks
     from assay.runtime.exiting import exit_now
     try:
-        code = run_checks(path, fmt)
+        code = run_checks(path, options or Options())
     except Exception as e:  # a bug in assay: one line, never a traceback (or stdout output)
         if os.environ.get("ASSAY_TRACEBACK"):
             raise

@@ -42,6 +42,7 @@ class Logger:
         self.configure(verbose=False)
 
     def configure(self, verbose=False):
+        self.redact = None  # a function hiding secret values (checks mode's `secrets:`)
         self.default, self.targets = parse_filter(os.environ.get("RUST_LOG", ""))
         if verbose:
             self.default, self.targets = LEVELS["debug"], {}
@@ -66,7 +67,8 @@ class Logger:
             label = "\x1b[%sm%s\x1b[0m" % (_COLOUR[level], label)
             stamp = "\x1b[2m%s\x1b[0m" % stamp
             rendered = "".join(" \x1b[3m%s\x1b[0m\x1b[2m=\x1b[0m%s" % (k, v) for k, v in fields.items())
-        return "%s %s %s%s" % (stamp, label, message, rendered)
+        line = "%s %s %s%s" % (stamp, label, message, rendered)
+        return self.redact(line) if self.redact is not None else line
 
     def debug(self, message, /, **fields):
         self.log(DEBUG, message, **fields)

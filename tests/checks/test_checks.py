@@ -243,7 +243,7 @@ def test_chk_12_unknown_check_type(tmp_path):
     assert "parsing timeout" in r.stderr and "grpc" not in r.stderr
 
 
-def test_chk_13_unknown_keys_are_ignored(tmp_path, server):
+def test_chk_13_unknown_keys_are_ignored_with_a_warning(tmp_path, server):
     server.route("/x", 200, "{}")
     scripts(tmp_path)
     r = run_config(tmp_path, """
@@ -253,8 +253,6 @@ checks:
   - name: api
     type: http
     url: %s
-    method: POST
-    headers: {X-Token: abc}
     expect:
       status: 200
       regex: ".*"
@@ -267,7 +265,12 @@ checks:
     query: up
 """ % server.url("/x"))
     assert r.code == 0, r
-    assert server.routes["/x"].requests[0]["headers"].get("X-Token") is None
+    assert [c["passed"] for c in r.checks] == [True, True]
+    warnings = r.log_lines("unknown config key ignored")
+    assert [w.split("unknown config key ignored ")[1] for w in warnings] == [
+        'key="version" line=2', 'key="labels" line=3', 'key="checks[0].expect.regex" line=10',
+        'key="checks[0].script" line=11']
+    assert all(" WARN " in w for w in warnings)
 
 
 def test_chk_14_string_fields_take_scalars_as_text(tmp_path):

@@ -86,7 +86,12 @@ def test_chk_junit_time_and_attempt_history(tmp_path, server):
     assert r.code == 0, r
     root = ET.fromstring(r.stdout)
     case = root.find("testsuite/testcase")
-    assert case.get("name") == "flaky" and list(case) == []
+    assert case.get("name") == "flaky" and [child.tag for child in case] == ["properties"]
+    properties = {p.get("name"): p.get("value") for p in case.findall("properties/property")}
+    assert properties["attempts"] == "2"
+    assert properties["attempt.1.result"] == "FAIL" and properties["attempt.1.message"] == "expected 2xx, got 503"
+    assert properties["attempt.2.result"] == "PASS" and "attempt.2.message" not in properties
+    assert int(properties["attempt.1.duration_ms"]) >= 0 and int(properties["attempt.2.duration_ms"]) >= 0
     out = root.find("testsuite/system-out").text
     assert "[flaky] attempt 1/3: FAIL" in out and "expected 2xx, got 503" in out
     assert "[flaky] attempt 2/3: PASS" in out
