@@ -148,15 +148,13 @@ def prepare_schema(schema, schema_file):
         schema = _read_schema_file(schema_file)
     if not isinstance(schema, (dict, bool)):
         raise AssertionSetupError(field, "a JSON Schema must be a mapping (or a boolean)")
-    import jsonschema
     from jsonschema import validators
     cls = validators.validator_for(schema, default=validators.Draft202012Validator) \
         if isinstance(schema, dict) else validators.Draft202012Validator
-    try:
-        cls.check_schema(schema)
-    except jsonschema.SchemaError as e:
-        raise AssertionSetupError(field, "invalid JSON Schema: %s (at schema location %s)"
-                                  % (e.message, _pointer(e.schema_path))) from None
+    from jsonschema.exceptions import best_match
+    problem = best_match(cls(cls.META_SCHEMA).iter_errors(schema))
+    if problem is not None:
+        raise AssertionSetupError(field, "invalid JSON Schema at %s: %s" % (problem.json_path, problem.message))
     return cls(schema)
 
 

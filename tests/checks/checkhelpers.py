@@ -6,13 +6,18 @@ import json
 import os
 import re
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import run_assay
+from conftest import ROOT, run_assay
+
+# the shared fakes (tests/stdlib/fakes.py, fake_k8s.py, fake_argocd.py) serve checks tests too
+if os.path.join(ROOT, "tests", "stdlib") not in sys.path:
+    sys.path.insert(0, os.path.join(ROOT, "tests", "stdlib"))
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z (TRACE|DEBUG| INFO| WARN|ERROR) ")
 
@@ -33,7 +38,7 @@ class Outcome:
         self.stdout = proc.stdout
         self.stderr = proc.stderr
         self.report = None
-        if proc.stdout.strip().startswith("{"):
+        if proc.stdout.strip().startswith("{") and "\n{" not in proc.stdout:  # not --dry-run's JSON lines
             self.report = json.loads(proc.stdout)
 
     @property
