@@ -17,18 +17,9 @@ local H = require("assay._http")
 
 local M = {}
 
-local ALGORITHM = "AWS4-HMAC-SHA256"
-local EMPTY_HASH = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+local sigv4 = require("assay.aws.sigv4")
 
--- Byte-wise string order (independent of the C library's collation).
-local function byte_less(a, b)
-  local n = math.min(#a, #b)
-  for i = 1, n do
-    local x, y = a:byte(i), b:byte(i)
-    if x ~= y then return x < y end
-  end
-  return #a < #b
-end
+local EMPTY_HASH = sigv4.EMPTY_HASH
 
 -- Percent-encode every byte outside A-Z a-z 0-9 - _ . ~ and keep "/" (copy source).
 local function encode_keep_slash(s)
@@ -37,108 +28,23 @@ local function encode_keep_slash(s)
   end))
 end
 
---- The canonical (and sent) URI path: each non-empty segment percent-encoded, "/"-joined.
-function M._canonical_uri(path)
-  local segments = {}
-  for segment in path:gmatch("[^/]+") do
-    segments[#segments + 1] = H.encode(segment)
-  end
-  local out = "/" .. table.concat(segments, "/")
-  if #path > 1 and path:sub(-1) == "/" then
-    out = out .. "/"
-  end
-  return out
-end
+-- The signer is assay.aws.sigv4's; these names stay for scripts and tests that used them.
+M._canonical_uri = sigv4._uri_path
+M._canonical_query = sigv4._canonical_query
+M._amz_date = sigv4.amz_date
+M._signing_key = sigv4._signing_key
 
---- The raw query string with its k=v items sorted.
-function M._canonical_query(query)
-  if query == nil or query == "" then return "" end
-  local items = {}
-  for item in (query .. "&"):gmatch("([^&]*)&") do
-    items[#items + 1] = item
-  end
-  table.sort(items, byte_less)
-  return table.concat(items, "&")
-end
-
--- Year, month, day, hour, minute, second (UTC) of a Unix time.
-local function utc(t)
-  local secs = math.floor(t)
-  local days, rem = secs // 86400, secs % 86400
-  local z = days + 719468
-  local era = z // 146097
-  local doe = z - era * 146097
-  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-  local mp = (5 * doy + 2) // 153
-  local day = doy - (153 * mp + 2) // 5 + 1
-  local month = mp < 10 and mp + 3 or mp - 9
-  local year = yoe + era * 400 + (month <= 2 and 1 or 0)
-  return year, month, day, rem // 3600, rem % 3600 // 60, rem % 60
-end
-
---- "YYYYMMDDTHHMMSSZ" for a Unix time.
-function M._amz_date(t)
-  return string.format("%04d%02d%02dT%02d%02d%02dZ", utc(t))
-end
-
---- kSigning = HMAC chain "AWS4"+secret -> date -> region -> service -> "aws4_request" (raw bytes).
-function M._signing_key(secret_key, date_stamp, region, service)
-  local k_date = crypto.hmac("AWS4" .. secret_key, date_stamp, "sha256", true)
-  local k_region = crypto.hmac(k_date, region, "sha256", true)
-  local k_service = crypto.hmac(k_region, service or "s3", "sha256", true)
-  return crypto.hmac(k_service, "aws4_request", "sha256", true)
-end
-
---- Signature Version 4 of one request.
---- r = {method, host, path (unencoded), query (raw, no "?"), headers = {name = value} (extra),
----      payload_hash?, amz_date, region, access_key, secret_key, service?}
---- Returns {authorization, signature, signed_headers, canonical_request, string_to_sign, headers}
---- where headers are the lower-cased headers that were signed (host included).
+--- Signature Version 4 of one S3 request: r as assay.aws.sigv4's _sign, with x-amz-date and
+--- x-amz-content-sha256 (from r.amz_date and r.payload_hash) added to the signed headers.
 function M._sign(r)
-  local service = r.service or "s3"
-  local payload_hash = r.payload_hash or EMPTY_HASH
-  local date_stamp = r.amz_date:sub(1, 8)
-  local headers = {
-    ["host"] = r.host,
-    ["x-amz-date"] = r.amz_date,
-    ["x-amz-content-sha256"] = payload_hash,
-  }
-  for name, value in pairs(r.headers or {}) do
-    headers[name:lower()] = value
-  end
-  local names = {}
-  for name, value in pairs(headers) do
-    names[#names + 1] = name
-    headers[name] = tostring(value):match("^%s*(.-)%s*$")
-  end
-  table.sort(names, byte_less)
-  local lines = {}
-  for i, name in ipairs(names) do
-    lines[i] = name .. ":" .. headers[name] .. "\n"
-  end
-  local signed_headers = table.concat(names, ";")
-  local canonical_request = table.concat({
-    r.method,
-    M._canonical_uri(r.path),
-    M._canonical_query(r.query),
-    table.concat(lines),
-    signed_headers,
-    payload_hash,
-  }, "\n")
-  local scope = date_stamp .. "/" .. r.region .. "/" .. service .. "/aws4_request"
-  local string_to_sign = ALGORITHM .. "\n" .. r.amz_date .. "\n" .. scope .. "\n" .. crypto.hash(canonical_request, "sha256")
-  local key = M._signing_key(r.secret_key, date_stamp, r.region, service)
-  local signature = crypto.hmac(key, string_to_sign, "sha256")
-  return {
-    authorization = ALGORITHM .. " Credential=" .. r.access_key .. "/" .. scope
-      .. ", SignedHeaders=" .. signed_headers .. ", Signature=" .. signature,
-    signature = signature,
-    signed_headers = signed_headers,
-    canonical_request = canonical_request,
-    string_to_sign = string_to_sign,
-    headers = headers,
-  }
+  local headers = {}
+  for name, value in pairs(r.headers or {}) do headers[name] = value end
+  headers["x-amz-date"] = r.amz_date
+  headers["x-amz-content-sha256"] = r.payload_hash or EMPTY_HASH
+  local fields = {}
+  for k, v in pairs(r) do fields[k] = v end
+  fields.headers, fields.service = headers, r.service or "s3"
+  return sigv4._sign(fields)
 end
 
 local Client = {}
