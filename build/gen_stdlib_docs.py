@@ -21,7 +21,7 @@ sys.path.insert(0, ROOT)
 STDLIB = os.path.join(ROOT, "stdlib")
 DOCS = os.path.join(ROOT, "docs", "stdlib")
 GROUP_PAGES = ["observability.md", "kubernetes.md", "secrets-storage.md", "identity.md",
-               "platform.md", "developer.md"]
+               "platform.md", "developer.md", "cloud.md", "utilities.md"]
 
 # Reads every declared module from the shared helper after requiring the modules.
 _DUMP = r'''

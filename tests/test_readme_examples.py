@@ -204,6 +204,7 @@ def workdir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def services(workdir):
     """Start the fakes once; yield the environment the examples read their URLs from."""
+    import aws_moto
     import fake_argocd
     import fake_dex
     import fake_github
@@ -277,6 +278,17 @@ def services(workdir):
         # c:approve() answers from ASSAY_APPROVAL_RESULT when set (no prompt in a test)
         env.update(OPENCLAW_URL=start(fake_openclaw.FakeOpenClaw()).url, ASSAY_APPROVAL_RESULT="yes")
         env["TEMPORAL_HTTP_URL"] = start(fake_temporal.FakeTemporal()).url
+        try:
+            moto = start(aws_moto.Moto())
+        except pytest.skip.Exception:
+            moto = None  # moto_server missing: the AWS examples skip (fail under CI) by themselves
+        if moto is not None:
+            env.update(AWS_ENDPOINT_URL=moto.url, AWS_ACCESS_KEY_ID=moto.creds["access_key"],
+                       AWS_SECRET_ACCESS_KEY=moto.creds["secret_key"], AWS_REGION="us-east-1")
+            ec2 = moto.client("ec2")
+            ec2.run_instances(ImageId=ec2.describe_images()["Images"][0]["ImageId"], MinCount=1, MaxCount=1,
+                              TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web"}]}])
+            moto.client("s3").create_bucket(Bucket="reports")
         pg_before = None
         if port_open(5432):
             env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/test"
@@ -318,6 +330,9 @@ def test_readme_example(block, workdir, services):
     if "assay.alertmanager" in code and "ALERTMANAGER_URL" not in services:
         import servers
         servers.require_binary(servers.ALERTMANAGER_BIN, "prometheus-alertmanager")
+    if "assay.aws." in code and "AWS_ENDPOINT_URL" not in services:
+        import aws_moto
+        aws_moto.find_moto()
     proc = run_block(code, workdir, services)
     assert proc.returncode == 0, "README example %s (line %d, %s) failed:\n%s\n--- stdout\n%s--- stderr\n%s" % (
         name, line, heading, code, proc.stdout, proc.stderr)

@@ -54,8 +54,9 @@ end
 local Api = {}
 Api.__index = Api
 
---- A.client(spec, url, opts): spec = {module = "aws.ec2", service = "ec2", prefix = "ec2"};
---- url (or opts.endpoint) overrides https://<prefix>.<region>.amazonaws.com.
+--- A.client(spec, url, opts): spec = {module = "aws.ec2", service = "ec2", prefix = "ec2",
+--- id = "EC2"}. The endpoint: url, opts.endpoint, AWS_ENDPOINT_URL_<id>, AWS_ENDPOINT_URL (as
+--- the AWS SDKs read them), else https://<prefix>.<region>.amazonaws.com.
 function A.client(spec, url, opts)
   if type(url) == "table" and opts == nil then url, opts = nil, url end
   opts = opts or {}
@@ -63,7 +64,9 @@ function A.client(spec, url, opts)
     error(spec.module .. ".client: the endpoint URL must be a string", 3)
   end
   local region = A.region(opts)
-  local endpoint = url or opts.endpoint or ("https://" .. spec.prefix .. "." .. region .. ".amazonaws.com")
+  local endpoint = url or nonempty(opts.endpoint) or nonempty(env.get("AWS_ENDPOINT_URL_" .. spec.id))
+    or nonempty(env.get("AWS_ENDPOINT_URL"))
+    or ("https://" .. spec.prefix .. "." .. region .. ".amazonaws.com")
   local scheme, host, base = A.split(endpoint)
   local settings = {}
   for k, v in pairs(opts) do settings[k] = v end

@@ -26,8 +26,12 @@ function M.get_token(cluster_name, opts)
   opts = opts or {}
   local creds = A.credentials(opts, "aws.eks")
   local region = A.region(opts)
-  local endpoint = opts.sts_endpoint or opts.endpoint or env.get("AWS_ENDPOINT_URL_STS")
-  if endpoint == nil or endpoint == "" then endpoint = "https://sts." .. region .. ".amazonaws.com" end
+  local candidates = { opts.sts_endpoint, opts.endpoint, env.get("AWS_ENDPOINT_URL_STS"),
+    env.get("AWS_ENDPOINT_URL"), "https://sts." .. region .. ".amazonaws.com" }
+  local endpoint
+  for i = 1, 5 do
+    if candidates[i] ~= nil and candidates[i] ~= "" then endpoint = candidates[i] break end
+  end
   local scheme, host, base = A.split(endpoint)
   local now = opts.time or time()
   local url = sigv4.presign({

@@ -49,9 +49,9 @@ end
 
 -- ---- STS calls ---------------------------------------------------------------------
 
+-- An explicit STS endpoint (else the shared client reads AWS_ENDPOINT_URL_STS/AWS_ENDPOINT_URL).
 local function endpoint(opts)
-  return nonempty(opts.sts_endpoint) or nonempty(opts.endpoint) or nonempty(env.get("AWS_ENDPOINT_URL_STS"))
-    or nonempty(env.get("AWS_ENDPOINT_URL"))
+  return nonempty(opts.sts_endpoint) or nonempty(opts.endpoint)
 end
 
 local function api(opts, creds)
@@ -61,7 +61,7 @@ local function api(opts, creds)
     settings.access_key, settings.secret_key, settings.session_token =
       creds.access_key, creds.secret_key, creds.session_token
   end
-  return A.client({ module = "aws.sts", service = "sts", prefix = "sts" }, endpoint(opts), settings)
+  return A.client({ module = "aws.sts", service = "sts", prefix = "sts", id = "STS" }, endpoint(opts), settings)
 end
 
 local function call(client, params, unsigned)
