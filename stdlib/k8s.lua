@@ -1,8 +1,10 @@
 --- @module assay.k8s
---- @description Kubernetes API client. 30+ resource types, CRDs, readiness checks, pod logs, rollouts.
---- @keywords kubernetes, k8s, pods, deployments, services, secrets, configmaps, namespaces, crd, custom-resources, rbac, events, logs, rollout, nodes, readiness, wait, deploy, deployment
---- @env KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT
---- @quickref M.client(url?, opts?) -> client | Kubernetes client; opts {token?, ca_cert?, namespace?}; no url/opts = in-cluster service account; every function below is also a method (c:list(ns, kind))
+--- @description Kubernetes API client. 30+ resource types, CRDs, readiness checks, pod logs, rollouts. Multi-cluster via kubeconfig contexts (opts.context, k8s.use_context, ASSAY_K8S_CONTEXT): tokens, client certificates, CA data, exec plugins (aws eks get-token minted in-process).
+--- @keywords kubeconfig, context, multi-cluster, eks, mtls, kubernetes, k8s, pods, deployments, services, secrets, configmaps, namespaces, crd, custom-resources, rbac, events, logs, rollout, nodes, readiness, wait, deploy, deployment
+--- @env KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT, KUBECONFIG, ASSAY_K8S_CONTEXT, HOME
+--- @quickref M.client(url?, opts?) -> client | Kubernetes client; opts {token?, ca_cert?, client_cert?, client_key?, namespace?, context?, kubeconfig?}; no url = the kubeconfig context if one is named, else the in-cluster service account; every function below is also a method (c:list(ns, kind))
+--- @quickref M.contexts(opts?) -> [name], current | Kubeconfig context names and the current-context (opts.kubeconfig, KUBECONFIG, ~/.kube/config)
+--- @quickref M.use_context(name) -> nil | Default kubeconfig context for every call without base_url/context (nil: back to ASSAY_K8S_CONTEXT / in-cluster)
 --- @quickref c:deployment(namespace, name) -> deployment|nil | Typed getters: deployment, statefulset, daemonset, replicaset, pod, service, configmap, secret, job, cronjob, ingress (nil on 404)
 --- @quickref c:namespace(name) -> namespace|nil | Get namespace (c:node(name) for nodes), nil on 404
 --- @quickref M.register_crd(kind, api_group, version, plural, cluster_scoped?) -> nil | Register custom resource
@@ -135,9 +137,274 @@ local function service_account_token()
   return (fs.read(TOKEN_FILE):gsub("%s+$", ""))
 end
 
+-- ---- kubeconfig contexts ----------------------------------------------------------
+-- Where a call goes, first match wins: opts.base_url (+ opts.token); opts.context; the
+-- default context (k8s.use_context(name), else ASSAY_K8S_CONTEXT); opts.kubeconfig alone
+-- (its current-context); else the in-cluster service account, exactly as before.
+-- Kubeconfig files: opts.kubeconfig, else the ":"-separated KUBECONFIG list (the first file
+-- naming an entry wins, as kubectl merges them), else ~/.kube/config.
+
+local function nonempty(value)
+  if value == nil or value == "" then return nil end
+  return value
+end
+
+local function kubeconfig_paths(opts)
+  if nonempty(opts.kubeconfig) then return { opts.kubeconfig } end
+  local list = nonempty(env.get("KUBECONFIG"))
+  if list then
+    local paths = {}
+    for path in list:gmatch("[^:]+") do paths[#paths + 1] = path end
+    return paths
+  end
+  local home = nonempty(env.get("HOME"))
+  return { (home or "") .. "/.kube/config" }
+end
+
+local function dir_of(path)
+  return path:match("^(.*)/[^/]*$") or "."
+end
+
+-- The merged kubeconfig: {contexts, clusters, users = {name -> entry with _dir}, current, source}.
+local function load_kubeconfig(opts)
+  local paths = kubeconfig_paths(opts)
+  local merged = { contexts = {}, clusters = {}, users = {}, order = {}, source = table.concat(paths, ":") }
+  local found = false
+  for _, path in ipairs(paths) do
+    if fs.exists(path) then
+      found = true
+      local ok, doc = pcall(yaml.parse, fs.read(path))
+      if not ok or type(doc) ~= "table" then
+        error("k8s: kubeconfig " .. path .. " is not valid YAML: " .. tostring(doc), 0)
+      end
+      for _, section in ipairs({ "contexts", "clusters", "users" }) do
+        for _, entry in ipairs(type(doc[section]) == "table" and doc[section] or {}) do
+          if type(entry) == "table" and type(entry.name) == "string" and merged[section][entry.name] == nil then
+            entry._dir = dir_of(path)
+            merged[section][entry.name] = entry
+            if section == "contexts" then merged.order[#merged.order + 1] = entry.name end
+          end
+        end
+      end
+      merged.current = merged.current or nonempty(doc["current-context"])
+    end
+  end
+  if not found then
+    error("k8s: no kubeconfig at " .. merged.source .. " (set KUBECONFIG or pass opts.kubeconfig)", 0)
+  end
+  return merged
+end
+
+--- k8s.contexts(opts?) -> names, current: the kubeconfig's context names (file order) and
+--- its current-context.
+function M.contexts(opts)
+  local doc = load_kubeconfig(opts or {})
+  local names = {}
+  for i, name in ipairs(doc.order) do names[i] = name end
+  return names, doc.current
+end
+
+M._default_context = nil
+
+--- k8s.use_context(name): every call without base_url/context goes to this kubeconfig
+--- context from now on; nil returns to ASSAY_K8S_CONTEXT / in-cluster.
+function M.use_context(name)
+  if name ~= nil and (type(name) ~= "string" or name == "") then
+    error("k8s.use_context: name must be a non-empty string or nil", 2)
+  end
+  M._default_context = name
+end
+
+local function file_path(dir, path)
+  if path:sub(1, 1) == "/" then return path end
+  return dir .. "/" .. path
+end
+
+local function shell_quote(text)
+  return "'" .. tostring(text):gsub("'", "'\\''") .. "'"
+end
+
+-- The `aws eks get-token` plugin's settings, or nil for any other plugin.
+local function aws_eks_plugin(exec)
+  local command = tostring(exec.command or ""):match("([^/]+)$")
+  if command ~= "aws" then return nil end
+  local args = type(exec.args) == "table" and exec.args or {}
+  local is_eks, is_get_token = false, false
+  local settings = {}
+  local flags = { ["--cluster-name"] = "cluster", ["--cluster-id"] = "cluster", ["--region"] = "region",
+    ["--role-arn"] = "role_arn", ["--profile"] = "profile" }
+  local i = 1
+  while i <= #args do
+    local arg = tostring(args[i])
+    local flag, value = arg:match("^(%-%-[%w-]+)=(.*)$")
+    if arg == "eks" then is_eks = true
+    elseif arg == "get-token" then is_get_token = true
+    elseif flag and flags[flag] then settings[flags[flag]] = value
+    elseif flags[arg] then settings[flags[arg]] = args[i + 1]; i = i + 1
+    end
+    i = i + 1
+  end
+  if not (is_eks and is_get_token) then return nil end
+  for _, e in ipairs(type(exec.env) == "table" and exec.env or {}) do
+    if e.name == "AWS_PROFILE" then settings.profile = settings.profile or e.value
+    elseif e.name == "AWS_REGION" or e.name == "AWS_DEFAULT_REGION" then settings.region = settings.region or e.value
+    elseif e.name == "AWS_ROLE_ARN" then settings.role_arn = settings.role_arn or e.value
+    end
+  end
+  return settings
+end
+
+-- A token function for an exec credential plugin; the token is kept until it expires.
+local function exec_token_fn(context, exec)
+  local eks = aws_eks_plugin(exec)
+  local token, renew_at
+  if eks then
+    if not eks.cluster then
+      error("k8s: context '" .. context .. "': aws eks get-token without --cluster-name", 0)
+    end
+    return function()
+      if token == nil or time() >= renew_at then
+        token, renew_at = require("assay.aws.eks").get_token(eks.cluster, {
+          region = eks.region, role_arn = eks.role_arn, profile = eks.profile })
+      end
+      return token
+    end
+  end
+  local command = tostring(exec.command or "")
+  local parts = { shell_quote(command) }
+  for _, arg in ipairs(type(exec.args) == "table" and exec.args or {}) do parts[#parts + 1] = shell_quote(arg) end
+  local vars = { KUBERNETES_EXEC_INFO = json.encode({ apiVersion = exec.apiVersion,
+    kind = "ExecCredential", spec = { interactive = false } }) }
+  for _, e in ipairs(type(exec.env) == "table" and exec.env or {}) do vars[e.name] = e.value end
+  return function()
+    if token ~= nil and (renew_at == nil or time() < renew_at) then return token end
+    local ok, result = pcall(shell.exec, table.concat(parts, " "), { env = vars })
+    if not ok then
+      error("k8s: context '" .. context .. "' needs the exec credential plugin '" .. command
+        .. "', which cannot run here: " .. tostring(result), 0)
+    end
+    if result.status ~= 0 then
+      error("k8s: exec credential plugin '" .. command .. "' for context '" .. context .. "' exited with "
+        .. tostring(result.status) .. ": " .. tostring(result.stderr):gsub("%s+$", ""), 0)
+    end
+    local parsed, cred = pcall(json.parse, result.stdout)
+    local status = parsed and type(cred) == "table" and cred.status or nil
+    if type(status) ~= "table" or type(status.token) ~= "string" then
+      error("k8s: exec credential plugin '" .. command .. "' for context '" .. context
+        .. "' printed no ExecCredential with status.token", 0)
+    end
+    token = status.token
+    local expires = status.expirationTimestamp and require("assay.aws.sigv4")._epoch(status.expirationTimestamp)
+    renew_at = expires and expires - 30 or nil
+    return token
+  end
+end
+
+local context_cache = {}
+
+-- The connection of a kubeconfig context: {base, namespace, token | token_fn | cert_auth,
+-- username/password, transport}.
+local function context_conn(name, opts)
+  local doc = load_kubeconfig(opts)
+  local key = doc.source .. "\0" .. name
+  if context_cache[key] then return context_cache[key] end
+  local ctx = doc.contexts[name]
+  if ctx == nil then
+    error("k8s: context '" .. name .. "' not found in kubeconfig " .. doc.source .. " (contexts: "
+      .. table.concat(doc.order, ", ") .. ")", 0)
+  end
+  local spec = type(ctx.context) == "table" and ctx.context or {}
+  local cluster_entry = doc.clusters[tostring(spec.cluster)]
+  if cluster_entry == nil or type(cluster_entry.cluster) ~= "table" or not nonempty(cluster_entry.cluster.server) then
+    error("k8s: context '" .. name .. "' refers to cluster '" .. tostring(spec.cluster)
+      .. "', which is missing from the kubeconfig or has no server", 0)
+  end
+  local cluster = cluster_entry.cluster
+  local user_entry = spec.user and doc.users[tostring(spec.user)]
+  if spec.user and user_entry == nil then
+    error("k8s: context '" .. name .. "' refers to user '" .. tostring(spec.user) .. "', which is missing from the kubeconfig", 0)
+  end
+  local user = user_entry and type(user_entry.user) == "table" and user_entry.user or {}
+  if cluster["insecure-skip-tls-verify"] == true then
+    error("k8s: context '" .. name .. "': insecure-skip-tls-verify is not supported; put the cluster's CA in certificate-authority-data", 0)
+  end
+  local tls = {}
+  if nonempty(cluster["certificate-authority-data"]) then
+    tls.ca_cert = base64.decode(cluster["certificate-authority-data"])
+  elseif nonempty(cluster["certificate-authority"]) then
+    tls.ca_cert_file = file_path(cluster_entry._dir, cluster["certificate-authority"])
+  end
+  if nonempty(user["client-certificate-data"]) then
+    tls.client_cert = base64.decode(user["client-certificate-data"])
+  elseif nonempty(user["client-certificate"]) then
+    tls.client_cert = file_path(user_entry._dir, user["client-certificate"])
+  end
+  if nonempty(user["client-key-data"]) then
+    tls.client_key = base64.decode(user["client-key-data"])
+  elseif nonempty(user["client-key"]) then
+    tls.client_key = file_path(user_entry._dir, user["client-key"])
+  end
+  local conn = { base = H.strip(cluster.server), namespace = nonempty(spec.namespace), context = name }
+  if next(tls) then
+    local ok, client = pcall(http.client, tls)
+    if not ok then error("k8s: context '" .. name .. "': " .. tostring(client), 0) end
+    conn.transport = client
+  end
+  if nonempty(user.token) then
+    conn.token = user.token
+  elseif nonempty(user.tokenFile) then
+    local path = file_path(user_entry._dir, user.tokenFile)
+    conn.token_fn = function() return (fs.read(path):gsub("%s+$", "")) end
+  elseif type(user.exec) == "table" then
+    conn.token_fn = exec_token_fn(name, user.exec)
+  elseif nonempty(user.username) then
+    conn.username, conn.password = user.username, user.password or ""
+  elseif user["auth-provider"] then
+    error("k8s: context '" .. name .. "' uses the auth-provider '" .. tostring(type(user["auth-provider"]) == "table"
+      and user["auth-provider"].name) .. "', which is not supported (use an exec plugin or a token)", 0)
+  end
+  if conn.token == nil and conn.token_fn == nil and conn.username == nil then
+    conn.cert_auth = true -- a client certificate or nothing: no Authorization header
+  end
+  context_cache[key] = conn
+  return conn
+end
+
+-- The context a call names (opts.context, the default context, ASSAY_K8S_CONTEXT), or the
+-- kubeconfig's current-context when only opts.kubeconfig is given; nil = no kubeconfig.
+local function context_name(opts)
+  local name = nonempty(opts.context) or M._default_context or nonempty(env.get("ASSAY_K8S_CONTEXT"))
+  if name then return name end
+  if nonempty(opts.kubeconfig) then
+    local _, current = M.contexts(opts)
+    if not current then
+      error("k8s: kubeconfig " .. opts.kubeconfig .. " has no current-context; pass opts.context", 0)
+    end
+    return current
+  end
+  return nil
+end
+
 local function conn_of(opts)
   opts = opts or {}
-  return { base = opts.base_url, token = opts.token }
+  if opts.base_url then return { base = opts.base_url, token = opts.token } end
+  local name = context_name(opts)
+  if name == nil then return { token = opts.token } end
+  local conn = context_conn(name, opts)
+  if opts.token then
+    local copy = {}
+    for k, v in pairs(conn) do copy[k] = v end
+    copy.token, copy.token_fn, copy.cert_auth = opts.token, nil, nil
+    return copy
+  end
+  return conn
+end
+
+local function token_of(conn)
+  if conn.token then return conn.token end
+  if conn.token_fn then return conn.token_fn() end
+  if conn.cert_auth or conn.username then return nil end
+  return service_account_token()
 end
 
 local SUCCESS = {}
@@ -148,7 +415,7 @@ for status = 200, 299 do SUCCESS[#SUCCESS + 1] = status end
 local function send(conn, message, method, path, how)
   local base = conn.base or in_cluster_url()
   local api = H.client(base, {
-    token = conn.token or service_account_token(),
+    token = token_of(conn), username = conn.username, password = conn.password,
     transport = conn.transport or default_transport(),
     error = message,
   })
@@ -552,16 +819,23 @@ end
 
 Client.__index = Client
 
---- k8s.client(url?, opts?): url = API server (default: the in-cluster address);
---- opts.token (default: the service-account token, read per request), opts.ca_cert (PEM
---- text) or opts.ca_cert_file (default: the service-account CA, else the system roots),
---- opts.namespace (default: the service-account namespace in-cluster, else "default").
+--- k8s.client(url?, opts?): url = API server (default: the kubeconfig context named by
+--- opts.context / k8s.use_context / ASSAY_K8S_CONTEXT, or opts.kubeconfig's current-context,
+--- else the in-cluster address); opts.token (default: the context's credentials or the
+--- service-account token, read per request), opts.ca_cert (PEM text) or opts.ca_cert_file
+--- (default: the context's CA or the service-account CA, else the system roots),
+--- opts.client_cert/client_key (PEM text or files), opts.namespace (default: the context's,
+--- the service-account namespace in-cluster, else "default").
 function M.client(url, opts)
   if type(url) == "table" and opts == nil then url, opts = nil, url end
   local conn, auth = connect(url, opts)
-  conn.base = conn.base or in_cluster_url()
   local namespace = auth.namespace
-  if namespace == nil and url == nil and fs.exists(NAMESPACE_FILE) then
+  if url == nil and context_name(auth) then
+    conn = conn_of(auth)
+    namespace = namespace or conn.namespace
+  end
+  conn.base = conn.base or in_cluster_url()
+  if namespace == nil and url == nil and conn.context == nil and fs.exists(NAMESPACE_FILE) then
     namespace = (fs.read(NAMESPACE_FILE):gsub("%s+$", ""))
   end
   return setmetatable({

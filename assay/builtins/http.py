@@ -97,8 +97,33 @@ class ClientConfig:
         for pem in self.ca_pems:
             ctx.load_verify_locations(cadata=pem)
         if self.client_cert:
-            ctx.load_cert_chain(self.client_cert, self.client_key or None)
+            _load_client_cert(ctx, self.client_cert, self.client_key)
         return ctx
+
+
+def _load_client_cert(ctx, cert, key):
+    """Load a client certificate given as file paths or as PEM text (kubeconfig's
+    client-certificate-data). The ssl module only reads files, so PEM text goes through a
+    private temporary file that is removed at once."""
+    inline = [v for v in (cert, key) if v and "-----BEGIN" in v]
+    if not inline:
+        ctx.load_cert_chain(cert, key or None)
+        return
+    import os
+    import tempfile
+    fd, path = tempfile.mkstemp(prefix="assay-client-", suffix=".pem")  # mode 0600
+    def pem(value):
+        if "-----BEGIN" in value:
+            return value
+        with open(value) as f:
+            return f.read()
+
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(pem(cert) + "\n" + (pem(key) if key else ""))
+        ctx.load_cert_chain(path)
+    finally:
+        os.unlink(path)
 
 
 _clients = {}  # client id -> ClientConfig
@@ -404,10 +429,10 @@ def _new_client(opts=None, *dead):
             ca_pems.append(inline.decode("ascii", "replace"))
         cert = args.field(opts, "client_cert")
         if cert is not None:
-            client_cert = args.text(cert, "http.client: client_cert must be a file path string")
+            client_cert = args.text(cert, "http.client: client_cert must be a file path or PEM string")
         key = args.field(opts, "client_key")
         if key is not None:
-            client_key = args.text(key, "http.client: client_key must be a file path string")
+            client_key = args.text(key, "http.client: client_key must be a file path or PEM string")
         if client_key and not client_cert:
             raise BuiltinError("http.client: failed to build client: client_key given without client_cert")
     config = ClientConfig(timeout, follow, ca_pems, client_cert, client_key)

@@ -133,6 +133,7 @@ class Resource:
 
 class Request:
     """One recorded request."""
+    client_cn = None  # the CN of a verified client certificate (mTLS)
 
     def __init__(self, method, raw_path, headers, body):
         self.method = method
@@ -174,9 +175,12 @@ def now():
 
 
 class FakeK8s:
-    def __init__(self, tls=False):
-        self.tls = tls
+    def __init__(self, tls=False, mtls=False):
+        self.tls = tls or mtls
+        self.mtls = mtls
         self.ca_pem = None
+        # mTLS: the client certificate the server trusts (a user "admin" in group system:masters)
+        self.client_cert_pem = self.client_key_pem = None
         self._lock = threading.RLock()
         self._server = None
         self.reset()
@@ -285,6 +289,7 @@ class FakeK8s:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 req = Request(self.command, self.path, self.headers, body)
+                req.client_cn = fake._peer_cn(self.connection)
                 with fake._lock:
                     fake.requests.append(req)
                     status, ctype, payload = fake.handle(req)
@@ -322,7 +327,24 @@ class FakeK8s:
                 f.write(key_pem)
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(cert_file, key_file)
+        if self.mtls:
+            # like kube-apiserver's --client-ca-file: a verified client certificate authenticates
+            # the request as its CN; without one the bearer token is checked
+            cert, key = self_signed_cert("admin")
+            self.client_cert_pem, self.client_key_pem = cert.decode(), key.decode()
+            ctx.verify_mode = ssl.CERT_OPTIONAL
+            ctx.load_verify_locations(cadata=self.client_cert_pem)
         self._server.socket = ctx.wrap_socket(self._server.socket, server_side=True)
+
+    @staticmethod
+    def _peer_cn(connection):
+        getpeercert = getattr(connection, "getpeercert", None)
+        cert = getpeercert() if getpeercert else None
+        for rdn in (cert or {}).get("subject", ()):
+            for key, value in rdn:
+                if key == "commonName":
+                    return value
+        return None
 
     # ---- request handling (under the lock) ---------------------------------
 
@@ -332,7 +354,8 @@ class FakeK8s:
         return code, self.JSON, status_object(code, reason, message, details)
 
     def handle(self, req):
-        if self.token is not None and req.headers.get("authorization") != "Bearer " + self.token:
+        if req.client_cn is None and self.token is not None and \
+                req.headers.get("authorization") != "Bearer " + self.token:
             return self._status(401, "Unauthorized", "Unauthorized")
         for failure in self.failures:
             method, path, status, body, times = failure
@@ -692,8 +715,8 @@ def field_match(obj, selector):
 
 # ---- TLS ---------------------------------------------------------------------
 
-def self_signed_cert():
-    """(cert PEM, key PEM) for CN=127.0.0.1 with an IP SAN; a CA certificate itself."""
+def self_signed_cert(common_name="fake-kube-apiserver"):
+    """(cert PEM, key PEM) with an IP SAN 127.0.0.1; a CA certificate itself."""
     import ipaddress
 
     from cryptography import x509
@@ -702,7 +725,7 @@ def self_signed_cert():
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake-kube-apiserver")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)
     cert = (x509.CertificateBuilder()
             .subject_name(name).issuer_name(name).public_key(key.public_key())
@@ -723,9 +746,10 @@ _shared = {}
 
 
 def shared(tls=False):
-    """The session's one fake API server (one plain, one TLS), started on first use."""
+    """The session's one fake API server (plain, TLS, and "mtls": TLS accepting a client
+    certificate), started on first use."""
     if tls not in _shared:
-        _shared[tls] = FakeK8s(tls=tls).start()
+        _shared[tls] = FakeK8s(tls=tls is True, mtls=tls == "mtls").start()
     return _shared[tls]
 
 
@@ -739,6 +763,13 @@ def k8s():
 @pytest.fixture
 def k8s_tls():
     fake = shared(tls=True)
+    fake.reset()
+    return fake
+
+
+@pytest.fixture
+def k8s_mtls():
+    fake = shared(tls="mtls")
     fake.reset()
     return fake
 
