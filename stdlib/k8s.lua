@@ -1,6 +1,6 @@
 --- @module assay.k8s
---- @description Kubernetes API client. 30+ resource types, CRDs, readiness checks, pod logs, rollouts. Multi-cluster via kubeconfig contexts (opts.context, k8s.use_context, ASSAY_K8S_CONTEXT): tokens, client certificates, CA data, exec plugins (aws eks get-token minted in-process).
---- @keywords kubeconfig, context, multi-cluster, eks, mtls, kubernetes, k8s, pods, deployments, services, secrets, configmaps, namespaces, crd, custom-resources, rbac, events, logs, rollout, nodes, readiness, wait, deploy, deployment
+--- @description Kubernetes API client. 30+ resource types, CRDs, readiness checks, pod logs, rollouts. Kubeconfig contexts.
+--- @keywords kubernetes, k8s, pods, deployments, services, secrets, configmaps, namespaces, crd, custom-resources, rbac, events, logs, rollout, nodes, readiness, wait, deploy, deployment, kubeconfig, multi-cluster
 --- @env KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT, KUBECONFIG, ASSAY_K8S_CONTEXT, HOME
 --- @quickref M.client(url?, opts?) -> client | Kubernetes client; opts {token?, ca_cert?, client_cert?, client_key?, namespace?, context?, kubeconfig?}; no url = the kubeconfig context if one is named, else the in-cluster service account; every function below is also a method (c:list(ns, kind))
 --- @quickref M.contexts(opts?) -> [name], current | Kubeconfig context names and the current-context (opts.kubeconfig, KUBECONFIG, ~/.kube/config)
