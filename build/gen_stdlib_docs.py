@@ -136,7 +136,7 @@ def cell(text):
     return text.replace("|", "\\|")
 
 
-def page(module, text, api):
+def page(module, text, api, alias=None):
     tags = header_tags(text)
     get = lambda tag: next((v for t, v in tags if t == tag), None)
     out = ["# assay.%s" % module, "",
@@ -156,7 +156,11 @@ def page(module, text, api):
     if facts:
         out.append("")
     out += ['Load it with `local %s = require("assay.%s")`.' % (module.split(".")[-1], module), ""]
-    group = group_page(module)
+    if alias:
+        out += ["`assay.%s` is the very same module table as [`assay.%s`](%s.md): "
+                "`require(\"assay.%s\") == require(\"assay.%s\")`. Both names work in every script."
+                % (module, alias, alias, module, alias), ""]
+    group = group_page(alias or module)
     if group:
         out += ["Examples and details: [%s](%s#assay%s)." % (
             group[:-3].replace("-", " ").capitalize(), group, module.replace(".", "")), ""]
@@ -195,6 +199,13 @@ def page(module, text, api):
     return "\n".join(out) + "\n"
 
 
+def alias_of(text):
+    """The module another name stands for (a file that only returns require("assay.X")), or None."""
+    code = [l.strip() for l in text.splitlines() if l.strip() and not l.strip().startswith("--")]
+    m = re.match(r'^return require\("assay\.([\w.]+)"\)$', code[0]) if len(code) == 1 else None
+    return m.group(1) if m else None
+
+
 def outputs():
     """{path: expected text} for every generated file."""
     files = module_files()
@@ -203,11 +214,12 @@ def outputs():
     for module, path in files:
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        api = apis.get(module)
+        target = alias_of(text)
+        api = apis.get(target or module)
         if api is not None:
             text = with_quickrefs(text, quickref_lines(api))
             result[path] = text
-        result[os.path.join(DOCS, module + ".md")] = page(module, text, api)
+        result[os.path.join(DOCS, module + ".md")] = page(module, text, api, target)
     return result
 
 

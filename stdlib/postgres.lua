@@ -3,16 +3,18 @@
 --- @keywords postgres, postgresql, database, users, grants, sql, user, grant, privilege, vault, connection, schema, role
 --- @quickref M.client(url) -> client | Connect with a postgres://user:pass@host:port/db URL (or an opts table {host, port, username, password, database})
 --- @quickref M.client(host, port, username, password, database?) -> client | Connect (database defaults to postgres)
---- @quickref c:query(sql, params?) -> [row] | Execute SQL query, return rows
---- @quickref c:execute(sql, params?) -> number | Execute SQL statement, return affected count
---- @quickref c:close() -> nil | Close database connection
---- @quickref c:user_exists(username) -> bool | Check if PostgreSQL user exists
---- @quickref c:ensure_user(username, password, opts?) -> bool | Create user if not exists
---- @quickref c:database_exists(dbname) -> bool | Check if database exists
---- @quickref c:ensure_database(dbname, owner?) -> bool | Create database if not exists
---- @quickref c:grant(database_name, username, privileges?) -> nil | Grant privileges on database
 --- @quickref M.client_from_vault(vault_client, vault_path, host, port?) -> client | Create from Vault creds
+--- @quickref M.client_url(url) -> client | Connect with a full postgres:// or postgresql:// URL (percent-encoded credentials)
+--- @quickref c.queries:query(sql, params?) -> [row] | Execute SQL query, return rows; flat: c:query(sql, params?)
+--- @quickref c.queries:execute(sql, params?) -> number | Execute SQL statement, return affected count; flat: c:execute(sql, params?)
+--- @quickref c:close() -> nil | Close database connection
+--- @quickref c.users:exists(username) -> bool | Check if PostgreSQL user exists; flat: c:user_exists(username)
+--- @quickref c.users:ensure(username, password, opts?) -> bool | Create user if not exists; flat: c:ensure_user(username, password, opts?)
+--- @quickref c.databases:exists(dbname) -> bool | Check if database exists; flat: c:database_exists(dbname)
+--- @quickref c.databases:ensure(dbname, owner?) -> bool | Create database if not exists; flat: c:ensure_database(dbname, owner?)
+--- @quickref c.databases:grant(database_name, username, privileges?) -> nil | Grant privileges on database; flat: c:grant(database_name, username, privileges?)
 
+local H = require("assay._http")
 local M = {}
 
 local Client = {}
@@ -63,6 +65,15 @@ function M.client(host, port, username, password, database)
     dsn = M._dsn(host, port, username, password, database)
   end
   return setmetatable({ pool = db.connect(dsn) }, Client)
+end
+
+--- M.client_url(url): the client for a full connection URL (postgres:// or postgresql://);
+--- credentials in it stay percent-encoded as written.
+function M.client_url(url)
+  if type(url) ~= "string" or not (url:match("^postgres://") or url:match("^postgresql://")) then
+    error("postgres.client_url: url must be a postgres:// or postgresql:// URL", 2)
+  end
+  return setmetatable({ pool = db.connect(url) }, Client)
 end
 
 function Client:query(sql, params)
@@ -128,5 +139,25 @@ function M.client_from_vault(vault_client, vault_path, host, port)
   assert.not_nil(creds.password, "postgres.client_from_vault: missing password")
   return M.client(host, tostring(port or 5432), creds.username, creds.password, creds.database or "postgres")
 end
+
+H.api({
+  module = "postgres",
+  quickref = {
+    "M.client(url) -> client | Connect with a postgres://user:pass@host:port/db URL (or an opts table {host, port, username, password, database})",
+    "M.client(host, port, username, password, database?) -> client | Connect (database defaults to postgres)",
+    "M.client_from_vault(vault_client, vault_path, host, port?) -> client | Create from Vault creds",
+    "M.client_url(url) -> client | Connect with a full postgres:// or postgresql:// URL (percent-encoded credentials)",
+  },
+  ops = {
+    { "query", "queries:query", "(sql, params?) -> [row]", "Execute SQL query, return rows" },
+    { "execute", "queries:execute", "(sql, params?) -> number", "Execute SQL statement, return affected count" },
+    { "close", false, "() -> nil", "Close database connection" },
+    { "user_exists", "users:exists", "(username) -> bool", "Check if PostgreSQL user exists" },
+    { "ensure_user", "users:ensure", "(username, password, opts?) -> bool", "Create user if not exists" },
+    { "database_exists", "databases:exists", "(dbname) -> bool", "Check if database exists" },
+    { "ensure_database", "databases:ensure", "(dbname, owner?) -> bool", "Create database if not exists" },
+    { "grant", "databases:grant", "(database_name, username, privileges?) -> nil", "Grant privileges on database" },
+  },
+}):install(Client)
 
 return M

@@ -2,16 +2,16 @@
 --- @description S3-compatible object storage. Buckets, objects, copy, list with AWS Signature V4 auth.
 --- @keywords s3, storage, buckets, objects, aws, minio, r2, sigv4, bucket, object, copy, metadata, signature-v4, compatible, cloudflare-r2
 --- @quickref M.client(endpoint, opts) -> client | S3 client for the endpoint URL; opts {region, access_key, secret_key, path_style?}; M.client(opts) with opts.endpoint also works
---- @quickref c:create_bucket(bucket) -> true | Create a new bucket
---- @quickref c:delete_bucket(bucket) -> true | Delete a bucket
---- @quickref c:list_buckets() -> [{name, creation_date}] | List all buckets
---- @quickref c:put_object(bucket, key, body, opts?) -> true | Upload an object
---- @quickref c:get_object(bucket, key) -> string|nil | Download object content
---- @quickref c:delete_object(bucket, key) -> true | Delete an object
---- @quickref c:list_objects(bucket, opts?) -> {objects, is_truncated} | List objects in bucket
---- @quickref c:head_object(bucket, key) -> {status, headers}|nil | Get object metadata
---- @quickref c:copy_object(src_bucket, src_key, dst_bucket, dst_key) -> true | Copy object between buckets
---- @quickref c:bucket_exists(bucket) -> bool | Check if bucket exists
+--- @quickref c.buckets:create(bucket) -> true | Create a new bucket; flat: c:create_bucket(bucket)
+--- @quickref c.buckets:delete(bucket) -> true | Delete a bucket; flat: c:delete_bucket(bucket)
+--- @quickref c.buckets:list() -> [{name, creation_date}] | List all buckets; flat: c:list_buckets()
+--- @quickref c.objects:put(bucket, key, body, opts?) -> true | Upload an object; flat: c:put_object(bucket, key, body, opts?)
+--- @quickref c.objects:get(bucket, key) -> string|nil | Download object content; flat: c:get_object(bucket, key)
+--- @quickref c.objects:delete(bucket, key) -> true | Delete an object; flat: c:delete_object(bucket, key)
+--- @quickref c.objects:list(bucket, opts?) -> {objects, is_truncated} | List objects in bucket; flat: c:list_objects(bucket, opts?)
+--- @quickref c.objects:head(bucket, key) -> {status, headers}|nil | Get object metadata; flat: c:head_object(bucket, key)
+--- @quickref c.objects:copy(src_bucket, src_key, dst_bucket, dst_key) -> true | Copy object between buckets; flat: c:copy_object(src_bucket, src_key, dst_bucket, dst_key)
+--- @quickref c.buckets:exists(bucket) -> bool | Check if bucket exists; flat: c:bucket_exists(bucket)
 
 local H = require("assay._http")
 
@@ -163,9 +163,25 @@ function Client:delete_bucket(bucket)
   return true
 end
 
--- The text of the first <name>...</name> inside block (no entity decoding).
+local ENTITIES = { amp = "&", lt = "<", gt = ">", quot = '"', apos = "'" }
+
+-- XML character data as text: S3 escapes "&", "<", ">" (and may use numeric references) in
+-- keys, so a listed key must be decoded to be usable again with get_object. One pass, so
+-- "&amp;lt;" stays the literal text "&lt;".
+local function xml_text(text)
+  return (text:gsub("&(#?[xX]?)(%w+);", function(kind, name)
+    local code
+    if kind == "#" then code = tonumber(name)
+    elseif kind ~= "" then code = tonumber(name, 16)
+    else return ENTITIES[name] end
+    if code and code >= 0 and code <= 0x10FFFF then return utf8.char(code) end
+  end))
+end
+
+-- The decoded text of the first <name>...</name> inside block.
 local function tag(block, name)
-  return block:match("<" .. name .. ">(.-)</" .. name .. ">")
+  local text = block:match("<" .. name .. ">(.-)</" .. name .. ">")
+  return text and xml_text(text)
 end
 
 -- Every <name>...</name> block.
@@ -271,5 +287,24 @@ function Client:bucket_exists(bucket)
   local resp = self:_send("GET", bucket, nil, { query = "list-type=2&max-keys=0" })
   return resp.status == 200
 end
+
+H.api({
+  module = "s3",
+  quickref = {
+    "M.client(endpoint, opts) -> client | S3 client for the endpoint URL; opts {region, access_key, secret_key, path_style?}; M.client(opts) with opts.endpoint also works",
+  },
+  ops = {
+    { "create_bucket", "buckets:create", "(bucket) -> true", "Create a new bucket" },
+    { "delete_bucket", "buckets:delete", "(bucket) -> true", "Delete a bucket" },
+    { "list_buckets", "buckets:list", "() -> [{name, creation_date}]", "List all buckets" },
+    { "put_object", "objects:put", "(bucket, key, body, opts?) -> true", "Upload an object" },
+    { "get_object", "objects:get", "(bucket, key) -> string|nil", "Download object content" },
+    { "delete_object", "objects:delete", "(bucket, key) -> true", "Delete an object" },
+    { "list_objects", "objects:list", "(bucket, opts?) -> {objects, is_truncated}", "List objects in bucket" },
+    { "head_object", "objects:head", "(bucket, key) -> {status, headers}|nil", "Get object metadata" },
+    { "copy_object", "objects:copy", "(src_bucket, src_key, dst_bucket, dst_key) -> true", "Copy object between buckets" },
+    { "bucket_exists", "buckets:exists", "(bucket) -> bool", "Check if bucket exists" },
+  },
+}):install(Client)
 
 return M

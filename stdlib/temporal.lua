@@ -4,20 +4,20 @@
 --- @quickref M.client(url, opts?) -> client | Temporal HTTP client; opts {namespace?, api_key?}
 --- @quickref c:health() -> bool | Check Temporal health
 --- @quickref c:system_info() -> info | Get system information
---- @quickref c:namespaces() -> {namespaces} | List namespaces
---- @quickref c:namespace(name) -> namespace | Get namespace by name
---- @quickref c:workflows(opts?) -> {executions} | List workflow executions
---- @quickref c:workflow(workflow_id, run_id?, opts?) -> workflow | Get workflow execution
---- @quickref c:workflow_history(workflow_id, run_id?, opts?) -> {events} | Get workflow history
---- @quickref c:signal_workflow(workflow_id, signal_name, input?, opts?) -> result | Signal a workflow
---- @quickref c:terminate_workflow(workflow_id, reason?, opts?) -> result | Terminate a workflow
---- @quickref c:cancel_workflow(workflow_id, opts?) -> result | Cancel a workflow
---- @quickref c:task_queue(name, opts?) -> queue | Get task queue info
---- @quickref c:schedules(opts?) -> {schedules} | List schedules
---- @quickref c:schedule(schedule_id, opts?) -> schedule | Get schedule by ID
---- @quickref c:search(query, opts?) -> {executions} | Search workflows by query
---- @quickref c:is_workflow_running(workflow_id, opts?) -> bool | Check if workflow is running
---- @quickref c:wait_workflow_complete(workflow_id, timeout_secs, opts?) -> workflow | Wait for completion
+--- @quickref c.namespaces:list() -> {namespaces} | List namespaces; flat: c:namespaces()
+--- @quickref c.namespaces:get(name) -> namespace | Get namespace by name; flat: c:namespace(name)
+--- @quickref c.workflows:list(opts?) -> {executions} | List workflow executions; flat: c:workflows(opts?)
+--- @quickref c.workflows:get(workflow_id, run_id?, opts?) -> workflow | Get workflow execution; flat: c:workflow(workflow_id, run_id?, opts?)
+--- @quickref c.workflows:history(workflow_id, run_id?, opts?) -> {events} | Get workflow history; flat: c:workflow_history(workflow_id, run_id?, opts?)
+--- @quickref c.workflows:signal(workflow_id, signal_name, input?, opts?) -> result | Signal a workflow; flat: c:signal_workflow(workflow_id, signal_name, input?, opts?)
+--- @quickref c.workflows:terminate(workflow_id, reason?, opts?) -> result | Terminate a workflow; flat: c:terminate_workflow(workflow_id, reason?, opts?)
+--- @quickref c.workflows:cancel(workflow_id, opts?) -> result | Cancel a workflow; flat: c:cancel_workflow(workflow_id, opts?)
+--- @quickref c.task_queues:get(name, opts?) -> queue | Get task queue info; flat: c:task_queue(name, opts?)
+--- @quickref c.schedules:list(opts?) -> {schedules} | List schedules; flat: c:schedules(opts?)
+--- @quickref c.schedules:get(schedule_id, opts?) -> schedule | Get schedule by ID; flat: c:schedule(schedule_id, opts?)
+--- @quickref c.workflows:search(query, opts?) -> {executions} | Search workflows by query; flat: c:search(query, opts?)
+--- @quickref c.workflows:is_running(workflow_id, opts?) -> bool | Check if workflow is running; flat: c:is_workflow_running(workflow_id, opts?)
+--- @quickref c.workflows:wait_complete(workflow_id, timeout_secs, opts?) -> workflow | Wait for completion; flat: c:wait_workflow_complete(workflow_id, timeout_secs, opts?)
 --- @note The `temporal` global (native gRPC, requires --features temporal) provides start_workflow,
 --- @note signal_workflow, query_workflow, describe_workflow, get_result, cancel_workflow, terminate_workflow.
 --- @note Use `temporal.connect({url, namespace})` for the gRPC client. This stdlib module uses HTTP REST.
@@ -161,5 +161,30 @@ function Client:wait_workflow_complete(workflow_id, timeout_secs, opts)
     sleep(M.POLL_INTERVAL)
   end
 end
+
+H.api({
+  module = "temporal",
+  quickref = {
+    "M.client(url, opts?) -> client | Temporal HTTP client; opts {namespace?, api_key?}",
+  },
+  ops = {
+    { "health", false, "() -> bool", "Check Temporal health" },
+    { "system_info", false, "() -> info", "Get system information" },
+    { "namespaces", "namespaces:list", "() -> {namespaces}", "List namespaces" },
+    { "namespace", "namespaces:get", "(name) -> namespace", "Get namespace by name" },
+    { "workflows", "workflows:list", "(opts?) -> {executions}", "List workflow executions" },
+    { "workflow", "workflows:get", "(workflow_id, run_id?, opts?) -> workflow", "Get workflow execution" },
+    { "workflow_history", "workflows:history", "(workflow_id, run_id?, opts?) -> {events}", "Get workflow history" },
+    { "signal_workflow", "workflows:signal", "(workflow_id, signal_name, input?, opts?) -> result", "Signal a workflow" },
+    { "terminate_workflow", "workflows:terminate", "(workflow_id, reason?, opts?) -> result", "Terminate a workflow" },
+    { "cancel_workflow", "workflows:cancel", "(workflow_id, opts?) -> result", "Cancel a workflow" },
+    { "task_queue", "task_queues:get", "(name, opts?) -> queue", "Get task queue info" },
+    { "schedules", "schedules:list", "(opts?) -> {schedules}", "List schedules" },
+    { "schedule", "schedules:get", "(schedule_id, opts?) -> schedule", "Get schedule by ID" },
+    { "search", "workflows:search", "(query, opts?) -> {executions}", "Search workflows by query" },
+    { "is_workflow_running", "workflows:is_running", "(workflow_id, opts?) -> bool", "Check if workflow is running" },
+    { "wait_workflow_complete", "workflows:wait_complete", "(workflow_id, timeout_secs, opts?) -> workflow", "Wait for completion" },
+  },
+}):install(Client)
 
 return M

@@ -2,50 +2,50 @@
 --- @description HashiCorp Vault secrets management. KV, policies, auth, transit, PKI, token management.
 --- @keywords vault, secrets, kv, policies, auth, transit, pki, tokens, encryption, decryption, certificate, seal, initialization, authentication, secret-engine, password, rotation
 --- @quickref M.client(url, opts) -> client | Vault client for url; opts {token} (or the token string: M.client(url, token))
---- @quickref c:read(path) -> data|nil | Read secret at path
---- @quickref c:write(path, payload) -> data|nil | Write secret to path
---- @quickref c:delete(path) -> nil | Delete secret at path
---- @quickref c:list(path) -> [string] | List keys at path
---- @quickref c:kv_get(mount, key) -> {data}|nil | Read KV v2 secret
---- @quickref c:kv_put(mount, key, data) -> result | Write KV v2 secret
---- @quickref c:kv_delete(mount, key) -> nil | Delete KV v2 secret
---- @quickref c:kv_list(mount, prefix?) -> [string] | List KV v2 keys
---- @quickref c:kv_metadata(mount, key) -> metadata|nil | Get KV v2 metadata
---- @quickref c:health() -> {initialized, sealed, version} | Get Vault health
---- @quickref c:seal_status() -> {sealed, initialized} | Get seal status
---- @quickref c:is_sealed() -> bool | Check if Vault is sealed
---- @quickref c:is_initialized() -> bool | Check if Vault is initialized
---- @quickref c:policy_get(name) -> policy|nil | Get ACL policy
---- @quickref c:policy_put(name, rules) -> nil | Create or update ACL policy
---- @quickref c:policy_delete(name) -> nil | Delete ACL policy
---- @quickref c:policy_list() -> [string] | List ACL policies
---- @quickref c:auth_enable(path, type, opts?) -> nil | Enable auth method
---- @quickref c:auth_disable(path) -> nil | Disable auth method
---- @quickref c:auth_list() -> {path: config} | List auth methods
---- @quickref c:auth_config(path, config) -> nil | Configure auth method
---- @quickref c:auth_create_role(path, role_name, config) -> nil | Create auth role
---- @quickref c:auth_read_role(path, role_name) -> role|nil | Read auth role
---- @quickref c:auth_list_roles(path) -> [string] | List auth roles
---- @quickref c:engine_enable(path, type, opts?) -> nil | Enable secrets engine
---- @quickref c:engine_disable(path) -> nil | Disable secrets engine
---- @quickref c:engine_list() -> {path: config} | List secrets engines
---- @quickref c:engine_tune(path, config) -> nil | Tune secrets engine
---- @quickref c:token_create(opts?) -> {client_token, ...} | Create token
---- @quickref c:token_lookup(token) -> token_info|nil | Lookup token
---- @quickref c:token_lookup_self() -> token_info|nil | Lookup current token
---- @quickref c:token_revoke(token) -> nil | Revoke token
---- @quickref c:token_revoke_self() -> nil | Revoke current token
---- @quickref c:transit_encrypt(key_name, plaintext) -> ciphertext|nil | Encrypt with transit
---- @quickref c:transit_decrypt(key_name, ciphertext) -> plaintext|nil | Decrypt with transit
---- @quickref c:transit_create_key(key_name, opts?) -> nil | Create transit key
---- @quickref c:transit_list_keys() -> [string] | List transit keys
---- @quickref c:pki_issue(mount, role_name, opts?) -> cert|nil | Issue PKI certificate
---- @quickref c:pki_ca_cert(mount?) -> string | Get CA certificate PEM
---- @quickref c:pki_create_role(mount, role_name, opts?) -> nil | Create PKI role
 --- @quickref M.wait(url, opts?) -> true | Wait for Vault to become healthy
 --- @quickref M.authenticated_client(url, opts?) -> client | Create client with K8s secret auth
 --- @quickref M.ensure_credentials(client, path, check_key, generator) -> creds | Ensure credentials exist
 --- @quickref M.assert_secret(client, path, expected_keys) -> data | Assert secret exists with keys
+--- @quickref c:read(path) -> data|nil | Read secret at path
+--- @quickref c:write(path, payload) -> data|nil | Write secret to path
+--- @quickref c:delete(path) -> nil | Delete secret at path
+--- @quickref c:list(path) -> [string] | List keys at path
+--- @quickref c.kv:get(mount, key) -> {data}|nil | Read KV v2 secret; flat: c:kv_get(mount, key)
+--- @quickref c.kv:put(mount, key, data) -> result | Write KV v2 secret; flat: c:kv_put(mount, key, data)
+--- @quickref c.kv:delete(mount, key) -> nil | Delete KV v2 secret; flat: c:kv_delete(mount, key)
+--- @quickref c.kv:list(mount, prefix?) -> [string] | List KV v2 keys; flat: c:kv_list(mount, prefix?)
+--- @quickref c.kv:metadata(mount, key) -> metadata|nil | Get KV v2 metadata; flat: c:kv_metadata(mount, key)
+--- @quickref c.sys:health() -> {initialized, sealed, version} | Get Vault health; flat: c:health()
+--- @quickref c.sys:seal_status() -> {sealed, initialized} | Get seal status; flat: c:seal_status()
+--- @quickref c.sys:is_sealed() -> bool | Check if Vault is sealed; flat: c:is_sealed()
+--- @quickref c.sys:is_initialized() -> bool | Check if Vault is initialized; flat: c:is_initialized()
+--- @quickref c.policies:get(name) -> policy|nil | Get ACL policy; flat: c:policy_get(name)
+--- @quickref c.policies:create(name, rules) -> nil | Create or update ACL policy; flat: c:policy_put(name, rules)
+--- @quickref c.policies:delete(name) -> nil | Delete ACL policy; flat: c:policy_delete(name)
+--- @quickref c.policies:list() -> [string] | List ACL policies; flat: c:policy_list()
+--- @quickref c.auth:enable(path, type, opts?) -> nil | Enable auth method; flat: c:auth_enable(path, type, opts?)
+--- @quickref c.auth:disable(path) -> nil | Disable auth method; flat: c:auth_disable(path)
+--- @quickref c.auth:methods() -> {path: config} | List auth methods; flat: c:auth_list()
+--- @quickref c.auth:config(path, config) -> nil | Configure auth method; flat: c:auth_config(path, config)
+--- @quickref c.auth:create_role(path, role_name, config) -> nil | Create auth role; flat: c:auth_create_role(path, role_name, config)
+--- @quickref c.auth:get_role(path, role_name) -> role|nil | Read auth role; flat: c:auth_read_role(path, role_name)
+--- @quickref c.auth:list_roles(path) -> [string] | List auth roles; flat: c:auth_list_roles(path)
+--- @quickref c.engines:enable(path, type, opts?) -> nil | Enable secrets engine; flat: c:engine_enable(path, type, opts?)
+--- @quickref c.engines:disable(path) -> nil | Disable secrets engine; flat: c:engine_disable(path)
+--- @quickref c.engines:list() -> {path: config} | List secrets engines; flat: c:engine_list()
+--- @quickref c.engines:tune(path, config) -> nil | Tune secrets engine; flat: c:engine_tune(path, config)
+--- @quickref c.token:create(opts?) -> {client_token, ...} | Create token; flat: c:token_create(opts?)
+--- @quickref c.token:lookup(token) -> token_info|nil | Lookup token; flat: c:token_lookup(token)
+--- @quickref c.token:lookup_self() -> token_info|nil | Lookup current token; flat: c:token_lookup_self()
+--- @quickref c.token:revoke(token) -> nil | Revoke token; flat: c:token_revoke(token)
+--- @quickref c.token:revoke_self() -> nil | Revoke current token; flat: c:token_revoke_self()
+--- @quickref c.transit:encrypt(key_name, plaintext) -> ciphertext|nil | Encrypt with transit; flat: c:transit_encrypt(key_name, plaintext)
+--- @quickref c.transit:decrypt(key_name, ciphertext) -> plaintext|nil | Decrypt with transit; flat: c:transit_decrypt(key_name, ciphertext)
+--- @quickref c.transit:create_key(key_name, opts?) -> nil | Create transit key; flat: c:transit_create_key(key_name, opts?)
+--- @quickref c.transit:list_keys() -> [string] | List transit keys; flat: c:transit_list_keys()
+--- @quickref c.pki:issue(mount, role_name, opts?) -> cert|nil | Issue PKI certificate; flat: c:pki_issue(mount, role_name, opts?)
+--- @quickref c.pki:ca_cert(mount?) -> string | Get CA certificate PEM; flat: c:pki_ca_cert(mount?)
+--- @quickref c.pki:create_role(mount, role_name, opts?) -> nil | Create PKI role; flat: c:pki_create_role(mount, role_name, opts?)
 
 local H = require("assay._http")
 
@@ -67,7 +67,7 @@ function M.client(url, token)
   local base = H.strip(url)
   return setmetatable({
     url = base,
-    token = token,
+    -- no `token` field: c.token is the token group (c.token:create(), ...)
     api = H.client(base, { module = "vault", headers = headers }),
     -- unauthenticated endpoints (health, seal-status, pki ca) send no headers at all
     seal_api = H.client(base, { error = "vault: seal-status HTTP {status}: {body}" }),
@@ -362,5 +362,58 @@ function M.assert_secret(client, path, expected_keys)
   log.info("Secret verified at secrets/" .. path .. " (" .. #expected_keys .. " keys)")
   return result.data
 end
+
+H.api({
+  module = "vault",
+  quickref = {
+    "M.client(url, opts) -> client | Vault client for url; opts {token} (or the token string: M.client(url, token))",
+    "M.wait(url, opts?) -> true | Wait for Vault to become healthy",
+    "M.authenticated_client(url, opts?) -> client | Create client with K8s secret auth",
+    "M.ensure_credentials(client, path, check_key, generator) -> creds | Ensure credentials exist",
+    "M.assert_secret(client, path, expected_keys) -> data | Assert secret exists with keys",
+  },
+  ops = {
+    { "read", false, "(path) -> data|nil", "Read secret at path" },
+    { "write", false, "(path, payload) -> data|nil", "Write secret to path" },
+    { "delete", false, "(path) -> nil", "Delete secret at path" },
+    { "list", false, "(path) -> [string]", "List keys at path" },
+    { "kv_get", "kv:get", "(mount, key) -> {data}|nil", "Read KV v2 secret" },
+    { "kv_put", "kv:put", "(mount, key, data) -> result", "Write KV v2 secret" },
+    { "kv_delete", "kv:delete", "(mount, key) -> nil", "Delete KV v2 secret" },
+    { "kv_list", "kv:list", "(mount, prefix?) -> [string]", "List KV v2 keys" },
+    { "kv_metadata", "kv:metadata", "(mount, key) -> metadata|nil", "Get KV v2 metadata" },
+    { "health", "sys:health", "() -> {initialized, sealed, version}", "Get Vault health" },
+    { "seal_status", "sys:seal_status", "() -> {sealed, initialized}", "Get seal status" },
+    { "is_sealed", "sys:is_sealed", "() -> bool", "Check if Vault is sealed" },
+    { "is_initialized", "sys:is_initialized", "() -> bool", "Check if Vault is initialized" },
+    { "policy_get", "policies:get", "(name) -> policy|nil", "Get ACL policy" },
+    { "policy_put", "policies:create", "(name, rules) -> nil", "Create or update ACL policy" },
+    { "policy_delete", "policies:delete", "(name) -> nil", "Delete ACL policy" },
+    { "policy_list", "policies:list", "() -> [string]", "List ACL policies" },
+    { "auth_enable", "auth:enable", "(path, type, opts?) -> nil", "Enable auth method" },
+    { "auth_disable", "auth:disable", "(path) -> nil", "Disable auth method" },
+    { "auth_list", "auth:methods", "() -> {path: config}", "List auth methods" },
+    { "auth_config", "auth:config", "(path, config) -> nil", "Configure auth method" },
+    { "auth_create_role", "auth:create_role", "(path, role_name, config) -> nil", "Create auth role" },
+    { "auth_read_role", "auth:get_role", "(path, role_name) -> role|nil", "Read auth role" },
+    { "auth_list_roles", "auth:list_roles", "(path) -> [string]", "List auth roles" },
+    { "engine_enable", "engines:enable", "(path, type, opts?) -> nil", "Enable secrets engine" },
+    { "engine_disable", "engines:disable", "(path) -> nil", "Disable secrets engine" },
+    { "engine_list", "engines:list", "() -> {path: config}", "List secrets engines" },
+    { "engine_tune", "engines:tune", "(path, config) -> nil", "Tune secrets engine" },
+    { "token_create", "token:create", "(opts?) -> {client_token, ...}", "Create token" },
+    { "token_lookup", "token:lookup", "(token) -> token_info|nil", "Lookup token" },
+    { "token_lookup_self", "token:lookup_self", "() -> token_info|nil", "Lookup current token" },
+    { "token_revoke", "token:revoke", "(token) -> nil", "Revoke token" },
+    { "token_revoke_self", "token:revoke_self", "() -> nil", "Revoke current token" },
+    { "transit_encrypt", "transit:encrypt", "(key_name, plaintext) -> ciphertext|nil", "Encrypt with transit" },
+    { "transit_decrypt", "transit:decrypt", "(key_name, ciphertext) -> plaintext|nil", "Decrypt with transit" },
+    { "transit_create_key", "transit:create_key", "(key_name, opts?) -> nil", "Create transit key" },
+    { "transit_list_keys", "transit:list_keys", "() -> [string]", "List transit keys" },
+    { "pki_issue", "pki:issue", "(mount, role_name, opts?) -> cert|nil", "Issue PKI certificate" },
+    { "pki_ca_cert", "pki:ca_cert", "(mount?) -> string", "Get CA certificate PEM" },
+    { "pki_create_role", "pki:create_role", "(mount, role_name, opts?) -> nil", "Create PKI role" },
+  },
+}):install(Client)
 
 return M

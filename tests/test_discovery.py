@@ -223,16 +223,15 @@ def test_ranking_matches_sqlite_fts5_bm25():
 
 STDLIB = ("alertmanager argocd certmanager crossplane dex email_triage eso flux gcal github gmail grafana harbor "
           "healthcheck k8s kargo loki oauth2 openbao openclaw ory postgres prometheus s3 temporal traefik unleash "
-          "vault velero zitadel ory.hydra ory.keto ory.kratos ory.rbac "
+          "vault velero zitadel ory.hydra ory.keto ory.kratos ory.rbac hashicorp hashicorp.vault "
           "aws.ec2 aws.ecr aws.eks aws.s3 aws.sigv4 aws.sts").split()
-BUILTIN_COUNT = 17
 
 
-def test_disc_10_clean_install_lists_51_modules(tmp_path):
+def test_disc_10_clean_install_lists_every_module(tmp_path):
+    from assay.discovery.modules import BUILTINS
     r = run_assay("modules", cwd=tmp_path, env=clean_env(tmp_path))
     body = rows(r.stdout)
-    # 51 in the 0.8.3 set; every stdlib module added since is listed too
-    assert len(body) == len(STDLIB) + BUILTIN_COUNT
+    assert len(body) == len(STDLIB) + len(BUILTINS)  # 0.8.3 had 51: 34 stdlib modules + 17 builtins
     names = [line[:30].strip() for line in body]
     assert sorted("assay." + n for n in STDLIB) == [n for n in names if n.startswith("assay.")]
     assert all(line[31:41].strip() == "builtin" for line in body)

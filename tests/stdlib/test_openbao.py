@@ -45,3 +45,26 @@ def test_openbao_documented_client_form(lua, bao):
     password, err = lua(code)
     assert password == "pw"
     assert 'vault: GET /v1/secret/data/app HTTP 403: {"errors": ["permission denied"]}' in err
+
+
+def test_hashicorp_vault_is_the_same_client(lua, bao):
+    """assay.hashicorp.vault (current Assay name) and the assay.hashicorp namespace give the vault module."""
+    assert lua('local v = require("assay.vault"); return rawequal(require("assay.hashicorp.vault"), v), '
+               'rawequal(require("assay.hashicorp").vault, v), rawequal(require("assay.openbao"), v)') == \
+        (True, True, True)
+    bao.put_secret("secret", "app", {"password": "pw"})
+    code = ('local vault = require("assay.hashicorp.vault")\n'
+            'local c = vault.client(%s, "test-token")\n'
+            'return c.kv:get("secret", "app").data.password, c:kv_get("secret", "app").data.password'
+            % json.dumps(bao.url))
+    assert lua(code) == ("pw", "pw")
+
+
+def test_discovery_lists_every_vault_name(assay):
+    out = assay("modules")
+    assert out.returncode == 0
+    names = [line.split()[0] for line in out.stdout.splitlines() if line.strip().startswith("assay.")]
+    for name in ("assay.vault", "assay.openbao", "assay.hashicorp", "assay.hashicorp.vault"):
+        assert name in names, name
+    block = assay("context", "hashicorp vault").stdout
+    assert "assay.hashicorp.vault" in block and "c.kv:get(mount, key)" in block

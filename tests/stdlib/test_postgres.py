@@ -104,7 +104,7 @@ def q(value):
 
 def test_pg_01_module_functions(lua):
     assert lua(REQ + 'return type(pg.client), type(pg.client_from_vault), type(pg._quote_ident), '
-                     'type(pg._quote_literal)') == ("function",) * 4
+                     'type(pg._quote_literal), type(pg.client_url)') == ("function",) * 5
 
 
 def test_pg_02_quote_ident(lua):
@@ -374,3 +374,44 @@ def test_pg_14_client_from_vault_database_and_port(lua, vault, admin):
         return d, calls[1].dsn
     ''')
     assert result == ("test", "postgres://postgres:pw@127.0.0.1:5432/test")
+
+
+def test_pg_both_generations(lua, admin):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the local PostgreSQL."""
+    code = {
+        "old": '''local c = pg.client("127.0.0.1", 5432, "postgres", "", "test")
+            local out = {c:user_exists(%(u)s), c:ensure_user(%(u)s, "pw"), c:ensure_user(%(u)s, "pw"),
+                         c:user_exists(%(u)s), c:ensure_database(%(d)s, %(u)s), c:database_exists(%(d)s)}
+            c:grant(%(d)s, %(u)s)
+            out[#out + 1] = c:query("SELECT has_database_privilege($1, $2, 'CONNECT') AS ok", {%(u)s, %(d)s})[1].ok
+            out[#out + 1] = c:execute("SELECT 1").rows_affected
+            c:close()
+            return out''',
+        "new": '''local c = pg.client_url("postgres://postgres@127.0.0.1:5432/test")
+            local out = {c.users:exists(%(u)s), c.users:ensure(%(u)s, "pw"), c.users:ensure(%(u)s, "pw"),
+                         c.users:exists(%(u)s), c.databases:ensure(%(d)s, %(u)s), c.databases:exists(%(d)s)}
+            c.databases:grant(%(d)s, %(u)s)
+            out[#out + 1] = c.queries:query("SELECT has_database_privilege($1, $2, 'CONNECT') AS ok", {%(u)s, %(d)s})[1].ok
+            out[#out + 1] = c.queries:execute("SELECT 1").rows_affected
+            c:close()
+            return out''',
+    }
+    results = {}
+    for gen, text in code.items():
+        results[gen] = lua(REQ + text % {"u": q(admin.user()), "d": q(admin.database())})
+    assert results["old"] == results["new"] == [False, True, False, True, True, True, True, 1]
+
+
+def test_pg_client_url_percent_encoded_credentials(lua, lua_fails, admin):
+    """postgres.client_url(url): a full URL whose user name and password are percent-encoded."""
+    user = admin.user(admin.name("u") + " x@y")
+    admin.conn.execute("CREATE ROLE %s LOGIN PASSWORD 'p@ss/w?rd#1'" % admin.ident(user))
+    from urllib.parse import quote
+    url = "postgresql://%s:%s@127.0.0.1:5432/test" % (quote(user, safe=""), quote("p@ss/w?rd#1", safe=""))
+    assert lua(REQ + 'local c = pg.client_url(%s); local r = c:query("SELECT current_user AS u")[1].u; c:close(); '
+                     'return r' % q(url)) == user
+    # the positional form encodes the same credentials itself
+    assert lua(REQ + 'local c = pg.client("127.0.0.1", 5432, %s, "p@ss/w?rd#1", "test"); '
+                     'return c:query("SELECT current_user AS u")[1].u' % q(user)) == user
+    err = lua_fails(REQ + 'pg.client_url("mysql://x@127.0.0.1/test")')
+    assert err.endswith("postgres.client_url: url must be a postgres:// or postgresql:// URL")

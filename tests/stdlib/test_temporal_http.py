@@ -25,7 +25,8 @@ def test_temporal_06_module_beside_builtin(lua):
     """TEMPORAL-06: the HTTP module loads while the gRPC builtin global stays intact."""
     out = lua(REQ + 'return type(temporal), type(temporal.connect), type(temporal.start), type(tc.client),'
                     ' tc ~= temporal, type(tc.client("http://127.0.0.1:1").workflows)')
-    assert out == ("table", "function", "function", "function", True, "function")
+    # c.workflows is the callable group table: c:workflows() and c.workflows:list() both work
+    assert out == ("table", "function", "function", "function", True, "table")
 
 
 def test_temporal_http_01_health_true(lua, temporal_fake):
@@ -333,18 +334,34 @@ def test_temporal_http_header_metadata():
         'M.client(url, opts?) -> client | Temporal HTTP client; opts {namespace?, api_key?}',
         'c:health() -> bool | Check Temporal health',
         'c:system_info() -> info | Get system information',
-        'c:namespaces() -> {namespaces} | List namespaces',
-        'c:namespace(name) -> namespace | Get namespace by name',
-        'c:workflows(opts?) -> {executions} | List workflow executions',
-        'c:workflow(workflow_id, run_id?, opts?) -> workflow | Get workflow execution',
-        'c:workflow_history(workflow_id, run_id?, opts?) -> {events} | Get workflow history',
-        'c:signal_workflow(workflow_id, signal_name, input?, opts?) -> result | Signal a workflow',
-        'c:terminate_workflow(workflow_id, reason?, opts?) -> result | Terminate a workflow',
-        'c:cancel_workflow(workflow_id, opts?) -> result | Cancel a workflow',
-        'c:task_queue(name, opts?) -> queue | Get task queue info',
-        'c:schedules(opts?) -> {schedules} | List schedules',
-        'c:schedule(schedule_id, opts?) -> schedule | Get schedule by ID',
-        'c:search(query, opts?) -> {executions} | Search workflows by query',
-        'c:is_workflow_running(workflow_id, opts?) -> bool | Check if workflow is running',
-        'c:wait_workflow_complete(workflow_id, timeout_secs, opts?) -> workflow | Wait for completion',
+        'c.namespaces:list() -> {namespaces} | List namespaces; flat: c:namespaces()',
+        'c.namespaces:get(name) -> namespace | Get namespace by name; flat: c:namespace(name)',
+        'c.workflows:list(opts?) -> {executions} | List workflow executions; flat: c:workflows(opts?)',
+        'c.workflows:get(workflow_id, run_id?, opts?) -> workflow | Get workflow execution; flat: c:workflow(workflow_id, run_id?, opts?)',
+        'c.workflows:history(workflow_id, run_id?, opts?) -> {events} | Get workflow history; flat: c:workflow_history(workflow_id, run_id?, opts?)',
+        'c.workflows:signal(workflow_id, signal_name, input?, opts?) -> result | Signal a workflow; flat: c:signal_workflow(workflow_id, signal_name, input?, opts?)',
+        'c.workflows:terminate(workflow_id, reason?, opts?) -> result | Terminate a workflow; flat: c:terminate_workflow(workflow_id, reason?, opts?)',
+        'c.workflows:cancel(workflow_id, opts?) -> result | Cancel a workflow; flat: c:cancel_workflow(workflow_id, opts?)',
+        'c.task_queues:get(name, opts?) -> queue | Get task queue info; flat: c:task_queue(name, opts?)',
+        'c.schedules:list(opts?) -> {schedules} | List schedules; flat: c:schedules(opts?)',
+        'c.schedules:get(schedule_id, opts?) -> schedule | Get schedule by ID; flat: c:schedule(schedule_id, opts?)',
+        'c.workflows:search(query, opts?) -> {executions} | Search workflows by query; flat: c:search(query, opts?)',
+        'c.workflows:is_running(workflow_id, opts?) -> bool | Check if workflow is running; flat: c:is_workflow_running(workflow_id, opts?)',
+        'c.workflows:wait_complete(workflow_id, timeout_secs, opts?) -> workflow | Wait for completion; flat: c:wait_workflow_complete(workflow_id, timeout_secs, opts?)',
     ]
+
+
+def test_temporal_http_both_generations(lua, temporal_fake):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run(lua, '''return {#c:namespaces().namespaces, c:namespace("default").namespaceInfo.name,
+        #c:workflows().executions, c:workflow("order-123").workflowExecutionInfo.execution.runId,
+        #c:workflow_history("order-123").history.events, c:is_workflow_running("order-123"),
+        type(c:task_queue("order-queue")), type(c:schedules()), #c:search("WorkflowType='OrderWorkflow'").executions,
+        c:health()}''', temporal_fake.url)
+    new = run(lua, '''return {#c.namespaces:list().namespaces, c.namespaces:get("default").namespaceInfo.name,
+        #c.workflows:list().executions, c.workflows:get("order-123").workflowExecutionInfo.execution.runId,
+        #c.workflows:history("order-123").history.events, c.workflows:is_running("order-123"),
+        type(c.task_queues:get("order-queue")), type(c.schedules:list()),
+        #c.workflows:search("WorkflowType='OrderWorkflow'").executions, c:health()}''', temporal_fake.url)
+    assert old == new
+    assert old[:6] == [3, "default", 3, "run-a1", 4, True] and old[6:8] == ["table", "table"]

@@ -617,3 +617,27 @@ def test_vault_transit_plaintext_is_standard_base64(lua, vault):
     """VAULT-38: standard alphabet with padding (bytes that give + and / in base64)."""
     run(lua, vault, 'c:transit_encrypt("k", "\\251\\255\\191?")')
     assert vault.last().json["plaintext"] == base64.b64encode(b"\xfb\xff\xbf?").decode()
+
+
+def test_vault_both_generations(lua, vault):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run(lua, vault, '''c:kv_put("secret", "gen/old", {user = "u1"})
+        c:policy_put("gen-old", 'path "x" { capabilities = ["read"] }')
+        local out = {c:kv_get("secret", "gen/old").data.user, c:kv_list("secret", "gen")[1],
+            c:kv_metadata("secret", "gen/old") ~= nil, c:is_sealed(), c:is_initialized(), c:policy_get("gen-old").name,
+            c:auth_list()["token/"].type, c:engine_list()["secret/"].type, c:token_lookup_self() ~= nil,
+            c:token_create().client_token ~= nil}
+        c:kv_delete("secret", "gen/old"); c:policy_delete("gen-old")
+        out[#out + 1] = c:kv_get("secret", "gen/old") == nil
+        return out''')
+    new = run(lua, vault, '''c.kv:put("secret", "gen/new", {user = "u1"})
+        c.policies:create("gen-new", 'path "x" { capabilities = ["read"] }')
+        local out = {c.kv:get("secret", "gen/new").data.user, c.kv:list("secret", "gen")[1],
+            c.kv:metadata("secret", "gen/new") ~= nil, c.sys:is_sealed(), c.sys:is_initialized(),
+            c.policies:get("gen-new").name, c.auth:methods()["token/"].type, c.engines:list()["secret/"].type,
+            c.token:lookup_self() ~= nil, c.token:create().client_token ~= nil}
+        c.kv:delete("secret", "gen/new"); c.policies:delete("gen-new")
+        out[#out + 1] = c.kv:get("secret", "gen/new") == nil
+        return out''')
+    assert old == ["u1", "old", True, False, True, "gen-old", "token", "kv", True, True, True]
+    assert new == ["u1", "new", True, False, True, "gen-new", "token", "kv", True, True, True]
