@@ -3,27 +3,27 @@
 --- @keywords hydra, ory, oauth2, oidc, openid, authentication, clients, tokens, login_challenge, consent_challenge, logout_challenge, jwk, authorize, introspect
 --- @quickref hydra.client(public_url, opts?) -> client | Hydra client for public_url; opts {admin_url?}
 --- @quickref hydra.client(opts) -> client | Create a Hydra client. opts: {public_url, admin_url}
---- @quickref c:list_clients(opts?) -> [{client_id, ...}] | List registered OAuth2 clients
---- @quickref c:get_client(client_id) -> client | Get a registered OAuth2 client
---- @quickref c:create_client(spec) -> client | Create/register an OAuth2 client
---- @quickref c:update_client(client_id, spec) -> client | Upsert an OAuth2 client (PUT)
---- @quickref c:delete_client(client_id) -> nil | Delete an OAuth2 client
---- @quickref c:build_authorize_url(client_id, opts) -> url | Build the authorize URL for a browser redirect
---- @quickref c:exchange_code(opts) -> {access_token, id_token, refresh_token} | Exchange auth code for tokens (authorization_code grant)
---- @quickref c:refresh_token(client_id, client_secret, refresh_token) -> tokens | Refresh an access token
---- @quickref c:introspect(token) -> {active, sub, scope, ...} | Token introspection
---- @quickref c:revoke_token(client_id, client_secret, token) -> nil | Revoke a token
---- @quickref c:get_login_request(challenge) -> {challenge, subject, client, ...} | Fetch a pending login challenge
---- @quickref c:accept_login(challenge, subject, opts?) -> {redirect_to} | Accept a login challenge
---- @quickref c:reject_login(challenge, error) -> {redirect_to} | Reject a login challenge
---- @quickref c:get_consent_request(challenge) -> {challenge, subject, requested_scope, ...} | Fetch a pending consent challenge
---- @quickref c:accept_consent(challenge, opts) -> {redirect_to} | Accept a consent challenge (with claims)
---- @quickref c:reject_consent(challenge, error) -> {redirect_to} | Reject a consent challenge
---- @quickref c:get_logout_request(challenge) -> {request_url, rp_initiated, sid, subject, client} | Fetch a pending logout challenge
---- @quickref c:accept_logout(challenge) -> {redirect_to} | Accept a logout challenge (invalidates session)
---- @quickref c:reject_logout(challenge) -> nil | Reject a logout challenge (user stays signed in)
---- @quickref c:well_known() -> {issuer, authorization_endpoint, ...} | Fetch OIDC discovery document
---- @quickref c:jwks() -> {keys} | Fetch JSON Web Key Set
+--- @quickref c.clients:list(opts?) -> [{client_id, ...}] | List registered OAuth2 clients; flat: c:list_clients(opts?)
+--- @quickref c.clients:get(client_id) -> client | Get a registered OAuth2 client; flat: c:get_client(client_id)
+--- @quickref c.clients:create(spec) -> client | Create/register an OAuth2 client; flat: c:create_client(spec)
+--- @quickref c.clients:update(client_id, spec) -> client | Upsert an OAuth2 client (PUT); flat: c:update_client(client_id, spec)
+--- @quickref c.clients:delete(client_id) -> nil | Delete an OAuth2 client; flat: c:delete_client(client_id)
+--- @quickref c.oauth2:authorize_url(client_id, opts) -> url | Build the authorize URL for a browser redirect; flat: c:build_authorize_url(client_id, opts)
+--- @quickref c.oauth2:exchange_code(opts) -> {access_token, id_token, refresh_token} | Exchange auth code for tokens (authorization_code grant); flat: c:exchange_code(opts)
+--- @quickref c.oauth2:refresh_token(client_id, client_secret, refresh_token) -> tokens | Refresh an access token; flat: c:refresh_token(client_id, client_secret, refresh_token)
+--- @quickref c.oauth2:introspect(token) -> {active, sub, scope, ...} | Token introspection; flat: c:introspect(token)
+--- @quickref c.oauth2:revoke_token(client_id, client_secret, token) -> nil | Revoke a token; flat: c:revoke_token(client_id, client_secret, token)
+--- @quickref c.login:get(challenge) -> {challenge, subject, client, ...} | Fetch a pending login challenge; flat: c:get_login_request(challenge)
+--- @quickref c.login:accept(challenge, subject, opts?) -> {redirect_to} | Accept a login challenge; flat: c:accept_login(challenge, subject, opts?)
+--- @quickref c.login:reject(challenge, error) -> {redirect_to} | Reject a login challenge; flat: c:reject_login(challenge, error)
+--- @quickref c.consent:get(challenge) -> {challenge, subject, requested_scope, ...} | Fetch a pending consent challenge; flat: c:get_consent_request(challenge)
+--- @quickref c.consent:accept(challenge, opts) -> {redirect_to} | Accept a consent challenge (with claims); flat: c:accept_consent(challenge, opts)
+--- @quickref c.consent:reject(challenge, error) -> {redirect_to} | Reject a consent challenge; flat: c:reject_consent(challenge, error)
+--- @quickref c.logout:get(challenge) -> {request_url, rp_initiated, sid, subject, client} | Fetch a pending logout challenge; flat: c:get_logout_request(challenge)
+--- @quickref c.logout:accept(challenge) -> {redirect_to} | Accept a logout challenge (invalidates session); flat: c:accept_logout(challenge)
+--- @quickref c.logout:reject(challenge) -> nil | Reject a logout challenge (user stays signed in); flat: c:reject_logout(challenge)
+--- @quickref c.discovery:openid_config() -> {issuer, authorization_endpoint, ...} | Fetch OIDC discovery document; flat: c:well_known()
+--- @quickref c.discovery:jwks() -> {keys} | Fetch JSON Web Key Set; flat: c:jwks()
 
 local H = require("assay._http")
 
@@ -229,5 +229,36 @@ end
 function Client:jwks()
   return api(self, "public", "hydra: jwks HTTP {status}: {body}"):get("/.well-known/jwks.json")
 end
+
+H.api({
+  module = "ory.hydra",
+  quickref = {
+    "hydra.client(public_url, opts?) -> client | Hydra client for public_url; opts {admin_url?}",
+    "hydra.client(opts) -> client | Create a Hydra client. opts: {public_url, admin_url}",
+  },
+  ops = {
+    { "list_clients", "clients:list", "(opts?) -> [{client_id, ...}]", "List registered OAuth2 clients" },
+    { "get_client", "clients:get", "(client_id) -> client", "Get a registered OAuth2 client" },
+    { "create_client", "clients:create", "(spec) -> client", "Create/register an OAuth2 client" },
+    { "update_client", "clients:update", "(client_id, spec) -> client", "Upsert an OAuth2 client (PUT)" },
+    { "delete_client", "clients:delete", "(client_id) -> nil", "Delete an OAuth2 client" },
+    { "build_authorize_url", "oauth2:authorize_url", "(client_id, opts) -> url", "Build the authorize URL for a browser redirect" },
+    { "exchange_code", "oauth2:exchange_code", "(opts) -> {access_token, id_token, refresh_token}", "Exchange auth code for tokens (authorization_code grant)" },
+    { "refresh_token", "oauth2:refresh_token", "(client_id, client_secret, refresh_token) -> tokens", "Refresh an access token" },
+    { "introspect", "oauth2:introspect", "(token) -> {active, sub, scope, ...}", "Token introspection" },
+    { "revoke_token", "oauth2:revoke_token", "(client_id, client_secret, token) -> nil", "Revoke a token" },
+    { "get_login_request", "login:get", "(challenge) -> {challenge, subject, client, ...}", "Fetch a pending login challenge" },
+    { "accept_login", "login:accept", "(challenge, subject, opts?) -> {redirect_to}", "Accept a login challenge" },
+    { "reject_login", "login:reject", "(challenge, error) -> {redirect_to}", "Reject a login challenge" },
+    { "get_consent_request", "consent:get", "(challenge) -> {challenge, subject, requested_scope, ...}", "Fetch a pending consent challenge" },
+    { "accept_consent", "consent:accept", "(challenge, opts) -> {redirect_to}", "Accept a consent challenge (with claims)" },
+    { "reject_consent", "consent:reject", "(challenge, error) -> {redirect_to}", "Reject a consent challenge" },
+    { "get_logout_request", "logout:get", "(challenge) -> {request_url, rp_initiated, sid, subject, client}", "Fetch a pending logout challenge" },
+    { "accept_logout", "logout:accept", "(challenge) -> {redirect_to}", "Accept a logout challenge (invalidates session)" },
+    { "reject_logout", "logout:reject", "(challenge) -> nil", "Reject a logout challenge (user stays signed in)" },
+    { "well_known", "discovery:openid_config", "() -> {issuer, authorization_endpoint, ...}", "Fetch OIDC discovery document" },
+    { "jwks", "discovery:jwks", "() -> {keys}", "Fetch JSON Web Key Set" },
+  },
+}):install(Client)
 
 return M

@@ -1,14 +1,17 @@
 --- @module assay.ory.keto
 --- @description Ory Keto authorization — relation-tuple CRUD, permission checks, role membership queries. Implements relationship-based access control (ReBAC, Google Zanzibar-style).
 --- @keywords keto, ory, authorization, authz, rbac, rebac, permissions, roles, relation-tuples, zanzibar, access-control, members, groups
---- @quickref keto.client(read_url, opts?) -> client | Create a Keto client (read endpoint)
---- @quickref c:list(opts) -> {relation_tuples, next_page_token} | List relation tuples matching filters
---- @quickref c:check(namespace, object, relation, subject) -> bool | Check if a subject has a relation to an object
---- @quickref c:expand(namespace, object, relation, depth?) -> tree | Expand a relation to see all members
---- @quickref c:get_user_roles(user_id, namespace?) -> [{object, relation}] | Get all role memberships for a user
---- @quickref c:create(tuple) -> nil | Create a relation tuple (requires write_url)
---- @quickref c:delete(tuple) -> nil | Delete a relation tuple (requires write_url)
---- @quickref c:delete_all(filters) -> nil | Delete all matching relation tuples (requires write_url)
+--- @quickref keto.client(read_url, opts?) -> client | Create a Keto client (read endpoint); opts {write_url} for writes
+--- @quickref c.tuples:list(opts) -> {relation_tuples, next_page_token} | List relation tuples matching filters; flat: c:list(opts)
+--- @quickref c.tuples:create(tuple) -> nil | Create a relation tuple (requires write_url; not idempotent, see upsert); flat: c:create(tuple)
+--- @quickref c.tuples:upsert(tuple) -> "noop"|"created"|"repaired", dups_removed | Ensure exactly one copy of the tuple exists (requires write_url); flat: c:upsert(tuple)
+--- @quickref c.tuples:delete(tuple) -> nil | Delete a relation tuple (requires write_url); flat: c:delete(tuple)
+--- @quickref c.tuples:delete_all(filters) -> nil | Delete all matching relation tuples (requires write_url); flat: c:delete_all(filters)
+--- @quickref c.permissions:check(namespace, object, relation, subject) -> bool | Check if a subject has a relation to an object; the grouped form also takes one table; flat: c:check(namespace, object, relation, subject)
+--- @quickref c.permissions:batch_check(tuples) -> [bool] | Check several tuples, one answer each
+--- @quickref c.permissions:expand(namespace, object, relation, depth?) -> tree | Expand a relation to see all members; flat: c:expand(namespace, object, relation, depth?)
+--- @quickref c.roles:user_roles(user_id, namespace?) -> [{object, relation}] | Get all role memberships for a user; flat: c:get_user_roles(user_id, namespace?)
+--- @quickref c.roles:has_any(user_id, role_objects, namespace?) -> bool | Check if a user has any of the given roles; flat: c:user_has_any_role(user_id, role_objects, namespace?)
 
 local H = require("assay._http")
 
@@ -143,5 +146,64 @@ function Client:delete_all(filters)
   writer(self, "keto: delete_all HTTP {status}: {body}")
     :delete("/admin/relation-tuples" .. filter_query(filters), { expect = { 200, 204 }, result = "true" })
 end
+
+
+-- The filters naming exactly one tuple identity (namespace, object, relation, subject).
+local function identity(tuple)
+  if type(tuple) ~= "table" then error("keto: tuple must be a table", 3) end
+  local f = { namespace = tuple.namespace, object = tuple.object, relation = tuple.relation }
+  local set = tuple.subject_set
+  if type(set) == "table" then
+    f.subject_set_namespace, f.subject_set_object, f.subject_set_relation = set.namespace, set.object, set.relation
+  else
+    f.subject_id = tuple.subject_id
+  end
+  return f
+end
+
+--- c:upsert(tuple): make exactly one copy of the tuple exist. Returns "noop" (it was there
+--- once), "created" (it was missing) or "repaired" (duplicates were replaced by one), and the
+--- number of duplicates removed. Safe to run again and again, unlike c:create.
+function Client:upsert(tuple)
+  local filters = identity(tuple)
+  local found = #((self:list(filters) or {}).relation_tuples or {})
+  if found == 1 then return "noop", 0 end
+  if found > 1 then self:delete_all(filters) end
+  self:create(tuple)
+  if found == 0 then return "created", 0 end
+  return "repaired", found - 1
+end
+
+-- c.permissions:check also takes one table {namespace, object, relation, subject_id | subject_set}.
+local function check_any(c, first, ...)
+  if type(first) == "table" and select("#", ...) == 0 then
+    return c:check(first.namespace, first.object, first.relation, first.subject_set or first.subject_id)
+  end
+  return c:check(first, ...)
+end
+
+H.api({
+  module = "ory.keto",
+  quickref = { "keto.client(read_url, opts?) -> client | Create a Keto client (read endpoint); opts {write_url} for writes" },
+  ops = {
+    { "list", "tuples:list", "(opts) -> {relation_tuples, next_page_token}", "List relation tuples matching filters" },
+    { "create", "tuples:create", "(tuple) -> nil", "Create a relation tuple (requires write_url; not idempotent, see upsert)" },
+    { "upsert", "tuples:upsert", "(tuple) -> \"noop\"|\"created\"|\"repaired\", dups_removed",
+      "Ensure exactly one copy of the tuple exists (requires write_url)" },
+    { "delete", "tuples:delete", "(tuple) -> nil", "Delete a relation tuple (requires write_url)" },
+    { "delete_all", "tuples:delete_all", "(filters) -> nil", "Delete all matching relation tuples (requires write_url)" },
+    { "check", "permissions:check", "(namespace, object, relation, subject) -> bool",
+      "Check if a subject has a relation to an object; the grouped form also takes one table", fn = check_any },
+    { false, "permissions:batch_check", "(tuples) -> [bool]", "Check several tuples, one answer each",
+      fn = function(c, tuples)
+        local out = {}
+        for i, t in ipairs(tuples or {}) do out[i] = check_any(c, t) end
+        return out
+      end },
+    { "expand", "permissions:expand", "(namespace, object, relation, depth?) -> tree", "Expand a relation to see all members" },
+    { "get_user_roles", "roles:user_roles", "(user_id, namespace?) -> [{object, relation}]", "Get all role memberships for a user" },
+    { "user_has_any_role", "roles:has_any", "(user_id, role_objects, namespace?) -> bool", "Check if a user has any of the given roles" },
+  },
+}):install(Client)
 
 return M

@@ -3,19 +3,21 @@
 --- @keywords kratos, ory, identity, authentication, login, registration, recovery, settings, sessions, identities, schemas, whoami
 --- @quickref kratos.client(public_url, opts?) -> client | Kratos client for public_url; opts {admin_url?}
 --- @quickref kratos.client(opts) -> client | Create a Kratos client. opts: {public_url, admin_url}
---- @quickref c:whoami(cookie) -> {identity, expires_at, ...} | Check if the current session is valid
---- @quickref c:create_login_flow(opts?) -> {id, ui, return_to, ...} | Create a browser login flow
---- @quickref c:get_login_flow(id, cookie?) -> flow | Fetch an existing login flow
---- @quickref c:submit_login_flow(flow_id, payload, cookie?) -> {session, ...} | Submit a login flow
---- @quickref c:create_registration_flow() -> flow | Create a registration flow
---- @quickref c:get_identity(id) -> identity | Get an identity by ID (admin API)
---- @quickref c:list_identities(opts?) -> [identity] | List all identities (admin API)
---- @quickref c:create_identity(spec) -> identity | Create an identity (admin API)
---- @quickref c:update_identity(id, spec) -> identity | Update an identity (admin API)
---- @quickref c:delete_identity(id) -> nil | Delete an identity (admin API)
---- @quickref c:list_sessions(id) -> [session] | List active sessions for an identity
---- @quickref c:delete_sessions(id) -> nil | Revoke all sessions for an identity
---- @quickref c:list_schemas() -> [schema] | List identity schemas
+--- @quickref c.sessions:whoami(cookie) -> {identity, expires_at, ...} | Check if the current session is valid; flat: c:whoami(cookie)
+--- @quickref c.flows:create_login(opts?) -> {id, ui, return_to, ...} | Create a browser login flow; flat: c:create_login_flow(opts?)
+--- @quickref c.flows:get_login(id, cookie?) -> flow | Fetch an existing login flow; flat: c:get_login_flow(id, cookie?)
+--- @quickref c.flows:submit_login(flow_id, payload, cookie?) -> {session, ...} | Submit a login flow; flat: c:submit_login_flow(flow_id, payload, cookie?)
+--- @quickref c.flows:create_registration() -> flow | Create a registration flow; flat: c:create_registration_flow()
+--- @quickref c.identities:get(id) -> identity | Get an identity by ID (admin API); flat: c:get_identity(id)
+--- @quickref c.identities:list(opts?) -> [identity] | List all identities (admin API); flat: c:list_identities(opts?)
+--- @quickref c.identities:create(spec) -> identity | Create an identity (admin API); flat: c:create_identity(spec)
+--- @quickref c.identities:update(id, spec) -> identity | Update an identity (admin API); flat: c:update_identity(id, spec)
+--- @quickref c.identities:delete(id) -> nil | Delete an identity (admin API); flat: c:delete_identity(id)
+--- @quickref c.sessions:list(id) -> [session] | List active sessions for an identity; flat: c:list_sessions(id)
+--- @quickref c.sessions:revoke(id) -> nil | Revoke all sessions for an identity; flat: c:delete_sessions(id)
+--- @quickref c.flows:get_registration(id, cookie?) -> flow | Fetch a registration flow; flat: c:get_registration_flow(id, cookie?)
+--- @quickref c.schemas:get(id) -> schema | Get one identity schema; flat: c:get_schema(id)
+--- @quickref c.schemas:list() -> [schema] | List identity schemas; flat: c:list_schemas()
 
 local H = require("assay._http")
 
@@ -150,5 +152,30 @@ end
 function Client:get_schema(schema_id)
   return public_get(self, "/schemas/" .. H.encode(schema_id))
 end
+
+H.api({
+  module = "ory.kratos",
+  quickref = {
+    "kratos.client(public_url, opts?) -> client | Kratos client for public_url; opts {admin_url?}",
+    "kratos.client(opts) -> client | Create a Kratos client. opts: {public_url, admin_url}",
+  },
+  ops = {
+    { "whoami", "sessions:whoami", "(cookie) -> {identity, expires_at, ...}", "Check if the current session is valid" },
+    { "create_login_flow", "flows:create_login", "(opts?) -> {id, ui, return_to, ...}", "Create a browser login flow" },
+    { "get_login_flow", "flows:get_login", "(id, cookie?) -> flow", "Fetch an existing login flow" },
+    { "submit_login_flow", "flows:submit_login", "(flow_id, payload, cookie?) -> {session, ...}", "Submit a login flow" },
+    { "create_registration_flow", "flows:create_registration", "() -> flow", "Create a registration flow" },
+    { "get_identity", "identities:get", "(id) -> identity", "Get an identity by ID (admin API)" },
+    { "list_identities", "identities:list", "(opts?) -> [identity]", "List all identities (admin API)" },
+    { "create_identity", "identities:create", "(spec) -> identity", "Create an identity (admin API)" },
+    { "update_identity", "identities:update", "(id, spec) -> identity", "Update an identity (admin API)" },
+    { "delete_identity", "identities:delete", "(id) -> nil", "Delete an identity (admin API)" },
+    { "list_sessions", "sessions:list", "(id) -> [session]", "List active sessions for an identity" },
+    { "delete_sessions", "sessions:revoke", "(id) -> nil", "Revoke all sessions for an identity" },
+    { "get_registration_flow", "flows:get_registration", "(id, cookie?) -> flow", "Fetch a registration flow" },
+    { "get_schema", "schemas:get", "(id) -> schema", "Get one identity schema" },
+    { "list_schemas", "schemas:list", "() -> [schema]", "List identity schemas" },
+  },
+}):install(Client)
 
 return M

@@ -2,19 +2,20 @@
 --- @description Capability-based RBAC engine layered on top of Ory Keto. Define a policy once (role -> capabilities map) and get user lookups, capability checks, and membership management helpers. A user can hold multiple roles; their effective capability set is the union of all assigned roles. Each role also has a rank so a single "primary" role can be shown for display.
 --- @keywords rbac, roles, permissions, capabilities, authz, authorization, keto, ory, zanzibar, policy
 --- @quickref rbac.policy(opts) -> policy | Build a policy from a role map and a Keto client. opts: { namespace, keto, roles, default_role? }
---- @quickref p:user_roles(user_id) -> [role_name] | All roles a user holds, sorted by rank (highest first)
---- @quickref p:user_primary_role(user_id) -> role_name | Highest-ranked role (for UI badges)
---- @quickref p:user_capabilities(user_id) -> {cap=true, ...} | Union of capabilities from every role the user holds
---- @quickref p:user_has_capability(user_id, cap) -> bool | Check whether the user holds a given capability
---- @quickref p:add(user_id, role_name) -> nil | Add the user to a role (idempotent)
---- @quickref p:remove(user_id, role_name) -> nil | Remove the user from a role (idempotent)
---- @quickref p:list_members(role_name) -> [user_id] | List every user assigned to a specific role
---- @quickref p:list_all_memberships() -> {role_name=[user_id]} | Full snapshot of every role and its members
---- @quickref p:reset_role(role_name) -> nil | Delete every member of a role (for bootstrap/seed scripts)
---- @quickref p:roles() -> [role_name] | All configured role names, highest rank first
---- @quickref p:role(role_name) -> {rank, capabilities} | Role metadata from the policy definition
---- @quickref p:require_capability(cap, handler) -> handler | http.serve wrapper returning 403 when the caller lacks the capability
+--- @quickref p.users:roles(user_id) -> [role_name] | All roles a user holds, sorted by rank (highest first); flat: p:user_roles(user_id)
+--- @quickref p.users:primary_role(user_id) -> role_name | Highest-ranked role (for UI badges); flat: p:user_primary_role(user_id)
+--- @quickref p.users:capabilities(user_id) -> {cap=true, ...} | Union of capabilities from every role the user holds; flat: p:user_capabilities(user_id)
+--- @quickref p.users:has_capability(user_id, cap) -> bool | Check whether the user holds a given capability; flat: p:user_has_capability(user_id, cap)
+--- @quickref p.members:add(user_id, role_name) -> nil | Add the user to a role (idempotent); flat: p:add(user_id, role_name)
+--- @quickref p.members:remove(user_id, role_name) -> nil | Remove the user from a role (idempotent); flat: p:remove(user_id, role_name)
+--- @quickref p.members:list(role_name) -> [user_id] | List every user assigned to a specific role; flat: p:list_members(role_name)
+--- @quickref p.members:list_all() -> {role_name=[user_id]} | Full snapshot of every role and its members; flat: p:list_all_memberships()
+--- @quickref p.members:reset(role_name) -> nil | Delete every member of a role (for bootstrap/seed scripts); flat: p:reset_role(role_name)
+--- @quickref p.policy:roles() -> [role_name] | All configured role names, highest rank first; flat: p:roles()
+--- @quickref p.policy:get(role_name) -> {rank, capabilities} | Role metadata from the policy definition; flat: p:role(role_name)
+--- @quickref p.middleware:require_capability(cap, handler) -> handler | http.serve wrapper returning 403 when the caller lacks the capability; flat: p:require_capability(cap, handler)
 
+local H = require("assay._http")
 local M = {}
 
 local Policy = {}
@@ -208,5 +209,27 @@ function Policy:require_capability(cap, handler)
     return handler(req)
   end
 end
+
+H.api({
+  module = "ory.rbac",
+  receiver = "p",
+  quickref = {
+    "rbac.policy(opts) -> policy | Build a policy from a role map and a Keto client. opts: { namespace, keto, roles, default_role? }",
+  },
+  ops = {
+    { "user_roles", "users:roles", "(user_id) -> [role_name]", "All roles a user holds, sorted by rank (highest first)" },
+    { "user_primary_role", "users:primary_role", "(user_id) -> role_name", "Highest-ranked role (for UI badges)" },
+    { "user_capabilities", "users:capabilities", "(user_id) -> {cap=true, ...}", "Union of capabilities from every role the user holds" },
+    { "user_has_capability", "users:has_capability", "(user_id, cap) -> bool", "Check whether the user holds a given capability" },
+    { "add", "members:add", "(user_id, role_name) -> nil", "Add the user to a role (idempotent)" },
+    { "remove", "members:remove", "(user_id, role_name) -> nil", "Remove the user from a role (idempotent)" },
+    { "list_members", "members:list", "(role_name) -> [user_id]", "List every user assigned to a specific role" },
+    { "list_all_memberships", "members:list_all", "() -> {role_name=[user_id]}", "Full snapshot of every role and its members" },
+    { "reset_role", "members:reset", "(role_name) -> nil", "Delete every member of a role (for bootstrap/seed scripts)" },
+    { "roles", "policy:roles", "() -> [role_name]", "All configured role names, highest rank first" },
+    { "role", "policy:get", "(role_name) -> {rank, capabilities}", "Role metadata from the policy definition" },
+    { "require_capability", "middleware:require_capability", "(cap, handler) -> handler", "http.serve wrapper returning 403 when the caller lacks the capability" },
+  },
+}):install(Policy)
 
 return M

@@ -411,3 +411,21 @@ def test_hydra_url_first_client_form(lua, ory):
         return c.public_url, c.admin_url, c:well_known().issuer, #c:list_clients()''', **ory.placeholders())
     assert out == (ory.hydra_public.url, ory.hydra_admin.url, ory.issuer, 2)
     assert ory.last("hydra_admin").target == "/admin/clients"
+
+
+def test_hydra_both_generations(lua, ory):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    old = run(lua, ory, '''local made = c:create_client({client_id = "gen-old", grant_types = {"client_credentials"}})
+        local out = {#c:list_clients() >= 3, c:get_client("example-app").client_id, made.client_id,
+                     c:well_known().issuer, #c:jwks().keys > 0, c:introspect("nope").active,
+                     c:build_authorize_url("example-app", {redirect_uri = "https://app/cb", state = "s"}):match("client_id=example%-app") ~= nil}
+        c:delete_client("gen-old")
+        return out''')
+    new = run(lua, ory, '''local made = c.clients:create({client_id = "gen-new", grant_types = {"client_credentials"}})
+        local out = {#c.clients:list() >= 3, c.clients:get("example-app").client_id, made.client_id,
+                     c.discovery:openid_config().issuer, #c.discovery:jwks().keys > 0, c.oauth2:introspect("nope").active,
+                     c.oauth2:authorize_url("example-app", {redirect_uri = "https://app/cb", state = "s"}):match("client_id=example%-app") ~= nil}
+        c.clients:delete("gen-new")
+        return out''')
+    assert old[2:3] == ["gen-old"] and new[2:3] == ["gen-new"]
+    assert old[:2] + old[3:] == new[:2] + new[3:] == [True, "example-app", ory.issuer, True, False, True]

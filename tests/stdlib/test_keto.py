@@ -238,3 +238,43 @@ def test_keto_documented_client_form(lua, ory):
         return before, after, #listed, c:check("App", "billing", "editors", "user:eve")
     ''')
     assert out == (False, True, 1, False)
+
+
+def test_keto_both_generations(lua, ory):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    seed_roles(ory)
+    old = run(lua, ory, '''c:create({namespace = "Role", object = "app:ops", relation = "members", subject_id = "user:old"})
+        local out = {#c:list({namespace = "Role", relation = "members"}).relation_tuples,
+            c:check("Role", "app:admin", "members", "user:alice"), c:check("Role", "app:admin", "members", "user:bob"),
+            #c:get_user_roles("alice"), c:user_has_any_role("bob", {"app:viewer"}), c:expand("Role", "app:viewer", "members") ~= nil}
+        c:delete({namespace = "Role", object = "app:ops", relation = "members", subject_id = "user:old"})
+        return out''')
+    new = run(lua, ory, '''c.tuples:create({namespace = "Role", object = "app:ops", relation = "members", subject_id = "user:new"})
+        local out = {#c.tuples:list({namespace = "Role", relation = "members"}).relation_tuples,
+            c.permissions:check("Role", "app:admin", "members", "user:alice"),
+            c.permissions:check({namespace = "Role", object = "app:admin", relation = "members", subject_id = "user:bob"}),
+            #c.roles:user_roles("alice"), c.roles:has_any("bob", {"app:viewer"}),
+            c.permissions:expand("Role", "app:viewer", "members") ~= nil}
+        c.tuples:delete({namespace = "Role", object = "app:ops", relation = "members", subject_id = "user:new"})
+        return out''')
+    assert old == new == [4, True, False, 2, True, True]
+    assert run(lua, ory, '''return c.permissions:batch_check({
+        {namespace = "Role", object = "app:admin", relation = "members", subject_id = "user:alice"},
+        {namespace = "Role", object = "app:admin", relation = "members", subject_id = "user:carol"}})''') == [True, False]
+
+
+def test_keto_tuples_upsert(lua, ory):
+    """tuples:upsert keeps exactly one copy: created, then noop, then repaired after duplicates appear."""
+    tuple_ = '{namespace = "Role", object = "app:admin", relation = "members", subject_id = "user:dana"}'
+    assert run(lua, ory, "return c.tuples:upsert(%s)" % tuple_) == ("created", 0)
+    assert run(lua, ory, "return c:upsert(%s)" % tuple_) == ("noop", 0)
+    dana = {"namespace": "Role", "object": "app:admin", "relation": "members", "subject_id": "user:dana"}
+    assert ory.tuples.count(dana) == 1
+    ory.tuples.extend([dict(dana), dict(dana)])  # a store that allowed duplicates
+    assert run(lua, ory, "return c.tuples:upsert(%s)" % tuple_) == ("repaired", 2)
+    assert ory.tuples.count(dana) == 1
+    # subject sets are one identity too
+    subject_set = '{namespace = "Role", object = "app:viewer", relation = "members", ' \
+                  'subject_set = {namespace = "Group", object = "eng", relation = "members"}}'
+    assert run(lua, ory, "return c.tuples:upsert(%s)" % subject_set) == ("created", 0)
+    assert run(lua, ory, "return c.tuples:upsert(%s)" % subject_set) == ("noop", 0)

@@ -293,3 +293,22 @@ def test_kratos_documented_client_forms(lua, ory):
         return b.public_url, b.admin_url, login.session.identity.id == created.id, #b:list_sessions(created.id)
     ''', **ory.placeholders())
     assert out == (ory.kratos_public.url, ory.kratos_admin.url, True, 1)
+
+
+def test_kratos_both_generations(lua, ory):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    code = {
+        "old": '''local i = c:create_identity({schema_id = "default", traits = {email = "$WHO@example.com"}})
+            local out = {c:get_identity(i.id).traits.email, #c:list_identities() > 0, #c:list_schemas(),
+                         c:get_schema("default") ~= nil, c:create_login_flow().id ~= nil, type(c:list_sessions(i.id))}
+            c:delete_identity(i.id)
+            return out''',
+        "new": '''local i = c.identities:create({schema_id = "default", traits = {email = "$WHO@example.com"}})
+            local out = {c.identities:get(i.id).traits.email, #c.identities:list() > 0, #c.schemas:list(),
+                         c.schemas:get("default") ~= nil, c.flows:create_login().id ~= nil, type(c.sessions:list(i.id))}
+            c.identities:delete(i.id)
+            return out''',
+    }
+    for who, text in code.items():
+        assert lua_with(lua, CLIENT + text, WHO=who, **ory.placeholders()) == \
+            [who + "@example.com", True, 1, True, True, "table"]

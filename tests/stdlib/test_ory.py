@@ -105,7 +105,7 @@ HEADERS = {
                      "membership queries. Implements relationship-based access control (ReBAC, Google "
                      "Zanzibar-style).",
                      "keto, ory, authorization, authz, rbac, rebac, permissions, roles, relation-tuples, zanzibar, "
-                     "access-control, members, groups", 8),
+                     "access-control, members, groups", 11),  # + upsert, batch_check, has_any (current Assay)
     "ory/kratos.lua": ("assay.ory.kratos", "Ory Kratos identity management — login/registration/recovery flows, "
                        "identity CRUD via admin API, session introspection, schemas.",
                        "kratos, ory, identity, authentication, login, registration, recovery, settings, sessions, "

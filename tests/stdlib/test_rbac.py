@@ -330,3 +330,23 @@ def test_rbac_documented_policy_form(lua, ory):
         return roles, can_configure, p:user_primary_role("zed"), p:user_has_capability("zed", "configure")
     ''')
     assert out == (["admin", "operator"], True, "operator", False)
+
+
+def test_rbac_both_generations(lua, ory):
+    """A 0.8.3 script (flat methods) and a 0.19 script (grouped methods) on the same fake."""
+    member(ory, "admin", "alice")
+    old = run(lua, ory, '''p:add("bob", "operator")
+        local out = {p:user_roles("alice")[1], p:user_primary_role("bob"), p:user_has_capability("bob", "trigger"),
+                     p:user_has_capability("bob", "approve"), #p:list_members("operator"), p:roles()[1], p:role("admin").rank,
+                     p:list_all_memberships().admin[1]}
+        p:remove("bob", "operator")
+        out[#out + 1] = #p:list_members("operator")
+        return out''')
+    new = run(lua, ory, '''p.members:add("bob", "operator")
+        local out = {p.users:roles("alice")[1], p.users:primary_role("bob"), p.users:has_capability("bob", "trigger"),
+                     p.users:has_capability("bob", "approve"), #p.members:list("operator"), p.policy:roles()[1],
+                     p.policy:get("admin").rank, p.members:list_all().admin[1]}
+        p.members:remove("bob", "operator")
+        out[#out + 1] = #p.members:list("operator")
+        return out''')
+    assert old == new == ["admin", "operator", True, False, 1, "owner", 4, "alice", 0]
