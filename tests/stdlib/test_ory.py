@@ -109,7 +109,7 @@ HEADERS = {
     "ory/kratos.lua": ("assay.ory.kratos", "Ory Kratos identity management — login/registration/recovery flows, "
                        "identity CRUD via admin API, session introspection, schemas.",
                        "kratos, ory, identity, authentication, login, registration, recovery, settings, sessions, "
-                       "identities, schemas, whoami", 15),
+                       "identities, schemas, whoami", 17),  # + flows:get_registration, schemas:get
     "ory/rbac.lua": ("assay.ory.rbac", "Capability-based RBAC engine layered on top of Ory Keto. Define a policy "
                      "once (role -> capabilities map) and get user lookups, capability checks, and membership "
                      "management helpers. A user can hold multiple roles; their effective capability set is the "
