@@ -208,6 +208,7 @@ def services(workdir):
     import fake_argocd
     import fake_dex
     import fake_github
+    import fake_gitlab
     import fake_google
     import fake_harbor
     import fake_k8s
@@ -266,6 +267,7 @@ def services(workdir):
         env["DEX_URL"] = start(fake_dex.FakeDex()).url + "/dex"
         env.update(UNLEASH_URL=start(fake_unleash.FakeUnleash()).url,
                    UNLEASH_ADMIN_TOKEN=fake_unleash.ADMIN_TOKEN)
+        env.update(GITLAB_URL=start(fake_gitlab.FakeGitLab()).url, GITLAB_TOKEN=fake_gitlab.TOKEN)
         env.update(GITHUB_URL=start(fake_github.FakeGitHub()).url, GITHUB_TOKEN=fake_github.GITHUB_TOKEN)
         google = start(fake_google.FakeGoogle())
         env["GCAL_URL"] = google.url
