@@ -145,7 +145,7 @@ end
 --- H.api(spec): declare a module's operations (see docs/stdlib/writing-modules.md).
 ---   spec.module    "grafana" (also the error prefix of declared HTTP calls)
 ---   spec.receiver  how the docs name the object: "c" (default) or "M" for function modules
----   spec.style     "client" (methods take the object) or "module" (plain functions)
+---   spec.style     "module" spells flat calls M.fn(...) in the docs (default "client": c:fn(...))
 ---   spec.quickref  extra header lines shown first, e.g. the constructor
 ---   spec.ops       { flat_name|false, "group:method"|false, "(args) -> returns", "summary", how }
 ---     how: get/post/put/patch/delete = "/path/{arg}" (+ query, body, allow_404, expect,
@@ -222,10 +222,11 @@ function Api:request_fn(entry)
   end
 end
 
--- The function (obj, ...) behind an operation; `method(name)` finds the module's own ones.
-function Api:implementation(entry, method)
+-- The function (obj, ...) behind an operation; `method(name)` finds the module's own ones;
+-- `plain` when they are plain module functions (no object argument).
+function Api:implementation(entry, method, plain)
   if entry.fn then
-    if self.style == "module" then
+    if plain then
       local fn = entry.fn
       return function(_, ...) return fn(...) end
     end
@@ -237,23 +238,22 @@ function Api:implementation(entry, method)
   end
   local fn = method(entry.flat)
   if not fn then error("_http: " .. self.module .. " has no method " .. entry.flat, 3) end
-  if self.style == "module" then return function(_, ...) return fn(...) end end
+  if plain then return function(_, ...) return fn(...) end end
   return fn
 end
 
 --- The table for group `name` on `obj`: its methods call the operations on `obj`; when the
 --- object also has a flat method of that name, calling the table runs it (c:projects()).
-function Api:group(obj, name, method)
+function Api:group(obj, name, method, plain)
   local group = {}
   for _, entry in ipairs(self.groups[name]) do
-    local fn = self:implementation(entry, method)
+    local fn = self:implementation(entry, method, plain)
     group[entry.name] = function(_, ...) return fn(obj, ...) end
   end
   local same = method(name)
   if same then
-    local module_style = self.style == "module"
     setmetatable(group, { __call = function(_, first, ...)
-      if module_style then return same(first, ...) end
+      if plain then return same(first, ...) end
       return same(obj, ...)
     end })
   end
@@ -291,13 +291,13 @@ function Api:install_module(M)
   for k, v in pairs(M) do if type(v) == "function" then flat[k] = v end end
   for _, entry in ipairs(self.ops) do
     if entry.flat and (entry.fn or entry.method) and flat[entry.flat] == nil then
-      local fn = self:implementation(entry, function() end)
+      local fn = self:implementation(entry, function() end, true)
       flat[entry.flat] = function(...) return fn(nil, ...) end
       M[entry.flat] = flat[entry.flat]
     end
   end
   local function method(name) return flat[name] end
-  for _, name in ipairs(self.group_order) do M[name] = self:group(nil, name, method) end
+  for _, name in ipairs(self.group_order) do M[name] = self:group(nil, name, method, true) end
   return M
 end
 

@@ -13,26 +13,26 @@
 --- @quickref M.put(path, body, opts?) -> resource | PUT to any K8s API path
 --- @quickref M.patch(path, body, opts?) -> resource | PATCH any K8s API path
 --- @quickref M.delete(path, opts?) -> nil | DELETE any K8s API path
---- @quickref M.get_resource(namespace, kind, name, opts?) -> resource | Get resource by kind and name
---- @quickref M.list(namespace, kind, opts?) -> {items} | List resources by kind
---- @quickref M.create(namespace, kind, body, opts?) -> resource | Create resource
---- @quickref M.update(namespace, kind, name, body, opts?) -> resource | Update resource
---- @quickref M.patch_resource(namespace, kind, name, body, opts?) -> resource | Patch resource
---- @quickref M.delete_resource(namespace, kind, name, opts?) -> nil | Delete resource
---- @quickref M.exists(namespace, kind, name, opts?) -> bool | Check if resource exists
---- @quickref M.get_secret(namespace, name, opts?) -> {key=value} | Get decoded secret data
---- @quickref M.get_configmap(namespace, name, opts?) -> {key=value} | Get ConfigMap data
---- @quickref M.list_pods(namespace, opts?) -> {items} | List pods in namespace
---- @quickref M.list_events(namespace, opts?) -> {items} | List events in namespace
---- @quickref M.pod_status(namespace, opts?) -> {running, pending, failed, total} | Get pod status counts
---- @quickref M.is_ready(namespace, kind, name, opts?) -> bool | Check if resource is ready
---- @quickref M.wait_ready(namespace, kind, name, timeout_secs?, opts?) -> true | Wait for readiness
---- @quickref M.service_endpoints(namespace, name, opts?) -> [ip] | Get service endpoint IPs
---- @quickref M.logs(namespace, pod_name, opts?) -> string | Get pod logs
---- @quickref M.rollout_status(namespace, name, opts?) -> {desired, ready, complete} | Get deployment rollout
---- @quickref M.node_status(opts?) -> [{name, ready, roles, capacity}] | Get node statuses
---- @quickref M.namespace_exists(name, opts?) -> bool | Check if namespace exists
---- @quickref M.events_for(namespace, kind, name, opts?) -> {items} | Get events for resource
+--- @quickref M.resources:get(namespace, kind, name, opts?) -> resource | Get resource by kind and name; flat: M.get_resource(namespace, kind, name, opts?)
+--- @quickref M.resources:list(namespace, kind, opts?) -> {items} | List resources by kind; flat: M.list(namespace, kind, opts?)
+--- @quickref M.resources:create(namespace, kind, body, opts?) -> resource | Create resource; flat: M.create(namespace, kind, body, opts?)
+--- @quickref M.resources:update(namespace, kind, name, body, opts?) -> resource | Update resource; flat: M.update(namespace, kind, name, body, opts?)
+--- @quickref M.resources:patch(namespace, kind, name, body, opts?) -> resource | Patch resource; flat: M.patch_resource(namespace, kind, name, body, opts?)
+--- @quickref M.resources:delete(namespace, kind, name, opts?) -> nil | Delete resource; flat: M.delete_resource(namespace, kind, name, opts?)
+--- @quickref M.resources:exists(namespace, kind, name, opts?) -> bool | Check if resource exists; flat: M.exists(namespace, kind, name, opts?)
+--- @quickref M.secrets:get(namespace, name, opts?) -> {key=value} | Get decoded secret data; flat: M.get_secret(namespace, name, opts?)
+--- @quickref M.configmaps:get(namespace, name, opts?) -> {key=value} | Get ConfigMap data; flat: M.get_configmap(namespace, name, opts?)
+--- @quickref M.pods:list(namespace, opts?) -> {items} | List pods in namespace; flat: M.list_pods(namespace, opts?)
+--- @quickref M.events:list(namespace, opts?) -> {items} | List events in namespace; flat: M.list_events(namespace, opts?)
+--- @quickref M.pods:status(namespace, opts?) -> {running, pending, failed, total} | Get pod status counts; flat: M.pod_status(namespace, opts?)
+--- @quickref M.resources:is_ready(namespace, kind, name, opts?) -> bool | Check if resource is ready; flat: M.is_ready(namespace, kind, name, opts?)
+--- @quickref M.resources:wait_ready(namespace, kind, name, timeout_secs?, opts?) -> true | Wait for readiness; flat: M.wait_ready(namespace, kind, name, timeout_secs?, opts?)
+--- @quickref M.services:endpoints(namespace, name, opts?) -> [ip] | Get service endpoint IPs; flat: M.service_endpoints(namespace, name, opts?)
+--- @quickref M.pods:logs(namespace, pod_name, opts?) -> string | Get pod logs; flat: M.logs(namespace, pod_name, opts?)
+--- @quickref M.deployments:rollout_status(namespace, name, opts?) -> {desired, ready, complete} | Get deployment rollout; flat: M.rollout_status(namespace, name, opts?)
+--- @quickref M.nodes:status(opts?) -> [{name, ready, roles, capacity}] | Get node statuses; flat: M.node_status(opts?)
+--- @quickref M.namespaces:exists(name, opts?) -> bool | Check if namespace exists; flat: M.namespace_exists(name, opts?)
+--- @quickref M.events:for_resource(namespace, kind, name, opts?) -> {items} | Get events for resource; flat: M.events_for(namespace, kind, name, opts?)
 
 local H = require("assay._http")
 
@@ -932,5 +932,50 @@ M._tally = function(items, is_good, good, bad)
   end
   return out
 end
+
+-- Grouped spellings of current Assay (k8s.secrets:get(ns, name)) beside the 0.8.3 functions
+-- (k8s.get_secret(ns, name)), on the module and on every k8s.client object (c.secrets:get).
+local api = H.api({
+  module = "k8s",
+  receiver = "M",
+  style = "module",
+  quickref = {
+    "M.client(url?, opts?) -> client | Kubernetes client; opts {token?, ca_cert?, client_cert?, client_key?, namespace?, context?, kubeconfig?}; no url = the kubeconfig context if one is named, else the in-cluster service account; every function below is also a method (c:list(ns, kind))",
+    "M.contexts(opts?) -> [name], current | Kubeconfig context names and the current-context (opts.kubeconfig, KUBECONFIG, ~/.kube/config)",
+    "M.use_context(name) -> nil | Default kubeconfig context for every call without base_url/context (nil: back to ASSAY_K8S_CONTEXT / in-cluster)",
+    "c:deployment(namespace, name) -> deployment|nil | Typed getters: deployment, statefulset, daemonset, replicaset, pod, service, configmap, secret, job, cronjob, ingress (nil on 404)",
+    "c:namespace(name) -> namespace|nil | Get namespace (c:node(name) for nodes), nil on 404",
+    "M.register_crd(kind, api_group, version, plural, cluster_scoped?) -> nil | Register custom resource",
+    "M.get(path, opts?) -> resource | GET any K8s API path",
+    "M.post(path, body, opts?) -> resource | POST to any K8s API path",
+    "M.put(path, body, opts?) -> resource | PUT to any K8s API path",
+    "M.patch(path, body, opts?) -> resource | PATCH any K8s API path",
+    "M.delete(path, opts?) -> nil | DELETE any K8s API path",
+  },
+  ops = {
+    { "get_resource", "resources:get", "(namespace, kind, name, opts?) -> resource", "Get resource by kind and name" },
+    { "list", "resources:list", "(namespace, kind, opts?) -> {items}", "List resources by kind" },
+    { "create", "resources:create", "(namespace, kind, body, opts?) -> resource", "Create resource" },
+    { "update", "resources:update", "(namespace, kind, name, body, opts?) -> resource", "Update resource" },
+    { "patch_resource", "resources:patch", "(namespace, kind, name, body, opts?) -> resource", "Patch resource" },
+    { "delete_resource", "resources:delete", "(namespace, kind, name, opts?) -> nil", "Delete resource" },
+    { "exists", "resources:exists", "(namespace, kind, name, opts?) -> bool", "Check if resource exists" },
+    { "get_secret", "secrets:get", "(namespace, name, opts?) -> {key=value}", "Get decoded secret data" },
+    { "get_configmap", "configmaps:get", "(namespace, name, opts?) -> {key=value}", "Get ConfigMap data" },
+    { "list_pods", "pods:list", "(namespace, opts?) -> {items}", "List pods in namespace" },
+    { "list_events", "events:list", "(namespace, opts?) -> {items}", "List events in namespace" },
+    { "pod_status", "pods:status", "(namespace, opts?) -> {running, pending, failed, total}", "Get pod status counts" },
+    { "is_ready", "resources:is_ready", "(namespace, kind, name, opts?) -> bool", "Check if resource is ready" },
+    { "wait_ready", "resources:wait_ready", "(namespace, kind, name, timeout_secs?, opts?) -> true", "Wait for readiness" },
+    { "service_endpoints", "services:endpoints", "(namespace, name, opts?) -> [ip]", "Get service endpoint IPs" },
+    { "logs", "pods:logs", "(namespace, pod_name, opts?) -> string", "Get pod logs" },
+    { "rollout_status", "deployments:rollout_status", "(namespace, name, opts?) -> {desired, ready, complete}", "Get deployment rollout" },
+    { "node_status", "nodes:status", "(opts?) -> [{name, ready, roles, capacity}]", "Get node statuses" },
+    { "namespace_exists", "namespaces:exists", "(name, opts?) -> bool", "Check if namespace exists" },
+    { "events_for", "events:for_resource", "(namespace, kind, name, opts?) -> {items}", "Get events for resource" },
+  },
+})
+api:install_module(M)
+api:install(Client)
 
 return M

@@ -800,3 +800,26 @@ def test_k8s_client_without_cluster_raises(lua_fails, monkeypatch):
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     msg = lua_fails('return require("assay.k8s").client()')
     assert "k8s: not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST not set)" in msg
+
+
+def test_k8s_both_generations(lua, k8s):
+    """A 0.8.3 script (k8s.get_secret(...)) and a 0.19 script (k8s.secrets:get(...)) on the same fake API
+    server; the groups are on the module and on k8s.client objects."""
+    k8s.add(obj("v1", "Secret", "db", "infra", data={"username": "YWRtaW4="}, stringData=None),
+            obj("v1", "ConfigMap", "cfg", "infra", data={"mode": "fast"}), pod("web-1"), pod("web-2", phase="Pending"),
+            deployment("api", want=2, replicas=2, readyReplicas=2, updatedReplicas=2, availableReplicas=2),
+            obj("v1", "Namespace", "infra", None))
+    old = run(lua, k8s, '''return {k8s.get_secret("infra", "db", o).username, k8s.get_configmap("infra", "cfg", o).mode,
+        #k8s.list_pods("default", o).items, k8s.pod_status("default", o).pending, k8s.exists("default", "deployment", "api", o),
+        k8s.get_resource("default", "deployment", "api", o).metadata.name, k8s.rollout_status("default", "api", o).complete,
+        k8s.namespace_exists("infra", o), #k8s.list_events("default", o).items, #k8s.list("default", "pod", o).items}''')
+    new = run(lua, k8s, '''return {k8s.secrets:get("infra", "db", o).username, k8s.configmaps:get("infra", "cfg", o).mode,
+        #k8s.pods:list("default", o).items, k8s.pods:status("default", o).pending, k8s.resources:exists("default", "deployment", "api", o),
+        k8s.resources:get("default", "deployment", "api", o).metadata.name,
+        k8s.deployments:rollout_status("default", "api", o).complete, k8s.namespaces:exists("infra", o),
+        #k8s.events:list("default", o).items, #k8s.resources:list("default", "pod", o).items}''')
+    assert old == new == ["admin", "fast", 2, 1, True, "api", True, True, 0, 2]
+    # the same groups on a client (namespace defaults to the client's)
+    client = run(lua, k8s, '''local c = k8s.client(o.base_url, {token = o.token, namespace = "infra"})
+        return c.secrets:get(nil, "db").username, c:get_secret(nil, "db").username, #c.pods:list("default").items''')
+    assert client == ("admin", "admin", 2)
