@@ -2,6 +2,10 @@
 --- @description GitHub REST API client. PRs, issues, actions, repositories, GraphQL. No gh CLI dependency.
 --- @keywords github, pr, pull-request, issue, actions, runs, graphql, repository, merge, review, comment
 --- @quickref M.client(base_url, opts?) -> client | GitHub client for base_url (https://api.github.com or a GHE .../api/v3); opts {token?} (token defaults to $GITHUB_TOKEN); M.client(opts?) with opts.base_url also works
+--- @quickref github.latest_release(owner, repo, opts?) -> release | Latest release plus version (tag without v); opts {token, base_url}
+--- @quickref github.find_asset(release, name_pattern) -> asset|nil | First asset whose name matches a Lua pattern
+--- @quickref github.fetch_asset_text(asset) -> string | Download an asset body (fetch_asset_bytes is the same)
+--- @quickref github.release_checksum(release, opts) -> hex | Digest of the asset matching opts.asset_pattern from its .sha256 sibling or a checksums file
 --- @quickref c.pulls:get(repo, number) -> pr | Get pull request details; flat: c:pr_view(repo, number)
 --- @quickref c.pulls:list(repo, opts?) -> [pr] | List pull requests; flat: c:pr_list(repo, opts?)
 --- @quickref c.pulls:reviews(repo, number) -> [review] | List PR reviews; flat: c:pr_reviews(repo, number)
@@ -165,10 +169,98 @@ function Client:graphql(gql_query, variables)
   return self.gql:post("", body, { expect = { 200, 201 } })
 end
 
+
+-- ---- releases (module functions: no client needed) -------------------------------------
+
+--- github.latest_release(owner, repo, opts?): the latest release of owner/repo with `version`
+--- (the tag without a leading "v"). opts {token, base_url}; the token defaults to
+--- $GITHUB_TOKEN, then $GH_TOKEN.
+function M.latest_release(owner, repo, opts)
+  if type(owner) ~= "string" or owner == "" then error("github.latest_release: owner must be a string", 2) end
+  if type(repo) ~= "string" or repo == "" then error("github.latest_release: repo must be a string", 2) end
+  opts = opts or {}
+  local token = opts.token
+  if token == nil or token == "" then token = env.get("GITHUB_TOKEN") end
+  if token == nil or token == "" then token = env.get("GH_TOKEN") end
+  local c = M.client({ base_url = opts.base_url, token = token })
+  local release = c.api:get("/repos/" .. H.encode(owner) .. "/" .. H.encode(repo) .. "/releases/latest")
+  if type(release) == "table" and type(release.tag_name) == "string" then
+    release.version = release.tag_name:gsub("^v", "")
+  end
+  return release
+end
+
+--- github.find_asset(release, pattern): the first asset whose name matches the Lua pattern, or nil.
+function M.find_asset(release, pattern)
+  if type(release) ~= "table" then error("github.find_asset: release must be a table", 2) end
+  if type(pattern) ~= "string" then error("github.find_asset: name_pattern must be a string", 2) end
+  for _, asset in ipairs(release.assets or {}) do
+    if type(asset.name) == "string" and asset.name:find(pattern) then return asset end
+  end
+  return nil
+end
+
+--- github.fetch_asset_text(asset): the body behind asset.browser_download_url (bytes as a string).
+function M.fetch_asset_text(asset)
+  if type(asset) ~= "table" or type(asset.browser_download_url) ~= "string" then
+    error("github.fetch_asset_text: asset must have a browser_download_url", 2)
+  end
+  local resp = http.get(asset.browser_download_url, { headers = { Accept = "application/octet-stream" } })
+  if resp.status < 200 or resp.status >= 300 then
+    error("github.fetch_asset_text: GET " .. asset.browser_download_url .. " HTTP " .. resp.status, 2)
+  end
+  return resp.body
+end
+
+--- Lua strings are bytes: the same download.
+M.fetch_asset_bytes = M.fetch_asset_text
+
+local DIGEST_LENGTH = { sha1 = 40, sha256 = 64, sha384 = 96, sha512 = 128, md5 = 32 }
+
+--- github.release_checksum(release, {asset_pattern, digest?}): the lower-case hex digest of the
+--- asset matching asset_pattern, read from its sibling "<name>.<digest>" file, else from a
+--- checksums file of the release ("SHA256SUMS", "checksums.txt", ...) that names the asset.
+function M.release_checksum(release, opts)
+  if type(release) ~= "table" then error("github.release_checksum: release must be a table", 2) end
+  if type(opts) ~= "table" or type(opts.asset_pattern) ~= "string" then
+    error("github.release_checksum: opts.asset_pattern is required", 2)
+  end
+  local digest = (opts.digest or "sha256"):lower()
+  local length = DIGEST_LENGTH[digest]
+  if not length then error("github.release_checksum: unknown digest " .. tostring(opts.digest), 2) end
+  local asset = M.find_asset(release, opts.asset_pattern)
+  if not asset then error("github.release_checksum: no asset matches " .. opts.asset_pattern, 2) end
+  local hex = "%x+"
+  local sibling
+  for _, a in ipairs(release.assets or {}) do
+    if a.name == asset.name .. "." .. digest then sibling = a end
+  end
+  if sibling then
+    for word in M.fetch_asset_text(sibling):gmatch(hex) do
+      if #word == length then return word:lower() end
+    end
+    error("github.release_checksum: no " .. digest .. " digest in " .. sibling.name, 2)
+  end
+  for _, a in ipairs(release.assets or {}) do
+    local name = (a.name or ""):lower()
+    if name ~= asset.name:lower() and (name:find(digest, 1, true) or name:find("checksum", 1, true)) then
+      for line in M.fetch_asset_text(a):gmatch("[^\n]+") do
+        local word, file = line:match("^(%x+)%s+%*?(.-)%s*$")
+        if word and #word == length and file == asset.name then return word:lower() end
+      end
+    end
+  end
+  error("github.release_checksum: no " .. digest .. " checksum for " .. asset.name .. " in the release", 2)
+end
+
 H.api({
   module = "github",
   quickref = {
     "M.client(base_url, opts?) -> client | GitHub client for base_url (https://api.github.com or a GHE .../api/v3); opts {token?} (token defaults to $GITHUB_TOKEN); M.client(opts?) with opts.base_url also works",
+    "github.latest_release(owner, repo, opts?) -> release | Latest release plus version (tag without v); opts {token, base_url}",
+    "github.find_asset(release, name_pattern) -> asset|nil | First asset whose name matches a Lua pattern",
+    "github.fetch_asset_text(asset) -> string | Download an asset body (fetch_asset_bytes is the same)",
+    "github.release_checksum(release, opts) -> hex | Digest of the asset matching opts.asset_pattern from its .sha256 sibling or a checksums file",
   },
   ops = {
     { "pr_view", "pulls:get", "(repo, number) -> pr", "Get pull request details" },

@@ -13,6 +13,8 @@ Built on fakes.FakeService (a ThreadingHTTPServer on 127.0.0.1 recording every r
 - `POST .../issues` needs a string `title` (422 otherwise) and answers 201 with a new number;
   `POST .../issues/<n>/comments` answers 201.
 - Lists honour `state` and `per_page`; `runs` honour `status`/`branch`.
+- `GET .../releases/latest` answers release v1.4.2 whose assets download from `/downloads/<name>`
+  (a tarball, its `.sha256` sibling with an upper-case digest, a zip and a `SHA256SUMS` file).
 - GraphQL: `POST /graphql` (github.com layout) and `POST /api/graphql` (Enterprise Server
   layout, whose REST API is under `/api/v3`; `/api/v3/graphql` does not exist there → 404).
   A query mentioning `repository` answers data from the fake; one mentioning `bogusField`
@@ -84,6 +86,22 @@ class FakeGitHub(FakeService):
             "description": "My first repo", "stargazers_count": 80, "topics": ["demo", "octo"],
             "license": None,
         }
+        # the latest release and the files behind its assets' browser_download_url
+        tarball = b"\x1f\x8b fake tarball bytes \x00\xff"
+        import hashlib
+        digest = hashlib.sha256(tarball).hexdigest()
+        self.downloads = {
+            "tool-v1.4.2-x86_64-linux.tar.gz": tarball,
+            "tool-v1.4.2-x86_64-linux.tar.gz.sha256": ("%s  tool-v1.4.2-x86_64-linux.tar.gz\n" % digest.upper()).encode(),
+            "tool-v1.4.2-aarch64-darwin.zip": b"zip",
+            "SHA256SUMS": ("%s  tool-v1.4.2-aarch64-darwin.zip\n" % hashlib.sha256(b"zip").hexdigest()).encode(),
+        }
+        self.release = {
+            "id": 5001, "tag_name": "v1.4.2", "name": "Tool 1.4.2", "draft": False, "prerelease": False,
+            "assets": [{"id": 9000 + i, "name": name, "size": len(body),
+                        "browser_download_url": "%s/downloads/%s" % (self.url, name)}
+                       for i, (name, body) in enumerate(self.downloads.items())],
+        }
 
     # --- routing -----------------------------------------------------------------------
     def route(self, r):
@@ -100,6 +118,11 @@ class FakeGitHub(FakeService):
             return not_found("Not Found")
         if path == "/graphql" and r.path != "/api/v3/graphql":
             return self.graphql(r)
+        if path.startswith("/downloads/") and r.method == "GET":
+            body = self.downloads.get(path[len("/downloads/"):])
+            if body is None:
+                return not_found("Not Found")
+            return Response(200, body, "application/octet-stream")
         m = re.match(r"^/repos/([^/]+)/([^/]+)(/.*)?$", path)
         if not m:
             return not_found("Not Found")
@@ -112,6 +135,8 @@ class FakeGitHub(FakeService):
         q = {k: v[-1] for k, v in r.query.items()}
         if rest == "" and r.method == "GET":
             return ok(self.repo)
+        if rest == "/releases/latest" and r.method == "GET":
+            return ok(self.release) if self.release else not_found("Not Found")
         if rest == "/pulls" and r.method == "GET":
             state = q.get("state", "open")
             items = [p for p in self.pulls.values() if state == "all" or p["state"] == state]

@@ -279,6 +279,10 @@ def test_github_header_metadata():
     lines = ["%s -> %s | %s" % q for q in meta.quickrefs]
     assert lines == [
         'M.client(base_url, opts?) -> client | GitHub client for base_url (https://api.github.com or a GHE .../api/v3); opts {token?} (token defaults to $GITHUB_TOKEN); M.client(opts?) with opts.base_url also works',
+        'github.latest_release(owner, repo, opts?) -> release | Latest release plus version (tag without v); opts {token, base_url}',
+        'github.find_asset(release, name_pattern) -> asset|nil | First asset whose name matches a Lua pattern',
+        'github.fetch_asset_text(asset) -> string | Download an asset body (fetch_asset_bytes is the same)',
+        'github.release_checksum(release, opts) -> hex | Digest of the asset matching opts.asset_pattern from its .sha256 sibling or a checksums file',
         'c.pulls:get(repo, number) -> pr | Get pull request details; flat: c:pr_view(repo, number)',
         'c.pulls:list(repo, opts?) -> [pr] | List pull requests; flat: c:pr_list(repo, opts?)',
         'c.pulls:reviews(repo, number) -> [review] | List PR reviews; flat: c:pr_reviews(repo, number)',
@@ -308,3 +312,29 @@ def test_github_both_generations(lua, github):
     assert old[:4] + old[5:] == new[:4] + new[5:]
     assert new[4] == old[4] + 1  # the issue the first script created is listed by the second
     assert old[0] == 42 and old[3] == "Bug in login" and old[5] == REPO and old[7] == 1002 and old[8:] == ["Thanks!", "Crash"]
+
+
+def test_github_release_helpers(lua, lua_fails, github, monkeypatch):
+    """latest_release / find_asset / fetch_asset_text / release_checksum (current Assay's module functions)."""
+    import hashlib
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.setenv("GH_TOKEN", GITHUB_TOKEN)
+    out = lua_with(lua, REQ + '''local rel = github.latest_release("octocat", "hello-world", {base_url = "$URL"})
+        local tar = github.find_asset(rel, "x86_64%-linux%.tar%.gz$")
+        return rel.version, rel.tag_name, tar.name, github.find_asset(rel, "riscv") == nil,
+               github.fetch_asset_bytes(tar), github.release_checksum(rel, {asset_pattern = "x86_64%-linux%.tar%.gz$"}),
+               github.release_checksum(rel, {asset_pattern = "darwin%.zip$", digest = "sha256"})''', URL=github.url)
+    version, tag, name, missing, body, tar_sum, zip_sum = out
+    assert (version, tag, name, missing) == ("1.4.2", "v1.4.2", "tool-v1.4.2-x86_64-linux.tar.gz", True)
+    tarball = github.downloads["tool-v1.4.2-x86_64-linux.tar.gz"]
+    assert (body if isinstance(body, bytes) else body.encode("utf-8", "surrogateescape")) == tarball
+    assert tar_sum == hashlib.sha256(tarball).hexdigest()  # the sibling's upper-case digest, lowered
+    assert zip_sum == hashlib.sha256(b"zip").hexdigest()    # found in SHA256SUMS
+    latest = github.last("/repos/octocat/hello-world/releases/latest")
+    assert latest.header("Authorization") == "Bearer " + GITHUB_TOKEN  # from GH_TOKEN
+    msg = lua_with(lua_fails, REQ + 'github.latest_release("octocat", "nothing", {base_url = "$URL"})', URL=github.url)
+    assert "github: GET /repos/octocat/nothing/releases/latest HTTP 404: " in msg
+    msg = lua_with(lua_fails, REQ + '''local rel = github.latest_release("octocat", "hello-world", {base_url = "$URL"})
+        github.release_checksum(rel, {asset_pattern = "riscv"})''', URL=github.url)
+    assert msg.endswith("github.release_checksum: no asset matches riscv")
+    assert lua_fails(REQ + 'github.find_asset(nil, "x")').endswith("github.find_asset: release must be a table")
