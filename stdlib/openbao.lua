@@ -4,8 +4,8 @@
 --- @quickref M.client(url, opts) -> client | Vault client for url; opts {token} (or the token string: M.client(url, token))
 --- @quickref M.wait(url, opts?) -> true | Wait for Vault to become healthy
 --- @quickref M.authenticated_client(url, opts?) -> client | Create client with K8s secret auth
---- @quickref M.ensure_credentials(client, path, check_key, generator) -> creds | Ensure credentials exist
---- @quickref M.assert_secret(client, path, expected_keys) -> data | Assert secret exists with keys
+--- @quickref M.ensure_credentials(client, path, check_key, generator) -> creds | Ensure credentials exist at secrets/<path>; also (client, mount, path, check_key, generator)
+--- @quickref M.assert_secret(client, path, expected_keys) -> data | Assert secret exists with keys at secrets/<path>; also (client, mount, path, expected_keys)
 --- @quickref c:read(path) -> data|nil | Read secret at path
 --- @quickref c:write(path, payload) -> data|nil | Write secret to path
 --- @quickref c:delete(path) -> nil | Delete secret at path

@@ -4,8 +4,8 @@
 --- @quickref M.client(url, opts) -> client | Vault client for url; opts {token} (or the token string: M.client(url, token))
 --- @quickref M.wait(url, opts?) -> true | Wait for Vault to become healthy
 --- @quickref M.authenticated_client(url, opts?) -> client | Create client with K8s secret auth
---- @quickref M.ensure_credentials(client, path, check_key, generator) -> creds | Ensure credentials exist
---- @quickref M.assert_secret(client, path, expected_keys) -> data | Assert secret exists with keys
+--- @quickref M.ensure_credentials(client, path, check_key, generator) -> creds | Ensure credentials exist at secrets/<path>; also (client, mount, path, check_key, generator)
+--- @quickref M.assert_secret(client, path, expected_keys) -> data | Assert secret exists with keys at secrets/<path>; also (client, mount, path, expected_keys)
 --- @quickref c:read(path) -> data|nil | Read secret at path
 --- @quickref c:write(path, payload) -> data|nil | Write secret to path
 --- @quickref c:delete(path) -> nil | Delete secret at path
@@ -339,27 +339,39 @@ function M.authenticated_client(url, opts)
 end
 
 --- M.ensure_credentials(client, path, check_key, generator): KV v2 mount "secrets".
-function M.ensure_credentials(client, path, check_key, generator)
-  local result = client:kv_get("secrets", path)
+function M.ensure_credentials(client, path, check_key, generator, more)
+  -- current Assay passes the KV mount first: (client, mount, path, check_key, generator)
+  local mount = "secrets"
+  if type(more) == "function" then
+    mount, path, check_key, generator = path, check_key, generator, more
+  end
+  local where = mount .. "/" .. path
+  local result = client:kv_get(mount, path)
   if result ~= nil and type(result.data) == "table" and result.data[check_key] ~= nil then
-    log.info("Credentials already exist at secrets/" .. path)
+    log.info("Credentials already exist at " .. where)
     return result.data
   end
   local creds = generator()
-  client:kv_put("secrets", path, creds)
-  log.info("Generated and stored credentials at secrets/" .. path)
+  client:kv_put(mount, path, creds)
+  log.info("Generated and stored credentials at " .. where)
   return creds
 end
 
---- M.assert_secret(client, path, expected_keys): the secret's data, checked for every key.
-function M.assert_secret(client, path, expected_keys)
-  local result = client:kv_get("secrets", path)
-  assert.not_nil(result, "vault.assert_secret: secret not found at secrets/" .. path)
-  assert.not_nil(result.data, "vault.assert_secret: no data at secrets/" .. path)
-  for _, key in ipairs(expected_keys) do
-    assert.not_nil(result.data[key], "vault.assert_secret: key '" .. key .. "' missing at secrets/" .. path)
+--- M.assert_secret(client, path, expected_keys): the secret's data, checked for every key;
+--- also (client, mount, path, expected_keys) as in current Assay.
+function M.assert_secret(client, path, expected_keys, more)
+  local mount = "secrets"
+  if type(expected_keys) == "string" and type(more) == "table" then
+    mount, path, expected_keys = path, expected_keys, more
   end
-  log.info("Secret verified at secrets/" .. path .. " (" .. #expected_keys .. " keys)")
+  local where = mount .. "/" .. path
+  local result = client:kv_get(mount, path)
+  assert.not_nil(result, "vault.assert_secret: secret not found at " .. where)
+  assert.not_nil(result.data, "vault.assert_secret: no data at " .. where)
+  for _, key in ipairs(expected_keys) do
+    assert.not_nil(result.data[key], "vault.assert_secret: key '" .. key .. "' missing at " .. where)
+  end
+  log.info("Secret verified at " .. where .. " (" .. #expected_keys .. " keys)")
   return result.data
 end
 
@@ -369,8 +381,8 @@ H.api({
     "M.client(url, opts) -> client | Vault client for url; opts {token} (or the token string: M.client(url, token))",
     "M.wait(url, opts?) -> true | Wait for Vault to become healthy",
     "M.authenticated_client(url, opts?) -> client | Create client with K8s secret auth",
-    "M.ensure_credentials(client, path, check_key, generator) -> creds | Ensure credentials exist",
-    "M.assert_secret(client, path, expected_keys) -> data | Assert secret exists with keys",
+    "M.ensure_credentials(client, path, check_key, generator) -> creds | Ensure credentials exist at secrets/<path>; also (client, mount, path, check_key, generator)",
+    "M.assert_secret(client, path, expected_keys) -> data | Assert secret exists with keys at secrets/<path>; also (client, mount, path, expected_keys)",
   },
   ops = {
     { "read", false, "(path) -> data|nil", "Read secret at path" },

@@ -641,3 +641,16 @@ def test_vault_both_generations(lua, vault):
         return out''')
     assert old == ["u1", "old", True, False, True, "gen-old", "token", "kv", True, True, True]
     assert new == ["u1", "new", True, False, True, "gen-new", "token", "kv", True, True, True]
+
+
+def test_vault_helpers_take_the_mount_first_too(lua, vault):
+    """ensure_credentials / assert_secret: 0.8.3's (client, path, ...) on mount "secrets", and current
+    Assay's (client, mount, path, ...)."""
+    out = run(lua, vault, '''local calls = 0
+        local gen = function() calls = calls + 1; return {user = "u", pass = "p" .. calls} end
+        local a = vault.ensure_credentials(c, "app/db", "pass", gen)
+        local b = vault.ensure_credentials(c, "kv", "app/db", "pass", gen)
+        local again = vault.ensure_credentials(c, "kv", "app/db", "pass", gen)
+        return a.pass, b.pass, again.pass, calls, vault.assert_secret(c, "app/db", {"user"}).pass,
+               vault.assert_secret(c, "kv", "app/db", {"user", "pass"}).pass''')
+    assert out == ("p1", "p2", "p2", 2, "p1", "p2")
