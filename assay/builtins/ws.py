@@ -23,7 +23,8 @@ CONNECT_TIMEOUT = 30.0
 LUA = r"""
 local ws, register, lookup, take_dead = ...
 local connect, send, recv, close = ws._connect, ws._send, ws._recv, ws._close
-ws._connect, ws._send, ws._recv, ws._close = nil, nil, nil, nil
+local send_binary, protocol = ws._send_binary, ws._protocol
+ws._connect, ws._send, ws._recv, ws._close, ws._send_binary, ws._protocol = nil, nil, nil, nil, nil, nil
 local error = error
 
 local function id_of(conn, fn)
@@ -32,13 +33,16 @@ local function id_of(conn, fn)
   return id
 end
 
-function ws.connect(url) return register(connect(url, take_dead())) end
+function ws.connect(url, opts) return register(connect(url, opts, take_dead())) end
 function ws.send(conn, text) return send(id_of(conn, "send"), text) end
+function ws.send_binary(conn, bytes) return send_binary(id_of(conn, "send_binary"), bytes) end
+function ws.protocol(conn) return protocol(id_of(conn, "protocol")) end
 function ws.recv(conn) return recv(id_of(conn, "recv")) end
 function ws.close(conn) return close(id_of(conn, "close")) end
 """
 
 _connections = {}  # id -> websocket.WebSocket
+_raw = set()       # ids of connections opened with an options table: binary frames as raw bytes
 _ids = itertools.count(1)
 _lock = _thread.allocate_lock()
 
@@ -57,25 +61,80 @@ def _shutdown(sock):
         pass
 
 
+def _options(opts):
+    """create_connection keyword arguments from ws.connect's options table: subprotocols,
+    headers, and TLS (ca_cert PEM text, client_cert/client_key as PEM text or file paths)."""
+    opts = args.optional_table(opts, "ws.connect: second argument must be a table or nil")
+    if opts is None:
+        return {}, None
+    kwargs = {}
+    protocols = args.field(opts, "subprotocols")
+    if protocols is not None:
+        if not args.is_table(protocols):
+            raise BuiltinError("ws.connect: subprotocols must be an array of strings")
+        kwargs["subprotocols"] = [args.text(v, "ws.connect: subprotocols must be an array of strings")
+                                  for _, v in sorted(protocols.items())]
+    headers = args.field(opts, "headers")
+    if headers is not None:
+        if not args.is_table(headers):
+            raise BuiltinError("ws.connect: headers must be a table")
+        kwargs["header"] = ["%s: %s" % (args.text(k, "ws.connect: header names must be strings"),
+                                        args.text(v, "ws.connect: header values must be strings"))
+                            for k, v in headers.items()]
+    tls = {}
+    for name in ("ca_cert", "client_cert", "client_key"):
+        value = args.field(opts, name)
+        if value is not None:
+            tls[name] = args.text(value, "ws.connect: %s must be a string" % name)
+    return kwargs, tls
+
+
 @yielding
-def _connect(url=None, *dead):
+def _connect(url=None, opts=None, *dead):
     for conn_id in dead:  # handles Lua has collected since the last call
         _release(conn_id)
     url = args.text(url, "ws.connect: first argument must be a URL string")
+    kwargs, tls = _options(opts)
 
     def work():
         import websocket
         try:
-            conn = websocket.create_connection(url, timeout=CONNECT_TIMEOUT, enable_multithread=True)
+            if tls and url.lower().startswith("wss:"):
+                from .http import ClientConfig
+                config = ClientConfig(ca_pems=[tls["ca_cert"]] if tls.get("ca_cert") else (),
+                                      client_cert=tls.get("client_cert"), client_key=tls.get("client_key"))
+                kwargs["sslopt"] = {"context": config.ssl_context()}
+            conn = websocket.create_connection(url, timeout=CONNECT_TIMEOUT, enable_multithread=True, **kwargs)
             conn.settimeout(None)  # recv waits as long as it takes
         except Exception as e:
             raise BuiltinError("ws.connect: %s" % _detail(e)) from None
         with _lock:
             conn_id = next(_ids)
             _connections[conn_id] = conn
+            if tls is not None:
+                _raw.add(conn_id)
         return conn_id
 
     return InThread(work)
+
+
+@yielding
+def _send_binary(conn_id, data=None):
+    raw = args.string(data, "ws.send_binary: second argument must be a string")
+
+    def work():
+        from websocket import ABNF
+        try:
+            _get(conn_id).send(raw, opcode=ABNF.OPCODE_BINARY)
+        except Exception as e:
+            raise BuiltinError("ws.send_binary: %s" % _detail(e)) from None
+
+    return InThread(work)
+
+
+def _protocol(conn_id):
+    conn = _connections.get(conn_id)
+    return conn.getsubprotocol() if conn is not None else None
 
 
 def _get(conn_id):
@@ -120,6 +179,8 @@ def _recv(conn_id):
             raise BuiltinError("ws.recv: connection closed")
         if isinstance(data, str):
             data = data.encode("utf-8")
+        if conn_id in _raw:  # opened with options: frames come back as raw bytes
+            return bytes(data)
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -170,11 +231,13 @@ def _shutdown_socket(conn):
 def _release(conn_id):
     with _lock:
         conn = _connections.pop(conn_id, None)
+        _raw.discard(conn_id)
     if conn is not None:
         _shutdown(conn)
 
 
 def install(bridge):
-    table = bridge.define("ws", {"_connect": _connect, "_send": _send, "_recv": _recv, "_close": _close})
+    table = bridge.define("ws", {"_connect": _connect, "_send": _send, "_recv": _recv, "_close": _close,
+                                 "_send_binary": _send_binary, "_protocol": _protocol})
     register, lookup, take_dead = handle_table(bridge, "ws connection")
     bridge.run_lua(LUA, "=[assay ws]", table, register, lookup, take_dead)

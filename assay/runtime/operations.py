@@ -117,6 +117,7 @@ OPERATIONS = {
     "db._release": READ,
     "ws.connect": VIA, "ws.send": VIA, "ws.recv": VIA, "ws.close": VIA,
     "ws._connect": "ws.connect", "ws._send": "ws.send", "ws._recv": READ, "ws._close": READ,
+    "ws.send_binary": VIA, "ws._send_binary": "ws.send", "ws.protocol": READ, "ws._protocol": READ,
     "template.render": READ, "template.render_string": READ,
     "shell.exec": "shell.exec",
     "process.list": READ, "process.is_running": READ, "process.kill": "process.kill", "process.wait_idle": VIA,

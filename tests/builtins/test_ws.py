@@ -244,3 +244,13 @@ def test_ws_process_exits_with_pending_recv(ws_url):
     assert r.returncode == 0, r.stderr
     assert r.stdout == "done\n"
     assert time.monotonic() - start < 10
+
+
+def test_ws_connect_with_options_returns_binary_frames_as_raw_bytes(ws_url):
+    """The newer ws API: with an options table, binary frames are raw bytes (no UTF-8 check);
+    ws.connect(url) alone keeps the 0.8.3 check above."""
+    got = lua_values('local c = ws.connect(%s, {headers = {["X-Trace"] = "1"}}) ws.send(c, "binary-bad")\n'
+                     'local m = ws.recv(c) local p = ws.protocol(c) ws.close(c) return #m, p' % q(ws_url))
+    assert got[0] > 0 and got[1] is None
+    assert lua_error('ws.connect(%s, {subprotocols = "x"})' % q(ws_url)) == \
+        "ws.connect: subprotocols must be an array of strings"
