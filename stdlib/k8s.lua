@@ -29,6 +29,7 @@
 --- @quickref M.resources:wait_ready(namespace, kind, name, timeout_secs?, opts?) -> true | Wait for readiness; flat: M.wait_ready(namespace, kind, name, timeout_secs?, opts?)
 --- @quickref M.services:endpoints(namespace, name, opts?) -> [ip] | Get service endpoint IPs; flat: M.service_endpoints(namespace, name, opts?)
 --- @quickref M.pods:logs(namespace, pod_name, opts?) -> string | Get pod logs; flat: M.logs(namespace, pod_name, opts?)
+--- @quickref M.pods:exec(namespace, pod_name, command, opts?) -> {stdout, stderr, exit_code} | Run a command in a pod over WebSocket (v4.channel.k8s.io); opts {container, tty}; flat: M.exec(namespace, pod_name, command, opts?)
 --- @quickref M.deployments:rollout_status(namespace, name, opts?) -> {desired, ready, complete} | Get deployment rollout; flat: M.rollout_status(namespace, name, opts?)
 --- @quickref M.nodes:status(opts?) -> [{name, ready, roles, capacity}] | Get node statuses; flat: M.node_status(opts?)
 --- @quickref M.namespaces:exists(name, opts?) -> bool | Check if namespace exists; flat: M.namespace_exists(name, opts?)
@@ -349,6 +350,7 @@ local function context_conn(name, opts)
     local ok, client = pcall(http.client, tls)
     if not ok then error("k8s: context '" .. name .. "': " .. tostring(client), 0) end
     conn.transport = client
+    conn.tls = tls
   end
   if nonempty(user.token) then
     conn.token = user.token
@@ -432,8 +434,9 @@ local function connect(url, auth)
   if type(auth) ~= "table" then auth = { token = auth } end
   local conn = { base = url and H.strip(url) or nil, token = auth.token }
   if auth.ca_cert or auth.ca_cert_file or auth.client_cert then
-    conn.transport = http.client({ ca_cert = auth.ca_cert, ca_cert_file = auth.ca_cert_file,
-      client_cert = auth.client_cert, client_key = auth.client_key })
+    conn.tls = { ca_cert = auth.ca_cert, ca_cert_file = auth.ca_cert_file,
+      client_cert = auth.client_cert, client_key = auth.client_key }
+    conn.transport = http.client(conn.tls)
   end
   return conn, auth
 end
@@ -578,6 +581,78 @@ function I.logs(conn, namespace, pod, opts)
     "tailLines", opts.tail, "container", opts.container,
     "previous", opts.previous and "true" or nil, "sinceSeconds", opts.since)
   return request(conn, "logs", "GET", path, { result = "text" })
+end
+
+-- ---- exec ------------------------------------------------------------------------
+
+-- The exit code in the v1.Status the API server sends on channel 3 when the command ends:
+-- 0 for Success, the ExitCode cause of a Failure, else 1.
+function M._exit_code_from_status(status)
+  if type(status) ~= "table" or status.status == "Success" then return 0 end
+  local details = type(status.details) == "table" and status.details or {}
+  for _, cause in ipairs(type(details.causes) == "table" and details.causes or {}) do
+    if cause.reason == "ExitCode" then return tonumber(cause.message) or 1 end
+  end
+  return 1
+end
+
+-- {stdout, stderr, exit_code, status} from v4.channel.k8s.io frames: the first byte of each
+-- frame is its channel (1 stdout, 2 stderr, 3 status).
+function M._demux_exec_frames(frames)
+  local out, err, status = {}, {}, nil
+  for _, frame in ipairs(frames) do
+    local channel, payload = frame:byte(1), frame:sub(2)
+    if channel == 1 then out[#out + 1] = payload
+    elseif channel == 2 then err[#err + 1] = payload
+    elseif channel == 3 and payload ~= "" then
+      local ok, parsed = pcall(json.parse, payload)
+      if ok then status = parsed end
+    end
+  end
+  return { stdout = table.concat(out), stderr = table.concat(err),
+    exit_code = M._exit_code_from_status(status), status = status }
+end
+
+local function pem_of(text, file)
+  if text then return text end
+  if file and fs.exists(file) then return fs.read(file) end
+  return nil
+end
+
+-- Run `command` (a string or an argv list) in a pod over the streaming exec endpoint, the
+-- WebSocket subprotocol v4.channel.k8s.io, with the connection's credentials and TLS.
+function I.exec(conn, namespace, pod, command, opts)
+  opts = opts or {}
+  local argv = type(command) == "table" and command or { command }
+  if #argv == 0 then error("k8s.exec: command must be a string or a non-empty list of strings", 0) end
+  for i, arg in ipairs(argv) do
+    if type(arg) ~= "string" then error("k8s.exec: command[" .. i .. "] must be a string", 0) end
+  end
+  local base = conn.base or in_cluster_url()
+  local url = base:gsub("^http", "ws") .. "/api/v1/namespaces/" .. namespace .. "/pods/" .. pod .. "/exec"
+    .. H.query("container", opts.container, "command", argv, "stdout", "true", "stderr", "true",
+      "stdin", "false", "tty", opts.tty and "true" or "false")
+  local headers = {}
+  local token = token_of(conn)
+  if token then headers.Authorization = "Bearer " .. token
+  elseif conn.username then headers.Authorization = "Basic " .. base64.encode(conn.username .. ":" .. conn.password) end
+  local tls = conn.tls or { ca_cert_file = CA_FILE } -- in-cluster: the service-account CA
+  local ok, stream = pcall(ws.connect, url, {
+    subprotocols = { "v4.channel.k8s.io" }, headers = headers,
+    ca_cert = pem_of(tls.ca_cert, tls.ca_cert_file),
+    client_cert = tls.client_cert, client_key = tls.client_key,
+  })
+  if not ok then
+    error("k8s.exec: " .. namespace .. "/" .. pod .. ": " .. tostring(stream), 0)
+  end
+  local frames = {}
+  while true do
+    local got, frame = pcall(ws.recv, stream)
+    if not got then break end -- the server closes the stream when the command ends
+    frames[#frames + 1] = frame
+  end
+  pcall(ws.close, stream)
+  return M._demux_exec_frames(frames)
 end
 
 -- ---- readiness -------------------------------------------------------------------
@@ -751,7 +826,7 @@ local ARITY = {
   get_resource = 4, list = 3, create = 4, update = 5, patch_resource = 5, delete_resource = 4,
   exists = 4, namespace_exists = 2, get_secret = 3, get_configmap = 3, list_pods = 2,
   list_events = 2, pod_status = 2, is_ready = 4, wait_ready = 5, service_endpoints = 3,
-  logs = 3, rollout_status = 3, node_status = 1, events_for = 4,
+  logs = 3, rollout_status = 3, node_status = 1, events_for = 4, exec = 4,
 }
 
 for name, position in pairs(ARITY) do
@@ -769,7 +844,7 @@ local NAMESPACED = {
   get_resource = true, list = true, create = true, update = true, patch_resource = true,
   delete_resource = true, exists = true, get_secret = true, get_configmap = true,
   list_pods = true, list_events = true, pod_status = true, is_ready = true, wait_ready = true,
-  service_endpoints = true, logs = true, rollout_status = true, events_for = true,
+  service_endpoints = true, logs = true, rollout_status = true, events_for = true, exec = true,
 }
 
 local TYPED = {
@@ -969,6 +1044,7 @@ local api = H.api({
     { "wait_ready", "resources:wait_ready", "(namespace, kind, name, timeout_secs?, opts?) -> true", "Wait for readiness" },
     { "service_endpoints", "services:endpoints", "(namespace, name, opts?) -> [ip]", "Get service endpoint IPs" },
     { "logs", "pods:logs", "(namespace, pod_name, opts?) -> string", "Get pod logs" },
+    { "exec", "pods:exec", "(namespace, pod_name, command, opts?) -> {stdout, stderr, exit_code}", "Run a command in a pod over WebSocket (v4.channel.k8s.io); opts {container, tty}" },
     { "rollout_status", "deployments:rollout_status", "(namespace, name, opts?) -> {desired, ready, complete}", "Get deployment rollout" },
     { "node_status", "nodes:status", "(opts?) -> [{name, ready, roles, capacity}]", "Get node statuses" },
     { "namespace_exists", "namespaces:exists", "(name, opts?) -> bool", "Check if namespace exists" },

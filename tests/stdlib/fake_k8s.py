@@ -200,6 +200,8 @@ class FakeK8s:
             self.failures = []       # [method, path, status, body, times]
             self.sequences = {}      # path -> [object | status code, ...]
             self.page_size = None
+            # pods/<name>/exec: (namespace, pod, container, command) -> (stdout, stderr, exit code)
+            self.exec_handler = lambda ns, pod, container, command: (" ".join(command) + "\n", "", 0)
             self._rv = itertools.count(1000)
             self._uid = itertools.count(1)
 
@@ -290,6 +292,9 @@ class FakeK8s:
                 body = self.rfile.read(length) if length else b""
                 req = Request(self.command, self.path, self.headers, body)
                 req.client_cn = fake._peer_cn(self.connection)
+                if (self.headers.get("Upgrade") or "").lower() == "websocket":
+                    fake._serve_exec(self, req)
+                    return
                 with fake._lock:
                     fake.requests.append(req)
                     status, ctype, payload = fake.handle(req)
@@ -335,6 +340,65 @@ class FakeK8s:
             ctx.verify_mode = ssl.CERT_OPTIONAL
             ctx.load_verify_locations(cadata=self.client_cert_pem)
         self._server.socket = ctx.wrap_socket(self._server.socket, server_side=True)
+
+    def _serve_exec(self, handler, req):
+        """pods/<name>/exec over WebSocket with the v4.channel.k8s.io subprotocol: stdout on
+        channel 1, stderr on 2, the v1.Status with the exit code on 3, then a close frame."""
+        import base64 as b64
+        import hashlib
+
+        def plain(status, text):
+            data = text.encode()
+            handler.send_response(status)
+            handler.send_header("Content-Type", "text/plain")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+
+        with self._lock:
+            self.requests.append(req)
+            authorized = req.client_cn is not None or self.token is None or \
+                req.headers.get("authorization") == "Bearer " + self.token
+            m = re.fullmatch(r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/exec", req.path)
+            pod = m and self.objects.get(self._key(self.resources[("v1", "pods")], m.group(1), m.group(2)))
+        if not authorized:
+            return plain(401, "Unauthorized")
+        protocols = [p.strip() for p in (req.headers.get("sec-websocket-protocol") or "").split(",")]
+        if m is None or req.method != "GET":
+            return plain(404, "404 page not found")
+        if "v4.channel.k8s.io" not in protocols:
+            return plain(400, "no supported subprotocol requested")
+        if pod is None:
+            return plain(404, 'pods "%s" not found' % m.group(2))
+        command = [v for k, v in req.query if k == "command"]
+        if not command or req.param("stdout") != "true":
+            return plain(400, "you must specify at least 1 of stdin, stdout, stderr and a command")
+        out, err, code = self.exec_handler(m.group(1), m.group(2), req.param("container"), command)
+        accept = b64.b64encode(hashlib.sha1(req.headers["sec-websocket-key"].encode()
+                                            + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest()).decode()
+        handler.send_response(101)
+        handler.send_header("Upgrade", "websocket")
+        handler.send_header("Connection", "Upgrade")
+        handler.send_header("Sec-WebSocket-Accept", accept)
+        handler.send_header("Sec-WebSocket-Protocol", "v4.channel.k8s.io")
+        handler.end_headers()
+        if code == 0:
+            status = {"metadata": {}, "status": "Success"}
+        else:
+            status = {"metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
+                      "message": "command terminated with non-zero exit code: exit status %d" % code,
+                      "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
+        frames = []
+        if out:
+            frames.append(b"\x01" + out.encode())
+        if err:
+            frames.append(b"\x02" + err.encode())
+        frames.append(b"\x03" + json.dumps(status).encode())
+        for payload in frames:
+            handler.wfile.write(_ws_frame(0x2, payload))
+        handler.wfile.write(_ws_frame(0x8, b"\x03\xe8"))
+        handler.wfile.flush()
+        handler.close_connection = True
 
     @staticmethod
     def _peer_cn(connection):
@@ -714,6 +778,20 @@ def field_match(obj, selector):
 
 
 # ---- TLS ---------------------------------------------------------------------
+
+def _ws_frame(opcode, payload):
+    """One unmasked server-to-client WebSocket frame."""
+    import struct
+    head = bytes([0x80 | opcode])
+    n = len(payload)
+    if n < 126:
+        head += bytes([n])
+    elif n < 65536:
+        head += bytes([126]) + struct.pack("!H", n)
+    else:
+        head += bytes([127]) + struct.pack("!Q", n)
+    return head + payload
+
 
 def self_signed_cert(common_name="fake-kube-apiserver"):
     """(cert PEM, key PEM) with an IP SAN 127.0.0.1; a CA certificate itself."""

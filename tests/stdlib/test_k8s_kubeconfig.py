@@ -218,3 +218,53 @@ def test_auth_provider_and_insecure_are_refused_with_reasons(lua_fails, k8s, cle
         'return require("assay.k8s").get("/api", {kubeconfig = "%s", context = "old"})' % path)
     assert "insecure-skip-tls-verify is not supported" in lua_fails(
         'return require("assay.k8s").get("/api", {kubeconfig = "%s", context = "skip"})' % path)
+
+
+# ---- pods:exec over the v4.channel.k8s.io WebSocket ------------------------------------------
+
+def test_pods_exec_demultiplexes_stdout_stderr_and_exit_code(lua, k8s):
+    k8s.add(obj("v1", "Pod", "web-1", "default"))
+
+    def handler(ns, pod, container, command):
+        if command[-1] == "fail":
+            return "partial\n", "boom: disk full\n", 3
+        return "hi from %s/%s (%s)\n" % (ns, pod, container), "", 0
+    k8s.exec_handler = handler
+    code = ('local k8s = require("assay.k8s")\nlocal o = {base_url = "%s", token = "%s"}\n'
+            'local ok = k8s.pods:exec("default", "web-1", {"sh", "-c", "echo hi"}, {container = "app", base_url = o.base_url, token = o.token})\n'
+            'local bad = k8s.exec("default", "web-1", {"sh", "-c", "fail"}, o)\n'
+            'local c = k8s.client(o.base_url, {token = o.token})\n'
+            'local single = c.pods:exec("default", "web-1", "date")\n'
+            'return ok.stdout, ok.exit_code, bad.stdout, bad.stderr, bad.exit_code, single.stdout'
+            % (k8s.url, "test-token"))
+    got = lua(code)
+    assert got == ("hi from default/web-1 (app)\n", 0, "partial\n", "boom: disk full\n", 3, "hi from default/web-1 (None)\n")
+    req = next(r for r in k8s.requests if r.path.endswith("/exec"))
+    assert req.query == [("container", "app"), ("command", "sh"), ("command", "-c"), ("command", "echo hi"),
+                         ("stdout", "true"), ("stderr", "true"), ("stdin", "false"), ("tty", "false")]
+    assert req.headers["sec-websocket-protocol"] == "v4.channel.k8s.io"
+    assert req.headers["authorization"] == "Bearer test-token"
+
+
+def test_pods_exec_errors(lua_fails, k8s):
+    k8s.add(obj("v1", "Pod", "web-1", "default"))
+    prefix = 'local k8s = require("assay.k8s")\nlocal o = {base_url = "%s", token = "test-token"}\n' % k8s.url
+    assert "k8s.exec: default/ghost: ws.connect: " in lua_fails(prefix + 'return k8s.exec("default", "ghost", "ls", o)')
+    assert "k8s.exec: command must be a string or a non-empty list of strings" in lua_fails(
+        prefix + 'return k8s.exec("default", "web-1", {}, o)')
+    msg = lua_fails(prefix + 'return k8s.exec("default", "web-1", "ls", {base_url = o.base_url, token = "wrong"})')
+    assert "k8s.exec: default/web-1: ws.connect: " in msg and "401" in msg
+
+
+def test_pods_exec_through_a_context_with_client_certificate_over_wss(lua, k8s_mtls, clean_env):
+    k8s_mtls.add(obj("v1", "Pod", "db-0", "data"))
+    path = kubeconfig(clean_env / "kc", {"admin": {"cluster": "c", "user": "admin", "namespace": "data"}},
+                      {"admin": {"client-certificate-data": b64(k8s_mtls.client_cert_pem),
+                                 "client-key-data": b64(k8s_mtls.client_key_pem)}},
+                      {"c": {"server": k8s_mtls.url, "certificate-authority-data": b64(k8s_mtls.ca_pem)}},
+                      current="admin")
+    got = lua('local r = require("assay.k8s").client(nil, {kubeconfig = "%s"}).pods:exec("data", "db-0",'
+              ' {"pg_isready"})\nreturn r.stdout, r.exit_code' % path)
+    assert got == ("pg_isready\n", 0)
+    req = next(r for r in k8s_mtls.requests if r.path.endswith("/exec"))
+    assert req.client_cn == "admin" and "authorization" not in req.headers
