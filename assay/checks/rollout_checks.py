@@ -5,7 +5,11 @@ object and judges its rollout with the same readiness logic `k8s.is_ready` uses;
 assay.argocd reads the application's health and sync status. So a check and a
 script asking the same question get the same answer, through one client.
 """
+import re
+
 from .outcome import Outcome
+
+_STDLIB_POSITION = re.compile(r"^assay/[\w./]+\.lua:\d+: ")
 
 _K8S_PROBE = b"""
 local k8s = require("assay.k8s")
@@ -91,7 +95,8 @@ def _run_lua(source, params):
         values = runtime.run_source(source, "=[check]")
         return [to_py(v) for v in values]
     except ScriptError as e:
-        return Outcome(False, e.message)
+        # the position inside the stdlib module says nothing to the reader of a report
+        return Outcome(False, _STDLIB_POSITION.sub("", e.message, count=1))
     finally:
         try:
             runtime.close()

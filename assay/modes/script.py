@@ -55,6 +55,8 @@ def report_error(logger, error):
     text = error.message
     if error.kind == "memory":
         text = "memory error: " + text
+    from assay.runtime import termination
+    termination.write("error: " + text)  # the verdict a Kubernetes pod keeps after it ends
     if logger.enabled(1) and error.traceback:  # debug (-v): the Lua traceback too
         text += "\n" + error.traceback
     logger.error(text)
