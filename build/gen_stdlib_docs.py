@@ -223,9 +223,9 @@ def outputs():
     return result
 
 
-def main(argv):
-    check = "--check" in argv
-    stale = []
+def stale():
+    """[(path, expected text)] of every generated file that differs from what is checked in."""
+    out = []
     for path, text in outputs().items():
         try:
             with open(path, encoding="utf-8") as f:
@@ -233,16 +233,22 @@ def main(argv):
         except FileNotFoundError:
             current = None
         if current != text:
-            stale.append(os.path.relpath(path, ROOT))
-            if not check:
-                with open(path, "w", encoding="utf-8") as f:
-                    f.write(text)
-    if check and stale:
-        print("stale (run python build/gen_stdlib_docs.py): " + ", ".join(stale))
-        return 1
-    if not check:
-        for path in stale:
-            print("wrote " + path)
+            out.append((path, text))
+    return out
+
+
+def main(argv):
+    changed = stale()
+    names = [os.path.relpath(path, ROOT) for path, _ in changed]
+    if "--check" in argv:
+        if names:
+            print("stale (run python build/gen_stdlib_docs.py): " + ", ".join(names))
+            return 1
+        return 0
+    for path, text in changed:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        print("wrote " + os.path.relpath(path, ROOT))
     return 0
 
 
