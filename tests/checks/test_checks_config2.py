@@ -236,3 +236,20 @@ checks:
     # an invalid config is still an error
     r = run_config(tmp_path, "checks:\n  - name: a\n    type: grpc\n", "--dry-run")
     assert r.code == 1 and r.stdout == "" and 'unknown check type: "grpc"' in r.stderr
+
+
+# ---- every config example of docs/checks.md is valid -------------------------------------
+
+def test_chk2_docs_yaml_examples_load_strictly(tmp_path):
+    import os
+    import re
+    from conftest import ROOT
+    with open(os.path.join(ROOT, "docs", "checks.md"), encoding="utf-8") as f:
+        blocks = re.findall(r"```yaml\n(.*?)```", f.read(), re.S)
+    configs = [b for b in blocks if re.search(r"^checks:", b, re.M)]
+    assert len(configs) >= 6
+    env = {"API_TOKEN": "t", "CLUSTER_DOMAIN": "example.com", "ARGOCD_TOKEN": "a", "GIT_SHA": "9be0d3a"}
+    for i, text in enumerate(configs):
+        r = run_config(tmp_path, text, "--dry-run", "--strict", name="example%d.yaml" % i, extra_env=env)
+        assert r.code == 0, (text, r)
+        assert len(r.stdout.splitlines()) == len(re.findall(r"^  - name:", text, re.M)), (text, r)
