@@ -13,18 +13,38 @@ from assay.runtime.errors import BuiltinError
 _env = None
 
 
+def sandboxed_environment(loader=None):
+    """A new Jinja environment for templates written by scripts: every template
+    function renders in one of these.
+
+    It is Jinja's immutable sandbox: no attribute starting with `_`, no Python
+    callable reachable from data, no mutation of the data passed in. `loader` (a
+    jinja2 loader) serves `include`/`extends`/`import`; without one they fail with
+    "template not found".
+    """
+    import jinja2
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class _NoLoader(jinja2.BaseLoader):
+        def get_source(self, environment, template):
+            raise jinja2.TemplateNotFound(template)
+
+    class _StrictSandbox(ImmutableSandboxedEnvironment):
+        def unsafe_undefined(self, obj, attribute):
+            # Jinja would render an empty string; an unsafe access is an error here
+            raise SecurityError("access to attribute '%s' is unsafe" % attribute)
+
+    env = _StrictSandbox(autoescape=False, loader=loader or _NoLoader(),
+                                        keep_trailing_newline=False)
+    env.filters.update({"lines": _lines, "split": _split, "bool": _bool, "attr": _attr})
+    return env
+
+
 def _environment():
     global _env
     if _env is None:
-        import jinja2
-
-        class _NoLoader(jinja2.BaseLoader):
-            def get_source(self, environment, template):
-                raise jinja2.TemplateNotFound(template)
-
-        env = jinja2.Environment(autoescape=False, loader=_NoLoader(), keep_trailing_newline=False)
-        env.filters.update({"lines": _lines, "split": _split, "bool": _bool, "attr": _attr})
-        _env = env
+        _env = sandboxed_environment()
     return _env
 
 
@@ -87,13 +107,27 @@ def _render(source, variables, who, name):
 
 def _describe(e):
     import jinja2
+    from jinja2.exceptions import SecurityError
+    from assay.runtime.sandbox import error_text
+    if isinstance(e, SecurityError):
+        return "unsafe access refused: %s" % _clean_security(str(e))
     if isinstance(e, jinja2.TemplateNotFound):
         return "template not found: %s" % e.message
     if isinstance(e, jinja2.UndefinedError):
         return "undefined value: %s" % e.message
     if isinstance(e, jinja2.TemplateError):
-        return e.message or type(e).__name__
-    return "%s: %s" % (type(e).__name__, e)
+        return e.message or "template error"
+    return error_text(e)
+
+
+def _clean_security(text):
+    """Jinja's message without the Python repr of the object ("access to attribute
+    '__class__' of 'str' object is unsafe." -> "attribute '__class__' is unsafe")."""
+    import re
+    m = re.search(r"attribute '([^']*)'", text)
+    if m:
+        return "attribute %s" % m.group(1)
+    return "this operation is not allowed in a template"
 
 
 def _where(name, line):

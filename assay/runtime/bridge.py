@@ -21,7 +21,7 @@ call returned: lupa binds each object to the coroutine it came from, and that
 coroutine may be gone.
 """
 from .convert import Multi, make_to_lua
-from .errors import BuiltinError
+from .sandbox import error_text
 
 
 def yielding(fn):
@@ -57,12 +57,8 @@ class Bridge:
                 if guard is not None:
                     guard.check(name, args)
                 result = fn(*args)
-            except BuiltinError as e:
-                return False, _encode(str(e))
-            except RecursionError:
-                return False, _encode("%s: value nested too deeply" % name)
-            except Exception as e:  # a bug in a builtin: one short line, no traceback
-                return False, _encode("%s: internal error: %s: %s" % (name, type(e).__name__, e))
+            except Exception as e:  # never a Python exception, repr or traceback
+                return False, _encode(error_text(e, name))
             if isinstance(result, Multi):
                 return (True,) + tuple(to_lua(v) for v in result)
             return True, to_lua(result)

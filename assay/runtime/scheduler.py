@@ -16,6 +16,7 @@ from lupa.lua55 import LuaError, LuaMemoryError
 
 from .errors import BuiltinError, ScriptError
 from .logs import logger
+from .sandbox import error_text
 
 _DEAD = b"dead"
 
@@ -196,10 +197,8 @@ class Scheduler:
             return ()
         try:
             result = op.convert(self, await op.run(self))
-        except BuiltinError as e:
-            return False, _bytes(str(e))
         except Exception as e:
-            return False, _bytes("internal error: %s: %s" % (type(e).__name__, e))
+            return False, _bytes(error_text(e))
         return self._ok(result)
 
     def _ok(self, result):
@@ -212,10 +211,8 @@ class Scheduler:
         """The synchronous path for ops outside scheduler tasks (prelude `wait`)."""
         try:
             return self._ok(op.convert(self, op.run_blocking(self)))
-        except BuiltinError as e:
-            return False, _bytes(str(e))
         except Exception as e:
-            return False, _bytes("internal error: %s: %s" % (type(e).__name__, e))
+            return False, _bytes(error_text(e))
 
     def run_main(self, fn, timeout=None):
         """Run Lua function `fn` as the main task to completion; returns its values.

@@ -10,7 +10,7 @@ import os
 
 from lupa.lua55 import LuaRuntime
 
-from . import loader
+from . import loader, sandbox
 from .bridge import Bridge
 from .errors import ScriptError
 from .scheduler import Scheduler
@@ -18,10 +18,6 @@ from .text import os_error_text
 
 LUA_MEMORY_LIMIT = 64 << 20
 _PRELUDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "prelude.lua")
-
-
-def _deny_attribute(obj, name, is_setting):
-    raise AttributeError("access to host objects is not allowed")
 
 
 class ScriptReadError(Exception):
@@ -63,10 +59,11 @@ class Runtime:
             unpack_returned_tuples=True,
             register_eval=False,
             register_builtins=False,
-            attribute_filter=_deny_attribute,
+            attribute_filter=sandbox.deny_attribute,
             max_memory=LUA_MEMORY_LIMIT,
         )
         hooks = lua.table_from({
+            b"sandbox": sandbox.install(lua),
             b"block": lambda op: self.scheduler.block(op),
             b"find_fs_module": loader.find_fs_module,
             b"find_embedded_module": loader.find_embedded_module,
@@ -85,6 +82,7 @@ class Runtime:
         from assay.builtins import install_all
         install_all(self.bridge)
         self.guard.install(self.bridge)
+        sandbox.block_globals(lua)
         if mode in ("tool", "check"):
             # stdout carries exactly one JSON document in these modes
             lua.globals().print = internals.print_to_stderr

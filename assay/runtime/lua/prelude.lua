@@ -1,27 +1,19 @@
 -- The runtime's own Lua side, run once per VM before any builtin or user code.
--- It keeps private references to what the sandbox removes (load, debug), defines
+-- It uses the originals the sandbox (sandbox.lua, run before it) kept back, defines
 -- the bridge wrappers every builtin goes through, the task table the scheduler
 -- drives, and the `require` searchers. Python receives the returned table.
 local py = ...
 
-local load, error, type, tostring, pcall, select, setmetatable =
-  load, error, type, tostring, pcall, select, setmetatable
-local getinfo, traceback, sethook = debug.getinfo, debug.traceback, debug.sethook
-local co_create, co_resume, co_status, co_running, co_yield, co_close =
-  coroutine.create, coroutine.resume, coroutine.status, coroutine.running,
-  coroutine.yield, coroutine.close
+local sandbox = py.sandbox
+local load, pcall = sandbox.load, sandbox.pcall
+local error, type, tostring, select, setmetatable = error, type, tostring, select, setmetatable
+local getinfo, traceback, sethook = sandbox.getinfo, sandbox.traceback, sandbox.sethook
+local interrupt = sandbox.interrupt
+local co_create, co_status, co_running, co_yield =
+  coroutine.create, coroutine.status, coroutine.running, coroutine.yield
+local co_resume, co_close = sandbox.co_resume, sandbox.co_close
 local stdout, stderr = io.stdout, io.stderr
 local block = py.block
-
----------------------------------------------------------------------------
--- Sandbox (runtime.md §2)
-_G.python = nil
-package.loaded.python = nil
-_G.load, _G.loadfile, _G.dofile, _G.debug = nil, nil, nil, nil
-package.loaded.debug = nil
-string.dump = nil
-package.loadlib = function() error("package.loadlib: can't load C modules in safe mode", 2) end
-package.cpath = ""
 
 ---------------------------------------------------------------------------
 -- Bridge: a Python builtin returns (true, values...) or (false, message);
@@ -117,12 +109,14 @@ local function compile(src, chunkname)
 end
 
 -- A hook that stops runaway CPU-bound Lua (tool-mode deadline): installed on a
--- coroutine, it raises once `expired()` says the time is up.
+-- coroutine (and inherited by the coroutines it creates), it raises once
+-- `expired()` says the time is up, and from then on nothing can catch it.
 local function set_deadline(id, expired)
   local co = by_id[id]
   if not co then return end
+  -- once expired, every tick raises again and pcall/xpcall re-raise (sandbox.lua)
   sethook(co, function()
-    if expired() then error("execution timed out", 0) end
+    if expired() then interrupt("execution timed out") end
   end, "", 10000)
 end
 

@@ -1,0 +1,85 @@
+"""Everything that makes the sandbox, in one place.
+
+- The Lua half (`lua/sandbox.lua`) runs first in every VM: it removes `python`,
+  `debug`, `string.dump` and C module loading, restores `load`/`loadfile`/`dofile`
+  for text chunks only, and makes interrupts (a deadline, the memory limit)
+  impossible to catch with `pcall`/`xpcall`/coroutines.
+- `deny_attribute` is lupa's attribute filter: no Lua code may index a Python object.
+- What crosses the bridge: only `bytes`, numbers, booleans, nil, Lua tables/functions
+  and opaque handles (see `convert.make_to_lua`); Python exceptions never do —
+  `error_text` is the single function that turns one into a Lua error string.
+- `block_globals` applies `ASSAY_BLOCK_GLOBALS`; `set_global` is the documented
+  place to wrap or replace a global (used by modes that restrict a run).
+"""
+import os
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+LUA_SOURCE = os.path.join(_HERE, "lua", "sandbox.lua")
+BLOCK_ENV = "ASSAY_BLOCK_GLOBALS"
+
+
+def deny_attribute(obj, name, is_setting):
+    raise AttributeError("access to host objects is not allowed")
+
+
+def install(lua):
+    """Run the Lua half in `lua`; returns the table of originals the runtime keeps."""
+    with open(LUA_SOURCE, "rb") as f:
+        source = f.read()
+    return lua.execute(source, name=b"=[assay sandbox]")
+
+
+def set_global(lua, path, value):
+    """Set global `path` ("http", "io.popen") to `value`; a missing parent is skipped."""
+    parts = [p.encode("utf-8") for p in path.split(".") if p]
+    if not parts:
+        return
+    table = lua.globals()
+    for part in parts[:-1]:
+        table = table[part]
+        if table is None or not hasattr(table, "keys"):  # not a table: nothing to block
+            return
+    table[parts[-1]] = value
+
+
+def block_globals(lua, spec=None):
+    """Set every comma-separated global of `spec` (default `$ASSAY_BLOCK_GLOBALS`) to nil."""
+    spec = os.environ.get(BLOCK_ENV, "") if spec is None else spec
+    for name in spec.split(","):
+        name = name.strip()
+        if name:
+            set_global(lua, name, None)
+
+
+# ---- Python exceptions -> Lua error text -------------------------------------------
+
+def error_text(exc, who=None):
+    """The Lua error string for any Python exception raised by a builtin `who`.
+
+    BuiltinError carries the exact text. Everything else reads like the original's
+    message: no exception class name, repr, path or traceback ever crosses.
+    """
+    from .errors import BuiltinError
+    prefix = who + ": " if who else ""
+    if isinstance(exc, BuiltinError):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return prefix + "value nested too deeply"
+    if isinstance(exc, MemoryError):
+        return prefix + "not enough memory"
+    if isinstance(exc, ZeroDivisionError):
+        return prefix + "division by zero"
+    if isinstance(exc, OSError):
+        from .text import os_error_text
+        return prefix + os_error_text(exc)
+    return prefix + "internal error: " + clean_message(exc)
+
+
+def clean_message(exc):
+    """An exception's message without Python reprs, byte literals or addresses."""
+    import re
+    text = str(exc).strip().splitlines()
+    text = text[0] if text else ""
+    if not text or re.search(r"<[^>]* at 0x|b'|b\"|\bFile \"|Traceback|__\w+__", text):
+        return "unexpected failure"
+    return text
