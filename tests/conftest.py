@@ -16,6 +16,11 @@ import sys
 
 import pytest
 
+# Real services (one way to start each; see tests/realservers.py), as fixtures for every test.
+import realservers
+from realservers import (alertmanager, mariadb_url, postgres_url, prometheus, real_openbao,  # noqa: F401
+                         real_s3, real_temporal, real_traefik, real_unleash)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -94,3 +99,12 @@ def service(name, host, port):
         if os.environ.get("CI") == "true":
             pytest.fail(reason + " (CI must provide it)")
         pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses a real service is marked `real_server(<service>)`, so `-m real_server` selects it."""
+    for item in items:
+        for fixture, name in realservers.FIXTURE_SERVICES.items():
+            if fixture in getattr(item, "fixturenames", ()) and not any(
+                    m.args[:1] == (name,) for m in item.iter_markers("real_server")):
+                item.add_marker(pytest.mark.real_server(name))

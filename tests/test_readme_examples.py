@@ -3,7 +3,7 @@
 Every ```lua block of README.md and of every page under docs/ is extracted and run with the real `assay`
 command. Service URLs in the examples come from the environment with the documented default
 (`env.get("GRAFANA_URL") or "http://grafana:3000"`); this module starts the shared fakes from
-tests/stdlib (and a real Alertmanager from tests/servers.py, and the machine's PostgreSQL) and
+tests/stdlib (and a real Alertmanager from tests/realservers.py, and the machine's PostgreSQL) and
 points those variables at them, so the README can never drift from the code.
 
 A block that cannot run as a script (a fragment, a server that never returns, ...) is marked
@@ -219,7 +219,7 @@ def services(workdir):
     import fake_unleash
     import fake_vault
     import fakes
-    import servers
+    import realservers
 
     started, env = [], {}
 
@@ -231,9 +231,8 @@ def services(workdir):
         api = start(FakeItems())
         env.update(API_URL=api.url, API_TOKEN="readme-token")
         env["PROMETHEUS_URL"] = start(FakePrometheus()).url
-        (workdir.parent / "alertmanager").mkdir()
         try:
-            am = start(servers.start_alertmanager(str(workdir.parent / "alertmanager")))
+            am = start(realservers.start_alertmanager())
         except pytest.skip.Exception:
             am = None  # binary missing: the alertmanager example skips (fails under CI) by itself
         if am is not None:
@@ -330,8 +329,8 @@ def test_readme_example(block, workdir, services):
     if "postgres" in code and "DATABASE_URL" not in services:
         service("postgres", "127.0.0.1", 5432)
     if "assay.alertmanager" in code and "ALERTMANAGER_URL" not in services:
-        import servers
-        servers.require_binary(servers.ALERTMANAGER_BIN, "prometheus-alertmanager")
+        import realservers
+        realservers.find_binary("prometheus-alertmanager", "apt-get install prometheus-alertmanager")
     if "assay.aws." in code and "AWS_ENDPOINT_URL" not in services:
         import aws_moto
         aws_moto.find_moto()

@@ -2,21 +2,14 @@
 
 Two kinds of tests: a canned local server for response shapes a real Prometheus
 never sends, and a real Prometheus (Debian package `prometheus`) started by the
-`prometheus` fixture on a free 127.0.0.1 port, scraping itself. Without the
+`prometheus` fixture (tests/realservers.py), scraping itself. Without the
 binary the real-server tests skip, except under CI=true, where they fail.
 """
-import os
-import shutil
-import subprocess
-import time
 import urllib.parse
-import urllib.request
 
 import pytest
 
-from checkhelpers import closed_port, free_port, in_ci, run_config, server  # noqa: F401 (fixture)
-
-PROMETHEUS_BIN = os.environ.get("ASSAY_TEST_PROMETHEUS", "/usr/bin/prometheus")
+from checkhelpers import closed_port, run_config, server  # noqa: F401 (fixture)
 
 
 def prom_check(name, url, query=None, extra=""):
@@ -37,83 +30,41 @@ def vector(value, metric=None):
 
 # ---- real Prometheus ----------------------------------------------------------
 
-def _get(url, timeout=2):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.status, response.read().decode()
+@pytest.fixture
+def prom(prometheus):
+    """The URL of the shared real Prometheus (tests/realservers.py), scraping itself as job `prometheus`."""
+    return prometheus.url
 
 
-@pytest.fixture(scope="module")
-def prometheus(tmp_path_factory):
-    binary = PROMETHEUS_BIN if os.path.isfile(PROMETHEUS_BIN) else shutil.which("prometheus")
-    if not binary:
-        reason = "prometheus binary not found (install the Debian package `prometheus`)"
-        if in_ci():
-            pytest.fail(reason + " (CI must provide it)")
-        pytest.skip(reason)
-    port = free_port()
-    work = tmp_path_factory.mktemp("prometheus")
-    (work / "prometheus.yml").write_text(
-        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-        "scrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:%d']\n" % port)
-    log = open(work / "prometheus.log", "wb")
-    proc = subprocess.Popen(
-        [binary, "--config.file=%s" % (work / "prometheus.yml"), "--storage.tsdb.path=%s" % (work / "data"),
-         "--web.listen-address=127.0.0.1:%d" % port, "--log.level=warn"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=str(work))
-    base = "http://127.0.0.1:%d" % port
-    try:
-        deadline = time.monotonic() + 60
-        ready = False
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                status, body = _get(base + "/api/v1/query?" + urllib.parse.urlencode({"query": "count(up)"}))
-                if status == 200 and '"result":[{' in body:
-                    ready = True  # ready, and the first self-scrape has landed
-                    break
-            except OSError:
-                pass
-            time.sleep(0.25)
-        if not ready:
-            log.flush()
-            output = (work / "prometheus.log").read_text(errors="replace")[-2000:]
-            pytest.fail("prometheus did not become ready on %s:\n%s" % (base, output))
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
-def test_chk_29_real_prometheus_query_and_first_value(tmp_path, prometheus):
+@pytest.mark.real_server("prometheus")
+def test_chk_29_real_prometheus_query_and_first_value(tmp_path, prom):
     r = run_config(tmp_path, config(
-        prom_check("targets", prometheus, "count(up)", "    expect:\n      min: 1\n      max: 1\n"),
-        prom_check("slashes", prometheus + "///", 'up{job="self"}', "    expect:\n      min: 1\n"),
-        prom_check("spaces", prometheus, "sum(up) + 0.5"),
-        prom_check("first-series", prometheus, "sort_desc(vector(2) or label_replace(vector(7), \"x\", \"y\", \"\", \"\"))")))
+        prom_check("targets", prom, "count(up)", "    expect:\n      min: 1\n      max: 1\n"),
+        prom_check("slashes", prom + "///", 'up{job="prometheus"}', "    expect:\n      min: 1\n"),
+        prom_check("spaces", prom, "sum(up) + 0.5"),
+        prom_check("first-series", prom, "sort_desc(vector(2) or label_replace(vector(7), \"x\", \"y\", \"\", \"\"))")))
     assert r.check("targets")["passed"] is True, r
     assert r.check("slashes")["passed"] is True, r
     assert r.message("spaces") == "query returned: 1.5"
     assert r.message("first-series") == "query returned: 7"  # sort_desc puts 7 first
 
 
-def test_chk_30_real_prometheus_without_expect(tmp_path, prometheus):
-    r = run_config(tmp_path, config(prom_check("count", prometheus, "count(up)")))
+@pytest.mark.real_server("prometheus")
+def test_chk_30_real_prometheus_without_expect(tmp_path, prom):
+    r = run_config(tmp_path, config(prom_check("count", prom, "count(up)")))
     assert r.code == 0, r
     assert r.checks[0] == {"name": "count", "passed": True, "duration_ms": r.checks[0]["duration_ms"],
                            "message": "query returned: 1"}
 
 
-def test_chk_31_real_prometheus_bounds(tmp_path, prometheus):
+@pytest.mark.real_server("prometheus")
+def test_chk_31_real_prometheus_bounds(tmp_path, prom):
     r = run_config(tmp_path, config(
-        prom_check("min", prometheus, "count(up)", "    expect:\n      min: 2\n"),
-        prom_check("max", prometheus, "count(up)", "    expect:\n      max: 0.5\n"),
-        prom_check("big", prometheus, "vector(1e21)", "    expect:\n      max: 1000\n"),
-        prom_check("tiny", prometheus, "vector(0.0000001)", "    expect:\n      min: 1\n"),
-        prom_check("ok", prometheus, "vector(0.5)", "    expect:\n      min: 0.25\n      max: 0.75\n")))
+        prom_check("min", prom, "count(up)", "    expect:\n      min: 2\n"),
+        prom_check("max", prom, "count(up)", "    expect:\n      max: 0.5\n"),
+        prom_check("big", prom, "vector(1e21)", "    expect:\n      max: 1000\n"),
+        prom_check("tiny", prom, "vector(0.0000001)", "    expect:\n      min: 1\n"),
+        prom_check("ok", prom, "vector(0.5)", "    expect:\n      min: 0.25\n      max: 0.75\n")))
     assert r.message("min") == "expected min 2, got 1"
     assert r.message("max") == "expected max 0.5, got 1"
     assert r.message("big") == "expected max 1000, got 1000000000000000000000"
@@ -122,11 +73,12 @@ def test_chk_31_real_prometheus_bounds(tmp_path, prometheus):
     assert r.code == 1
 
 
-def test_chk_32_real_prometheus_errors(tmp_path, prometheus):
+@pytest.mark.real_server("prometheus")
+def test_chk_32_real_prometheus_errors(tmp_path, prom):
     r = run_config(tmp_path, config(
-        prom_check("syntax", prometheus, "sum("),
-        prom_check("empty", prometheus, 'up{job="no-such-job"}'),
-        prom_check("scalar", prometheus, "1+1")))
+        prom_check("syntax", prom, "sum("),
+        prom_check("empty", prom, 'up{job="no-such-job"}'),
+        prom_check("scalar", prom, "1+1")))
     assert r.message("syntax").startswith("Prometheus query failed: "), r
     assert "parse error" in r.message("syntax")
     assert r.message("empty") == "Prometheus query returned no results"

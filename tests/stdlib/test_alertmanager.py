@@ -8,7 +8,6 @@ import uuid
 from datetime import datetime
 
 from fakes import lua_with, recorder, recorder_server  # noqa: F401 (fixtures)
-from servers import alertmanager  # noqa: F401 (fixture)
 
 REQ = 'local am = require("assay.alertmanager")\n'
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")

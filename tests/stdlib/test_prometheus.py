@@ -8,7 +8,6 @@ import re
 import time
 
 from fakes import lua_with, recorder, recorder_server  # noqa: F401 (fixtures)
-from servers import prometheus  # noqa: F401 (fixture)
 
 REQ = 'local p = require("assay.prometheus")\n'
 
