@@ -67,8 +67,14 @@ function Client:_post(path, body)
   return self._api:post(path, body or {})
 end
 
+-- Temporal's own HTTP port has no /health (only a proxy in front of it may): when /health is
+-- absent (404), a server that answers system-info is healthy.
 function Client:health()
-  return self._api:response("GET", "/health", { bare = true }).status == 200
+  local status = self._api:response("GET", "/health", { bare = true }).status
+  if status == 404 then
+    status = self._api:response("GET", "/api/v1/system-info").status
+  end
+  return status == 200
 end
 
 function Client:system_info()
@@ -103,7 +109,21 @@ function Client:signal_workflow(workflow_id, signal_name, input, opts)
   opts = opts or {}
   local body = { signalName = signal_name }
   if input ~= nil then body.input = input end
-  return self:_post(self:_workflow_path(workflow_id, opts) .. "/signal" .. H.query("runId", opts.run_id), body)
+  local path = self:_workflow_path(workflow_id, opts) .. "/signal"
+  local path_query = path .. H.query("runId", opts.run_id)
+  local resp = self._api:response("POST", path_query, { body = body })
+  if resp.status == 404 then
+    -- Temporal's HTTP API (1.22+) names the signal in the path; the older gateway path is
+    -- tried first because proxies written for it answer there.
+    return self._api:post(path .. "/" .. H.encode(signal_name)
+      .. H.query("execution.runId", opts.run_id), { input = input })
+  end
+  if resp.status ~= 200 then
+    error(self._api:message({ method = "POST", path = path, path_query = path_query,
+      status = resp.status, body = resp.body }))
+  end
+  if resp.body == nil or resp.body == "" then return nil end
+  return json.parse(resp.body)
 end
 
 function Client:terminate_workflow(workflow_id, reason, opts)

@@ -59,6 +59,9 @@ class FakeTemporal(FakeService):
     def reset(self):
         super().reset()
         self.healthy = True
+        # False: answer like Temporal's own HTTP port (1.22+): no /health, signals only at
+        # .../signal/<name>; True: like the older gateway the module was first written for
+        self.gateway_paths = True
         self.signals = []
         self.status_plan = {}
         self.namespaces = {n: namespace(n) for n in ("default", "production", "staging")}
@@ -74,7 +77,7 @@ class FakeTemporal(FakeService):
 
     # --- routing ------------------------------------------------------------------------
     def route(self, r):
-        if r.path == "/health" and r.method == "GET":
+        if r.path == "/health" and r.method == "GET" and self.gateway_paths:
             if self.healthy:
                 return ok({"status": "SERVING"})
             return Response(503, {"status": "NOT_SERVING"})
@@ -97,8 +100,13 @@ class FakeTemporal(FakeService):
             return ok(self.namespaces[ns])
         if rest == "/workflows" and r.method == "GET":
             return self.list_workflows(ns, q)
+        m = re.match(r"^/workflows/([^/]+)/signal/([^/]+)$", rest)
+        if m and r.method == "POST" and not self.gateway_paths:
+            body = json.loads(r.body)
+            self.signals.append((ns, unquote(m.group(1)), dict(body, signalName=unquote(m.group(2)))))
+            return ok({})
         m = re.match(r"^/workflows/([^/]+)(/history|/signal|/terminate|/cancel)?$", rest)
-        if m:
+        if m and not (m.group(2) == "/signal" and not self.gateway_paths):
             return self.workflow_route(r, ns, unquote(m.group(1)), m.group(2) or "", q)
         m = re.match(r"^/task-queues/([^/]+)$", rest)
         if m and r.method == "GET":

@@ -117,6 +117,25 @@ def test_temporal_http_10_signal(lua, temporal_fake):
     assert [s[1] for s in temporal_fake.signals] == ["order-123", "order-123"]
 
 
+def test_temporal_http_10_signal_name_in_path_on_temporal_1_22(lua, temporal_fake):
+    """A real Temporal HTTP port 404s the gateway path: the module retries with the signal name
+    in the path and the input alone in the body (found against a real server)."""
+    temporal_fake.gateway_paths = False
+    run(lua, 'return c:signal_workflow("order-123", "approve", {approver = "alice"})', temporal_fake.url)
+    first, second = [r for r in temporal_fake.requests if r.method == "POST"]
+    assert first.target == WF + "/order-123/signal"
+    assert (second.target, second.json()) == (WF + "/order-123/signal/approve", {"input": {"approver": "alice"}})
+    assert temporal_fake.signals == [("default", "order-123", {"signalName": "approve",
+                                                               "input": {"approver": "alice"}})]
+
+
+def test_temporal_http_01_health_without_health_endpoint(lua, temporal_fake):
+    """Temporal's own HTTP port has no /health: a 404 there falls back to system-info."""
+    temporal_fake.gateway_paths = False
+    assert run(lua, "return c:health()", temporal_fake.url) is True
+    assert [r.path for r in temporal_fake.requests] == ["/health", "/api/v1/system-info"]
+
+
 def test_temporal_http_11_terminate(lua, temporal_fake):
     run(lua, 'return c:terminate_workflow("order-123", "bad input")', temporal_fake.url)
     req = temporal_fake.last()
