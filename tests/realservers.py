@@ -143,7 +143,7 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _serve(start):
+def serve(start):
     """A session fixture body: start the server once, stop it after the last test."""
     server = start()
     try:
@@ -270,13 +270,15 @@ def start_unleash():
 
 # --- S3 protocol (moto, signatures checked) --------------------------------------------------
 
-def start_moto():
+def start_moto(auth=True):
+    """moto's server. With `auth` it lets the first 3 unauthenticated calls through (they make IAM
+    user `assay` with an allow-all policy and an access key: `.creds`), then checks every SigV4
+    signature and IAM policy; without, it checks nothing. `.client(service)` is a botocore client
+    signed with the test keys (to set up state)."""
     moto = find_binary("moto_server", "pip install 'moto[server]'; " + INSTALL_HINT)
     port = free_port()
-    # moto lets the first N unauthenticated calls through, then checks every SigV4 signature
-    # (and IAM policy) against the users IAM knows: three set-up calls make the test user.
     server = Server("moto", [moto, "-H", "127.0.0.1", "-p", str(port)], port,
-                    env={"INITIAL_NO_AUTH_ACTION_COUNT": "3"})
+                    env={"INITIAL_NO_AUTH_ACTION_COUNT": "3" if auth else "inf"})
     server.wait_until("/moto-api/", lambda: http_ok(server.url + "/moto-api/data.json"))
     iam("CreateUser", server, UserName="assay")
     iam("PutUserPolicy", server, UserName="assay", PolicyName="all", PolicyDocument=json.dumps(
@@ -285,7 +287,15 @@ def start_moto():
     server.creds = {"access_key": re.search(r"<AccessKeyId>([^<]+)<", created).group(1),
                     "secret_key": re.search(r"<SecretAccessKey>([^<]+)<", created).group(1),
                     "region": "us-east-1"}
+    server.client = lambda service: botocore_client(server, service)
     return server
+
+
+def botocore_client(server, service):
+    import botocore.session
+    return botocore.session.get_session().create_client(
+        service, region_name="us-east-1", endpoint_url=server.url,
+        aws_access_key_id=server.creds["access_key"], aws_secret_access_key=server.creds["secret_key"])
 
 
 def iam(action, server, **params):
@@ -406,43 +416,44 @@ def mariadb_available():
 
 # fixture -> the service name its tests are marked with (`real_server(name)`; conftest adds it)
 FIXTURE_SERVICES = {"real_openbao": "openbao", "real_temporal": "temporal", "real_traefik": "traefik",
-                    "real_unleash": "unleash", "real_s3": "moto", "prometheus": "prometheus",
+                    "real_unleash": "unleash", "real_s3": "moto", "moto": "moto", "moto_unsigned": "moto",
+                    "prometheus": "prometheus",
                     "alertmanager": "alertmanager", "postgres_url": "postgres", "mariadb_url": "mariadb"}
 
 
 @pytest.fixture(scope="session")
 def real_openbao():
-    yield from _serve(start_openbao)
+    yield from serve(start_openbao)
 
 
 @pytest.fixture(scope="session")
 def real_temporal():
-    yield from _serve(start_temporal)
+    yield from serve(start_temporal)
 
 
 @pytest.fixture(scope="session")
 def real_traefik():
-    yield from _serve(start_traefik)
+    yield from serve(start_traefik)
 
 
 @pytest.fixture(scope="session")
 def real_unleash():
-    yield from _serve(start_unleash)
+    yield from serve(start_unleash)
 
 
 @pytest.fixture(scope="session")
 def real_s3():
-    yield from _serve(start_moto)
+    yield from serve(start_moto)
 
 
 @pytest.fixture(scope="session")
 def prometheus():
-    yield from _serve(start_prometheus)
+    yield from serve(start_prometheus)
 
 
 @pytest.fixture(scope="session")
 def alertmanager():
-    yield from _serve(start_alertmanager)
+    yield from serve(start_alertmanager)
 
 
 @pytest.fixture
