@@ -33,6 +33,7 @@ FAMILIES = [
     ("compress", "compress"),
     ("tar", "tar"),
     ("credential", "credential"),
+    ("markdown", "markdown"),
 ]
 
 
