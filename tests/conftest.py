@@ -31,7 +31,9 @@ def assay_command():
     return [sys.executable, "-m", "assay"]
 
 
-def run_assay(*args, input=None, env=None, cwd=None, timeout=60, extra_env=None):
+def assay_env(env=None, extra_env=None):
+    """The environment the `assay` command runs with in tests (also for long-running
+    servers a test starts itself, such as `assay mcp-serve`)."""
     full_env = dict(os.environ if env is None else env)
     full_env.setdefault("NO_COLOR", "1")
     if env is None:
@@ -40,8 +42,12 @@ def run_assay(*args, input=None, env=None, cwd=None, timeout=60, extra_env=None)
         full_env.update(extra_env)
     if not os.environ.get("ASSAY_BIN"):
         full_env["PYTHONPATH"] = ROOT + os.pathsep + full_env.get("PYTHONPATH", "")
+    return full_env
+
+
+def run_assay(*args, input=None, env=None, cwd=None, timeout=60, extra_env=None):
     return subprocess.run(assay_command() + [str(a) for a in args], input=input, capture_output=True,
-                          text=True, env=full_env, cwd=cwd, timeout=timeout)
+                          text=True, env=assay_env(env, extra_env), cwd=cwd, timeout=timeout)
 
 
 @pytest.fixture

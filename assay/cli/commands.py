@@ -88,6 +88,12 @@ COMMANDS = {
     ),
     "schema": Command("schema", "Print the JSON Schema of a config file format",
                       [Positional("what", "Which format: checks", required=True)]),
+    "mcp-serve": Command("mcp-serve", "Serve assay to AI agents over the Model Context Protocol (stdio)"),
+    "api-serve": Command(
+        "api-serve", "Serve authenticated runs over HTTP (POST /v1/run, /v1/resume; GET /healthz)",
+        [],
+        [Option("bind", "--bind", "", "BIND", "Address to listen on (HOST:PORT)", default="127.0.0.1:8787")],
+    ),
     "help": Command("help", "Print this message or the help of the given subcommand(s)",
                     [Positional("subcommand", "Subcommand to describe")]),
 }

@@ -70,6 +70,12 @@ def main(argv=None):
     if command == "resume":
         from assay.modes.tool import resume_command
         return resume_command(values["token"], values["approve"], values["resume_ttl"], values["approver"])
+    if command == "mcp-serve":
+        from assay.modes.mcp import mcp_serve_command
+        return mcp_serve_command()
+    if command == "api-serve":
+        from assay.modes.api import api_serve_command
+        return api_serve_command(values["bind"])
     raise AssertionError(command)
 
 
