@@ -139,6 +139,9 @@ def make_server(address, tokens, max_runs):
                 length = -1
             if length < 0 or length > MAX_BODY:
                 self.close_connection = True
+                if 0 < length <= 4 * MAX_BODY:  # drain it, so the client can read the answer
+                    while length > 0:
+                        length -= len(self.rfile.read(min(length, 65536)) or b"x" * length)
                 return self.refuse(413, "request body too large (limit %d bytes)" % MAX_BODY)
             body = self.rfile.read(length)
             if not slots.acquire(timeout=SLOT_WAIT):
