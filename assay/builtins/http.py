@@ -5,16 +5,12 @@ loop thread (Lua tables are only touched during the call), then a worker thread
 performs the request with `requests` and returns plain Python data, which the
 scheduler converts to the `{status, body, headers}` table.
 
-One pooled `requests.Session` per client (`http.client{...}`), plus one for the
-global functions. Sessions never send a User-Agent or Accept-Encoding header, send
-`Accept: */*`, do not decompress bodies, verify TLS against the system trust store
-(plus the client's extra CA certificates), follow at most 10 redirects, honour
-HTTP(S)_PROXY/NO_PROXY and use the client's total timeout (default 30 s).
+Each `http.client{...}` is one `assay.net.client.Client` (the global functions share
+`net.DEFAULT`); the request itself, TLS, proxies, redirects and error texts are
+`assay.net`'s. This module only turns Lua arguments into a request and the response
+into the `{status, body, headers}` table.
 """
-import _thread
-import codecs
 import itertools
-import time
 
 from assay.runtime import args
 from assay.runtime.bridge import yielding
@@ -30,8 +26,6 @@ from ._http_common import handle_table
 
 METHODS = ("get", "post", "put", "patch", "delete")
 WITH_BODY = ("post", "put", "patch")
-DEFAULT_TIMEOUT = 30.0
-MAX_REDIRECTS = 10
 
 LUA = r"""
 local http, register, lookup, take_dead = ...
@@ -62,125 +56,8 @@ end
 """
 
 
-# ---- client configuration ----------------------------------------------------
-
-class ClientConfig:
-    """Settings and the lazily created `requests.Session` of one client (plain Python)."""
-
-    def __init__(self, timeout=DEFAULT_TIMEOUT, follow_redirects=True, ca_pems=(), client_cert=None,
-                 client_key=None):
-        self.timeout = timeout
-        self.follow_redirects = follow_redirects
-        self.ca_pems = list(ca_pems)
-        self.client_cert = client_cert
-        self.client_key = client_key
-        self._session = None
-        self._lock = _thread.allocate_lock()
-
-    def session(self):
-        with self._lock:
-            if self._session is None:
-                self._session = _new_session(self.ssl_context())
-            return self._session
-
-    def ssl_context(self):
-        """System trust store + the client's extra roots (+ a client certificate)."""
-        import ssl
-        ctx = ssl.create_default_context()
-        if not ctx.cert_store_stats().get("x509_ca"):
-            # no system bundle on this machine: fall back to certifi's (requests' own choice)
-            try:
-                import certifi
-                ctx.load_verify_locations(cafile=certifi.where())
-            except Exception:
-                pass
-        for pem in self.ca_pems:
-            ctx.load_verify_locations(cadata=pem)
-        if self.client_cert:
-            _load_client_cert(ctx, self.client_cert, self.client_key)
-        return ctx
-
-
-def _load_client_cert(ctx, cert, key):
-    """Load a client certificate given as file paths or as PEM text (kubeconfig's
-    client-certificate-data). The ssl module only reads files, so PEM text goes through a
-    private temporary file that is removed at once."""
-    inline = [v for v in (cert, key) if v and "-----BEGIN" in v]
-    if not inline:
-        ctx.load_cert_chain(cert, key or None)
-        return
-    import os
-    import tempfile
-    fd, path = tempfile.mkstemp(prefix="assay-client-", suffix=".pem")  # mode 0600
-    def pem(value):
-        if "-----BEGIN" in value:
-            return value
-        with open(value) as f:
-            return f.read()
-
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(pem(cert) + "\n" + (pem(key) if key else ""))
-        ctx.load_cert_chain(path)
-    finally:
-        os.unlink(path)
-
-
-_clients = {}  # client id -> ClientConfig
+_clients = {}  # client id -> assay.net.client.Client
 _client_ids = itertools.count(1)
-_default = ClientConfig()
-
-
-def _new_session(ctx):
-    import http.cookiejar
-    import logging
-
-    import requests
-    from requests.adapters import HTTPAdapter
-    from urllib3.util import SKIP_HEADER
-
-    logging.getLogger("urllib3").setLevel(logging.ERROR)  # no pool warnings on stderr
-
-    class Adapter(HTTPAdapter):
-        """Uses the client's SSLContext for every HTTPS pool (direct or proxied)."""
-
-        def build_connection_pool_key_attributes(self, request, verify, cert=None):
-            host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, True, None)
-            for key in ("ca_certs", "ca_cert_dir", "cert_file", "key_file"):
-                pool_kwargs.pop(key, None)
-            pool_kwargs["cert_reqs"] = "CERT_REQUIRED"
-            pool_kwargs["ssl_context"] = ctx
-            return host_params, pool_kwargs
-
-        def cert_verify(self, conn, url, verify, cert):
-            conn.cert_reqs = "CERT_REQUIRED"
-            conn.ca_certs = None
-            conn.ca_cert_dir = None
-
-    class Session(requests.Session):
-        def rebuild_auth(self, prepared_request, response):
-            # strip credentials on a cross-host redirect; never add ~/.netrc credentials
-            headers = prepared_request.headers
-            if "Authorization" in headers and self.should_strip_auth(response.request.url, prepared_request.url):
-                del headers["Authorization"]
-
-    s = Session()
-    # no cookie store, like the original's client: a Set-Cookie must never come back by
-    # itself on a later request (an explicit Cookie header is still sent)
-    s.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    s.trust_env = True  # HTTP_PROXY / HTTPS_PROXY / NO_PROXY
-    s.auth = _no_auth   # ... but no ~/.netrc credentials (requests adds them only without auth)
-    s.max_redirects = MAX_REDIRECTS
-    s.headers.clear()
-    s.headers.update({"Accept": "*/*", "User-Agent": SKIP_HEADER, "Accept-Encoding": SKIP_HEADER})
-    adapter = Adapter(pool_connections=16, pool_maxsize=64)
-    s.mount("http://", adapter)
-    s.mount("https://", adapter)
-    return s
-
-
-def _no_auth(request):
-    return request
 
 
 # ---- argument handling (loop thread) ----------------------------------------
@@ -236,9 +113,8 @@ def _request_op(config, name, method, url, rest):
 
 # ---- the request itself (worker thread: plain Python only) -------------------
 
-def _perform(config, name, method, url, body, headers):
-    import requests
-
+def _perform(client, name, method, url, body, headers):
+    from assay.net import client as net
     from assay.runtime import credentials, policy as policies
 
     # The policy file and credential handles: the target (and each redirect hop) is
@@ -246,73 +122,44 @@ def _perform(config, name, method, url, body, headers):
     policy = policies.current()
     if credentials.has_handle(url.encode("utf-8", "surrogateescape")):
         raise BuiltinError("%s: a credential handle in the URL is refused (send it in a header or the body)" % name)
-    hooks = {}
+    hooks = None
     if policy is not None:
         try:
             policy.check_request(method, url)
         except policies.PolicyDenied as e:
             raise BuiltinError("%s: %s" % (name, e)) from None
-        hooks["response"] = _redirect_check(policy, method)
+        hooks = {"response": _redirect_check(policy, method)}
     headers = {k: credentials.reveal(v) for k, v in headers.items()}
     body = credentials.reveal(body)
 
-    deadline = time.monotonic() + config.timeout
     try:
-        session = config.session()
-        response = session.request(method.upper(), url, data=body, headers=headers, stream=True,
-                                   timeout=(config.timeout, config.timeout),
-                                   allow_redirects=config.follow_redirects, hooks=hooks)
+        response = net.open(client, method, url, body, headers, hooks=hooks, passthrough=(policies.PolicyDenied,))
     except policies.PolicyDenied as e:
         raise BuiltinError("%s: %s" % (name, e)) from None
-    except requests.exceptions.Timeout:
-        raise BuiltinError("%s failed: error sending request for url (%s): operation timed out"
-                           % (name, url)) from None
-    except requests.exceptions.TooManyRedirects:
-        raise BuiltinError("%s failed: error following redirect for url (%s): too many redirects"
-                           % (name, url)) from None
-    except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
-            requests.exceptions.InvalidURL, requests.exceptions.URLRequired) as e:
-        raise BuiltinError("%s failed: builder error: %s" % (name, _first_line(e))) from None
-    except Exception as e:
-        raise BuiltinError("%s failed: error sending request for url (%s): %s"
-                           % (name, url, _transport_detail(e))) from None
+    except net.RequestError as e:
+        raise BuiltinError("%s failed: %s" % (name, e)) from None
     try:
-        chunks = []
-        raw = response.raw
         limit = policy.max_response_bytes if policy is not None else None
-        size = 0
-        while True:
-            chunk = raw.read(65536, decode_content=False)
-            if not chunk:
-                break
+        chunks, size = [], 0
+        for chunk in response.chunks():
             chunks.append(chunk)
             size += len(chunk)
             if limit is not None and size > limit:
-                raise _TooLarge("%s: response body exceeds http.max_response_bytes (%d) of the policy"
-                                % (name, limit))
-            if time.monotonic() > deadline:
-                raise TimeoutError("operation timed out")
+                raise BuiltinError("%s: response body exceeds http.max_response_bytes (%d) of the policy"
+                                   % (name, limit))
         data = credentials.conceal(b"".join(chunks))
-    except _TooLarge as e:
-        raise BuiltinError(str(e)) from None
-    except Exception as e:
-        raise BuiltinError("%s: reading body failed: %s" % (name, _transport_detail(e))) from None
+    except net.BodyError as e:
+        raise BuiltinError("%s: reading body failed: %s" % (name, e)) from None
     finally:
         response.close()
 
-    out_headers = {}
-    for key, value in raw.headers.items():  # every occurrence, in order: the last one wins
-        if all(" " <= c <= "~" or c == "\t" for c in value):
-            out_headers[key.lower()] = credentials.conceal(value.encode("latin-1")).decode("latin-1")
+    out_headers = {key: credentials.conceal(value.encode("latin-1")).decode("latin-1")
+                   for key, value in response.headers.items()}
     if policy is not None and policy.redact:
         out_headers = policy.redact_headers(out_headers)
         data = policy.redact_body(data)
-    return {"status": int(response.status_code), "body": _body_text(data, out_headers.get("content-type")),
+    return {"status": response.status, "body": _body_text(data, out_headers.get("content-type")),
             "headers": out_headers}
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def _redirect_check(policy, method):
@@ -334,60 +181,11 @@ def _redirect_check(policy, method):
 def _body_text(data, content_type):
     """The body as Lua sees it: text in a declared non-UTF-8 charset is transcoded to
     UTF-8 (as the original does); everything else is returned as the raw bytes."""
-    charset = _charset(content_type)
-    if charset:
-        try:
-            codec = codecs.lookup(charset).name
-        except LookupError:
-            codec = "utf-8"
-        if codec != "utf-8":
-            return data.decode(codec, "replace").encode("utf-8")
+    from assay.net import client as net
+    codec = net.charset(content_type)
+    if codec and codec != "utf-8":
+        return data.decode(codec, "replace").encode("utf-8")
     return data
-
-
-def _charset(content_type):
-    if not content_type:
-        return None
-    for param in content_type.split(";")[1:]:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset":
-            return value.strip().strip('"').strip()
-    return None
-
-
-def _first_line(e):
-    return str(e).splitlines()[0] if str(e) else type(e).__name__
-
-
-def _transport_detail(e):
-    """A short reason for a failed request: the innermost OS / TLS error if any."""
-    import ssl
-    seen = set()
-    stack = [e]
-    found_ssl = None
-    found_os = None
-    while stack:
-        cur = stack.pop()
-        if cur is None or id(cur) in seen:
-            continue
-        seen.add(id(cur))
-        if isinstance(cur, ssl.SSLError) and found_ssl is None:
-            found_ssl = cur
-        elif isinstance(cur, OSError) and getattr(cur, "errno", None) and found_os is None:
-            found_os = cur
-        if isinstance(cur, TimeoutError) and found_os is None and not getattr(cur, "errno", None):
-            return "operation timed out"
-        stack.extend(a for a in getattr(cur, "args", ()) if isinstance(a, BaseException))
-        stack.append(getattr(cur, "reason", None) if isinstance(getattr(cur, "reason", None), BaseException)
-                     else None)
-        stack.append(cur.__cause__)
-        stack.append(cur.__context__)
-    if found_ssl is not None:
-        return "tls error: %s" % (getattr(found_ssl, "reason", None) or found_ssl)
-    if found_os is not None:
-        return os_error_text(found_os)
-    text = str(e)
-    return text.splitlines()[0] if text else type(e).__name__
 
 
 # ---- http.client -------------------------------------------------------------
@@ -395,8 +193,9 @@ def _transport_detail(e):
 def _new_client(opts=None, *dead):
     for client_id in dead:  # handles Lua has collected since the last call
         _clients.pop(client_id, None)
+    from assay.net import client as net, tls  # the net layer loads with the first client
     opts = args.optional_table(opts, "http.client: argument must be a table or nil")
-    timeout = DEFAULT_TIMEOUT
+    timeout = net.DEFAULT_TIMEOUT
     follow = True
     ca_pems = []
     client_cert = client_key = None
@@ -416,14 +215,14 @@ def _new_client(opts=None, *dead):
             except OSError as e:
                 raise BuiltinError("http.client: failed to read CA cert file %s: %s"
                                    % (quote_path(path), os_error_text(e))) from None
-            problem = _pem_problem(pem)
+            problem = tls.pem_problem(pem)
             if problem:
                 raise BuiltinError("http.client: invalid PEM in %s: %s" % (quote_path(path), problem))
             ca_pems.append(pem.decode("ascii", "replace"))
         inline = args.field(opts, "ca_cert")
         if inline is not None:
             inline = args.string(inline, "http.client: ca_cert must be a string")
-            problem = _pem_problem(inline)
+            problem = tls.pem_problem(inline)
             if problem:
                 raise BuiltinError("http.client: invalid CA cert PEM: %s" % problem)
             ca_pems.append(inline.decode("ascii", "replace"))
@@ -435,38 +234,16 @@ def _new_client(opts=None, *dead):
             client_key = args.text(key, "http.client: client_key must be a file path or PEM string")
         if client_key and not client_cert:
             raise BuiltinError("http.client: failed to build client: client_key given without client_cert")
-    config = ClientConfig(timeout, follow, ca_pems, client_cert, client_key)
+    config = net.Client(timeout, follow, ca_pems, client_cert, client_key)
     if ca_pems or client_cert:
         import ssl
         try:
             config.ssl_context()  # report bad certificates now, not at the first request
         except (ssl.SSLError, OSError, ValueError) as e:
-            raise BuiltinError("http.client: failed to build client: %s" % _ssl_detail(e)) from None
+            raise BuiltinError("http.client: failed to build client: %s" % tls.ssl_detail(e)) from None
     client_id = next(_client_ids)
     _clients[client_id] = config
     return client_id
-
-
-def _pem_problem(pem):
-    """None if `pem` holds one or more loadable certificates, else a reason."""
-    if b"-----BEGIN CERTIFICATE-----" not in pem:
-        return "no certificate found"
-    import ssl
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    try:
-        ctx.load_verify_locations(cadata=pem.decode("ascii"))
-    except UnicodeDecodeError:
-        return "not ASCII text"
-    except (ssl.SSLError, ValueError) as e:
-        return _ssl_detail(e)
-    return None
-
-
-def _ssl_detail(e):
-    import ssl
-    if isinstance(e, OSError) and e.errno and e.strerror and not isinstance(e, ssl.SSLError):
-        return os_error_text(e)
-    return getattr(e, "reason", None) or str(e)
 
 
 # ---- the builtins ------------------------------------------------------------
@@ -476,7 +253,8 @@ def _global_method(method):
 
     @yielding
     def call(url=None, *rest):
-        return _request_op(_default, name, method, url, rest)
+        from assay.net import client as net
+        return _request_op(net.DEFAULT, name, method, url, rest)
 
     return call
 

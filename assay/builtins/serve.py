@@ -1,31 +1,30 @@
-"""`http.serve(port, routes)` with Server-Sent Events (builtins.md §2, §2.1).
+"""`http.serve(port, routes)` with Server-Sent Events: the Lua side of the server.
 
-Installed into the `http` table by `http.py` (`members` + `finish_install`). This
-module only validates arguments; the server itself (asyncio, sockets, the HTTP/1.1
-parser) lives in `_http_server.py`, imported on the first `http.serve` call so that
-scripts that never serve do not pay for it at start-up.
+Installed into the `http` table by `http.py` (`members` + `finish_install`). The wire
+protocol (sockets, the HTTP/1.1 parser, framing, the SSE queue) is `assay.net.server`,
+imported on the first `http.serve` call so that scripts that never serve do not pay
+for it at start-up; this module validates arguments and runs handlers.
 
-Design (shared/design/lua-bridge.md §5): `http.serve` yields an `Awaitable` op; its
-coroutine binds the socket, sets `_SERVER_PORT` and serves forever on the
-scheduler's asyncio loop. Each request runs its Lua handler as a new scheduler task
-(`scheduler._new_task(handler)` + `scheduler.drive(task, req)`), so handlers
-interleave at yield points and may call any yielding builtin (including `http.get`
-against this same server). The routes table is converted to a Python dict during
-the `http.serve` call; afterwards Python only hands the handler functions back to
-Lua. The request table is built on the loop thread; the handler's result table
-(returned through `drive`, so owned by the main Lua state) is read right after the
-task ends, when no coroutine is running.
-
-HTTP/1.1 is parsed by a small strict parser (`_read_request`): request line,
-headers, Content-Length or chunked bodies, `Expect: 100-continue`, keep-alive
-(HTTP/1.1 default, HTTP/1.0 with `Connection: keep-alive`), pipelined requests
-answered in order.
+`http.serve` yields an `Awaitable` op; its coroutine binds the socket, sets
+`_SERVER_PORT` and serves forever on the scheduler's asyncio loop. Each request runs
+its Lua handler as a new scheduler task (`scheduler._new_task(handler)` +
+`scheduler.drive(task, req)`), so handlers interleave at yield points and may call
+any yielding builtin (including `http.get` against this same server). The routes
+table is converted to a Python dict during the `http.serve` call; afterwards Python
+only hands the handler functions back to Lua. The request table is built on the loop
+thread; the handler's result table (returned through `drive`, so owned by the main
+Lua state) is read right after the task ends, when no coroutine is running.
 """
+
+from lupa.lua55 import lua_type
 
 from assay.runtime import args
 from assay.runtime.bridge import yielding
-from assay.runtime.errors import BuiltinError
+from assay.runtime.convert import to_py
+from assay.runtime.errors import BuiltinError, ScriptError
+from assay.runtime.logs import logger
 from assay.runtime.scheduler import Awaitable, Op
+from assay.runtime.text import os_error_text
 
 SSE_CLOSED = "SSE stream closed"
 
@@ -62,8 +61,7 @@ def members(bridge):
         if not args.is_table(routes):
             raise BuiltinError("http.serve: second argument must be a routes table")
         table = _convert_routes(routes)
-        from ._http_server import Server  # asyncio, sockets: only when a script serves
-        return Awaitable(lambda: Server(state, table).run(port))
+        return Awaitable(lambda: _Server(state, table).run(port))
 
     @yielding
     def sse_send(stream_id, event=None):
@@ -148,13 +146,224 @@ class _SseSend(Op):
         self.data = data
 
     async def run(self, scheduler):
+        from assay.net.server import StreamClosed
         if self.stream is None:
             raise BuiltinError(SSE_CLOSED)
-        await self.stream.put(self.data)
+        try:
+            await self.stream.put(self.data)
+        except StreamClosed:
+            raise BuiltinError(SSE_CLOSED) from None
 
     def run_blocking(self, scheduler):
-        if self.stream is None or not self.stream.put_nowait(self.data):
+        from assay.net.server import StreamClosed
+        try:
+            queued = self.stream is not None and self.stream.put_nowait(self.data)
+        except StreamClosed:
+            queued = False
+        if not queued:
             raise BuiltinError(SSE_CLOSED if self.stream is None or self.stream.closed
                                else "SSE send: buffer full (cannot wait inside a coroutine created by the script)")
+
+
+# ---- the server: requests in, handler calls, responses out ---------------------------
+
+class _Server:
+    def __init__(self, state, routes):
+        self.state = state
+        self.bridge = state.bridge
+        self.scheduler = state.bridge.runtime.scheduler
+        self.table_from = state.bridge.lua.table_from
+        self.routes = routes
+
+    async def run(self, port):
+        from assay.net import server
+        try:
+            sock = server.listen(port)
+        except OSError as e:
+            raise BuiltinError("http.serve: bind failed: %s" % os_error_text(e)) from None
+        self.bridge.globals._SERVER_PORT = sock.getsockname()[1]
+        try:
+            await server.serve(sock, self.respond)
+        except OSError as e:
+            raise BuiltinError("http.serve: accept failed: %s" % os_error_text(e)) from None
+
+    async def respond(self, conn, request):
+        from assay.net import server as wire
+        method, target, version, headers, body = request
+        path, _, query = target.partition(b"?")
+        handler = self.routes.get(method, {}).get(path)
+        keep_alive = wire.keep_alive(version, headers)
+        if handler is None:
+            conn.write_response(method, 404, [(b"content-type", b"text/plain")], b"not found", keep_alive, version)
+            await conn.drain()
+            return keep_alive
+        table_from = self.table_from  # keys and values are bytes already: no generic conversion
+        req = table_from({
+            b"method": method,
+            b"path": path,
+            b"query": query,
+            b"params": table_from(wire.parse_params(query)),
+            b"headers": table_from(wire.visible_headers(headers)),
+            b"body": body,
+        })
+        task_id = self.scheduler._new_task(handler)
+        try:
+            values = await self.scheduler.drive(task_id, req)
+        except ScriptError as e:
+            return await self.error_response(conn, method, e.message, keep_alive, version)
+        result = values[0] if values else None
+        if lua_type(result) != "table":
+            return await self.error_response(conn, method, "handler must return a table, got %s"
+                                             % _type_name(result), keep_alive, version)
+        try:
+            status, out_headers, kind, payload = _read_response(result)
+        except BuiltinError as e:
+            return await self.error_response(conn, method, str(e), keep_alive, version)
+        if wire.header_value(out_headers, b"connection", b"").lower() == b"close":
+            keep_alive = False
+        if kind == "sse":
+            return await self.stream_sse(conn, method, version, status, out_headers, payload, keep_alive)
+        conn.write_response(method, status, out_headers, payload, keep_alive, version)
+        await conn.drain()
+        return keep_alive
+
+    async def error_response(self, conn, method, message, keep_alive, version):
+        body = ("handler error: %s" % message).encode("utf-8", "surrogateescape")
+        conn.write_response(method, 500, [(b"content-type", b"text/plain")], body, keep_alive, version)
+        await conn.drain()
+        return keep_alive
+
+    # ---- Server-Sent Events ------------------------------------------------
+    async def stream_sse(self, conn, method, version, status, headers, producer_fn, keep_alive):
+        import asyncio
+
+        from assay.net import server as wire
+        names = {name for name, _ in headers}
+        for name, value in ((b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
+                            (b"connection", b"keep-alive")):
+            if name not in names:
+                headers.append((name, value))
+        chunked = version == b"HTTP/1.1"
+        if not chunked:
+            keep_alive = False  # HTTP/1.0: the body ends when the connection closes
+        conn.write_head(status, headers, None, keep_alive, version, chunked=chunked)
+        state = self.state
+        state.next_stream += 1
+        stream_id = state.next_stream
+        stream = wire.SseStream()
+        state.streams[stream_id] = stream
+        task_id = self.scheduler._new_task(producer_fn)
+        producer = asyncio.ensure_future(self.scheduler.drive(task_id, state.make_sender(stream_id)))
+        producer.add_done_callback(lambda f: (stream.finish(), _log_producer(f)))
+        watcher = asyncio.ensure_future(conn.watch_eof())
+        watcher.add_done_callback(lambda f: None if f.cancelled() else stream.close())  # EOF or a reset
+        try:
+            await stream.pump(conn, chunked and method != b"HEAD")
+        finally:
+            state.streams.pop(stream_id, None)
+            stream.close()
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)  # it must stop reading first
+        if stream.broken or conn.eof:
+            return False
+        if chunked:
+            conn.writer.write(b"0\r\n\r\n")
+        await conn.drain()
+        return keep_alive
+
+
+def _log_producer(future):
+    if future.cancelled():
+        return
+    exc = future.exception()
+    if exc is None:
+        return
+    if isinstance(exc, ScriptError):
+        if exc.value == SSE_CLOSED:
+            return
+        logger.error("http.serve SSE: handler error: %s" % exc.message)
+    else:
+        logger.error("http.serve SSE: handler error: %s" % exc)
+
+
+# ---- reading the handler's response table -------------------------------------
+
+def _read_response(result):
+    """(status, [(name, value)], kind, payload) from the handler's table (main-state owned)."""
+    status = _status(result[b"status"])
+    headers = _response_headers(result[b"headers"])
+    has_type = any(name == b"content-type" for name, _ in headers)
+    sse = result[b"sse"]
+    if sse is not None and lua_type(sse) == "function":
+        return status, headers, "sse", sse
+    payload = result[b"json"]
+    if payload is not None and args.is_table(payload):
+        from assay.runtime.jsontext import JsonError, encode
+        try:
+            body = encode(to_py(payload)).encode("utf-8", "surrogateescape")
+        except JsonError as e:
+            raise BuiltinError(str(e)) from None
+        if not has_type:
+            headers.append((b"content-type", b"application/json"))
+        return status, headers, "body", body
+    body = result[b"body"]
+    if isinstance(body, bytes):
+        pass
+    elif isinstance(body, (int, float)) and not isinstance(body, bool):
+        body = args.lua_number_text(body).encode()
+    else:
+        body = b""
+    if not has_type:
+        headers.append((b"content-type", b"text/plain"))
+    return status, headers, "body", body
+
+
+def _status(value):
+    if isinstance(value, bool) or value is None:
+        return 200
+    if isinstance(value, bytes):
+        value = args.parse_lua_number(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and 100 <= value <= 999:
+        return value
+    return 200
+
+
+def _response_headers(table):
+    """[(lowercase name, value)]; numbers coerced, other non-string values ignored.
+
+    An invalid name or value raises BuiltinError (the caller answers 500)."""
+    from assay.net.server import BAD_VALUE, TOKEN
+    out = []
+    if table is None or not args.is_table(table):
+        return out
+    for name, value in table.items():
+        if isinstance(name, (int, float)) and not isinstance(name, bool):
+            name = args.lua_number_text(name).encode()
+        if not isinstance(name, bytes):
+            continue
+        if args.is_table(value):
+            items = sorted((k, v) for k, v in value.items() if type(k) is int)
+            values = [v for _, v in items]
+        else:
+            values = [value]
+        lower = name.lower()
+        for v in values:
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                v = args.lua_number_text(v).encode()
+            if not isinstance(v, bytes):
+                continue
+            if not TOKEN.match(name):
+                raise BuiltinError("invalid response header name %s" % _show(name))
+            if BAD_VALUE.search(v):
+                raise BuiltinError("invalid value for response header %s" % _show(name))
+            out.append((lower, v))
+    return out
+
+
+def _show(raw):
+    return '"%s"' % raw.decode("utf-8", "backslashreplace").encode("unicode_escape").decode("ascii")
+
 
 

@@ -63,10 +63,11 @@ def _shutdown(sock):
 
 def _options(opts):
     """create_connection keyword arguments from ws.connect's options table: subprotocols,
-    headers, and TLS (ca_cert PEM text, client_cert/client_key as PEM text or file paths)."""
+    headers, and TLS (ca_cert PEM text, client_cert/client_key as PEM text or file paths,
+    insecure = true to skip certificate verification)."""
     opts = args.optional_table(opts, "ws.connect: second argument must be a table or nil")
     if opts is None:
-        return {}, None
+        return {}, {}
     kwargs = {}
     protocols = args.field(opts, "subprotocols")
     if protocols is not None:
@@ -81,12 +82,17 @@ def _options(opts):
         kwargs["header"] = ["%s: %s" % (args.text(k, "ws.connect: header names must be strings"),
                                         args.text(v, "ws.connect: header values must be strings"))
                             for k, v in headers.items()]
-    tls = {}
+    tls_opts = {}
     for name in ("ca_cert", "client_cert", "client_key"):
         value = args.field(opts, name)
         if value is not None:
-            tls[name] = args.text(value, "ws.connect: %s must be a string" % name)
-    return kwargs, tls
+            tls_opts[name] = args.text(value, "ws.connect: %s must be a string" % name)
+    insecure = args.field(opts, "insecure")
+    if insecure is not None:
+        if not isinstance(insecure, bool):
+            raise BuiltinError("ws.connect: insecure must be a boolean")
+        tls_opts["insecure"] = insecure
+    return kwargs, tls_opts
 
 
 @yielding
@@ -94,16 +100,17 @@ def _connect(url=None, opts=None, *dead):
     for conn_id in dead:  # handles Lua has collected since the last call
         _release(conn_id)
     url = args.text(url, "ws.connect: first argument must be a URL string")
-    kwargs, tls = _options(opts)
+    kwargs, tls_opts = _options(opts)
 
     def work():
         import websocket
+
+        from assay.net import tls
         try:
-            if tls and url.lower().startswith("wss:"):
-                from .http import ClientConfig
-                config = ClientConfig(ca_pems=[tls["ca_cert"]] if tls.get("ca_cert") else (),
-                                      client_cert=tls.get("client_cert"), client_key=tls.get("client_key"))
-                kwargs["sslopt"] = {"context": config.ssl_context()}
+            if url.lower().startswith("wss:"):
+                kwargs["sslopt"] = {"context": tls.client_context(
+                    [tls_opts["ca_cert"]] if tls_opts.get("ca_cert") else (), tls_opts.get("client_cert"),
+                    tls_opts.get("client_key"), insecure=tls_opts.get("insecure", False))}
             conn = websocket.create_connection(url, timeout=CONNECT_TIMEOUT, enable_multithread=True, **kwargs)
             conn.settimeout(None)  # recv waits as long as it takes
         except Exception as e:

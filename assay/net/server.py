@@ -1,6 +1,13 @@
-"""The HTTP/1.1 server behind `http.serve` (see serve.py for the design notes).
+"""The HTTP/1.1 wire protocol behind `http.serve`: listening, a small strict request
+parser, response framing and the bounded Server-Sent Events queue.
 
-Imported lazily, on the first `http.serve` call.
+Knows nothing about Lua: `serve(sock, respond)` calls `respond(conn, request)` for every
+request, and the `http.serve` builtin turns requests into handler calls. Imported on the
+first `http.serve` call (asyncio, sockets), so scripts that never serve do not pay for it.
+
+The parser: request line, headers, Content-Length or chunked bodies, `Expect:
+100-continue`, keep-alive (HTTP/1.1 default, HTTP/1.0 with `Connection: keep-alive`),
+pipelined requests answered in order; anything malformed is answered 400 and logged.
 """
 import asyncio
 import collections
@@ -10,21 +17,14 @@ import socket
 import time
 from urllib.parse import parse_qsl
 
-from lupa.lua55 import lua_type
-
-from assay.runtime import args
-from assay.runtime.convert import to_py
-from assay.runtime.errors import BuiltinError, ScriptError
 from assay.runtime.logs import logger
-
 from assay.runtime.text import os_error_text
-from .serve import SSE_CLOSED, _type_name
 
 MAX_HEAD = 1 << 20          # request line + headers
-SSE_BUFFER = 32             # formatted events waiting for the connection (runtime.md §9)
+SSE_BUFFER = 32             # formatted events waiting for the connection
 
-_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _REASONS = {s.value: s.phrase.encode() for s in _http_status.HTTPStatus}
 
 
@@ -36,40 +36,31 @@ class ProtocolError(Exception):
         self.status = status
 
 
-# ---- server ------------------------------------------------------------------
+class StreamClosed(Exception):
+    """An SSE event was sent after the client left or the response ended."""
 
-class Server:
-    def __init__(self, state, routes):
-        self.state = state
-        self.bridge = state.bridge
-        self.scheduler = state.bridge.runtime.scheduler
-        self.table_from = state.bridge.lua.table_from
-        self.routes = routes
 
-    async def run(self, port):
-        # proto given explicitly: asyncio only sets TCP_NODELAY on IPPROTO_TCP sockets
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(("0.0.0.0", port))
-            sock.listen(1024)
-            sock.setblocking(False)
-        except OSError as e:
-            sock.close()
-            raise BuiltinError("http.serve: bind failed: %s" % os_error_text(e)) from None
-        server = await asyncio.start_server(self.connection, sock=sock)
-        self.bridge.globals._SERVER_PORT = sock.getsockname()[1]
-        try:
-            await server.serve_forever()
-        except asyncio.CancelledError:
-            raise
-        except OSError as e:
-            raise BuiltinError("http.serve: accept failed: %s" % os_error_text(e)) from None
-        finally:
-            server.close()
+def listen(port):
+    """A non-blocking listening socket on 0.0.0.0:port; OSError with the reason."""
+    # proto given explicitly: asyncio only sets TCP_NODELAY on IPPROTO_TCP sockets
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("0.0.0.0", port))
+        sock.listen(1024)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
-    async def connection(self, reader, writer):
-        conn = _Connection(reader, writer)
+
+async def serve(sock, respond):
+    """Accept connections on `sock` forever; `await respond(conn, request)` answers one
+    request and returns whether the connection stays open."""
+
+    async def connection(reader, writer):
+        conn = Connection(reader, writer)
         try:
             while True:
                 try:
@@ -81,8 +72,7 @@ class Server:
                     break
                 if request is None:
                     break
-                keep_alive = await self.respond(conn, request)
-                if not keep_alive:
+                if not await respond(conn, request):
                     break
         except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
             pass  # the client went away: not worth a log line
@@ -96,99 +86,18 @@ class Server:
             except Exception:
                 pass
 
-    async def respond(self, conn, request):
-        method, target, version, headers, body = request
-        path, _, query = target.partition(b"?")
-        handler = self.routes.get(method, {}).get(path)
-        keep_alive = _keep_alive(version, headers)
-        if handler is None:
-            conn.write_response(method, 404, [(b"content-type", b"text/plain")], b"not found", keep_alive, version)
-            await conn.drain()
-            return keep_alive
-        table_from = self.table_from  # keys and values are bytes already: no generic conversion
-        req = table_from({
-            b"method": method,
-            b"path": path,
-            b"query": query,
-            b"params": table_from(_parse_params(query)),
-            b"headers": table_from(_visible_headers(headers)),
-            b"body": body,
-        })
-        task_id = self.scheduler._new_task(handler)
-        try:
-            values = await self.scheduler.drive(task_id, req)
-        except ScriptError as e:
-            return await self.error_response(conn, method, e.message, keep_alive, version)
-        result = values[0] if values else None
-        if lua_type(result) != "table":
-            return await self.error_response(conn, method, "handler must return a table, got %s"
-                                             % _type_name(result), keep_alive, version)
-        try:
-            status, out_headers, kind, payload = _read_response(result)
-        except BuiltinError as e:
-            return await self.error_response(conn, method, str(e), keep_alive, version)
-        if _header_value(out_headers, b"connection", b"").lower() == b"close":
-            keep_alive = False
-        if kind == "sse":
-            return await self.stream_sse(conn, method, version, status, out_headers, payload, keep_alive)
-        conn.write_response(method, status, out_headers, payload, keep_alive, version)
-        await conn.drain()
-        return keep_alive
-
-    async def error_response(self, conn, method, message, keep_alive, version):
-        body = ("handler error: %s" % message).encode("utf-8", "surrogateescape")
-        conn.write_response(method, 500, [(b"content-type", b"text/plain")], body, keep_alive, version)
-        await conn.drain()
-        return keep_alive
-
-    # ---- Server-Sent Events ------------------------------------------------
-    async def stream_sse(self, conn, method, version, status, headers, producer_fn, keep_alive):
-        names = {name for name, _ in headers}
-        for name, value in ((b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
-                            (b"connection", b"keep-alive")):
-            if name not in names:
-                headers.append((name, value))
-        chunked = version == b"HTTP/1.1"
-        if not chunked:
-            keep_alive = False  # HTTP/1.0: the body ends when the connection closes
-        conn.write_head(status, headers, None, keep_alive, version, chunked=chunked)
-        state = self.state
-        state.next_stream += 1
-        stream_id = state.next_stream
-        stream = SseStream()
-        state.streams[stream_id] = stream
-        task_id = self.scheduler._new_task(producer_fn)
-        producer = asyncio.ensure_future(self.scheduler.drive(task_id, state.make_sender(stream_id)))
-        producer.add_done_callback(lambda f: (stream.finish(), _log_producer(f)))
-        watcher = asyncio.ensure_future(conn.watch_eof())
-        watcher.add_done_callback(lambda f: None if f.cancelled() else stream.close())  # EOF or a reset
-        try:
-            await stream.pump(conn, chunked and method != b"HEAD")
-        finally:
-            state.streams.pop(stream_id, None)
-            stream.close()
-            watcher.cancel()
-            await asyncio.gather(watcher, return_exceptions=True)  # it must stop reading first
-        if stream.broken or conn.eof:
-            return False
-        if chunked:
-            conn.writer.write(b"0\r\n\r\n")
-        await conn.drain()
-        return keep_alive
+    server = await asyncio.start_server(connection, sock=sock)
+    try:
+        await server.serve_forever()
+    finally:
+        server.close()
 
 
-def _log_producer(future):
-    if future.cancelled():
-        return
-    exc = future.exception()
-    if exc is None:
-        return
-    if isinstance(exc, ScriptError):
-        if exc.value == SSE_CLOSED:
-            return
-        logger.error("http.serve SSE: handler error: %s" % exc.message)
-    else:
-        logger.error("http.serve SSE: handler error: %s" % exc)
+def header_value(headers, name, default=None):
+    for n, v in headers:
+        if n == name:
+            return v
+    return default
 
 
 class SseStream:
@@ -215,7 +124,7 @@ class SseStream:
 
     def put_nowait(self, data):
         if self.closed:
-            raise BuiltinError(SSE_CLOSED)
+            raise StreamClosed()
         if len(self.events) >= SSE_BUFFER:
             return False
         self.events.append(data)
@@ -262,95 +171,9 @@ class SseStream:
             self._writer_wakeup = None
 
 
-# ---- reading the handler's response table -------------------------------------
+# ---- request helpers ---------------------------------------------------------------
 
-def _read_response(result):
-    """(status, [(name, value)], kind, payload) from the handler's table (main-state owned)."""
-    status = _status(result[b"status"])
-    headers = _response_headers(result[b"headers"])
-    has_type = any(name == b"content-type" for name, _ in headers)
-    sse = result[b"sse"]
-    if sse is not None and lua_type(sse) == "function":
-        return status, headers, "sse", sse
-    payload = result[b"json"]
-    if payload is not None and args.is_table(payload):
-        from assay.runtime.jsontext import JsonError, encode
-        try:
-            body = encode(to_py(payload)).encode("utf-8", "surrogateescape")
-        except JsonError as e:
-            raise BuiltinError(str(e)) from None
-        if not has_type:
-            headers.append((b"content-type", b"application/json"))
-        return status, headers, "body", body
-    body = result[b"body"]
-    if isinstance(body, bytes):
-        pass
-    elif isinstance(body, (int, float)) and not isinstance(body, bool):
-        body = args.lua_number_text(body).encode()
-    else:
-        body = b""
-    if not has_type:
-        headers.append((b"content-type", b"text/plain"))
-    return status, headers, "body", body
-
-
-def _status(value):
-    if isinstance(value, bool) or value is None:
-        return 200
-    if isinstance(value, bytes):
-        value = args.parse_lua_number(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and 100 <= value <= 999:
-        return value
-    return 200
-
-
-def _response_headers(table):
-    """[(lowercase name, value)]; numbers coerced, other non-string values ignored.
-
-    An invalid name or value raises BuiltinError (the caller answers 500)."""
-    out = []
-    if table is None or not args.is_table(table):
-        return out
-    for name, value in table.items():
-        if isinstance(name, (int, float)) and not isinstance(name, bool):
-            name = args.lua_number_text(name).encode()
-        if not isinstance(name, bytes):
-            continue
-        if args.is_table(value):
-            items = sorted((k, v) for k, v in value.items() if type(k) is int)
-            values = [v for _, v in items]
-        else:
-            values = [value]
-        lower = name.lower()
-        for v in values:
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                v = args.lua_number_text(v).encode()
-            if not isinstance(v, bytes):
-                continue
-            if not _TOKEN.match(name):
-                raise BuiltinError("invalid response header name %s" % _show(name))
-            if _BAD_VALUE.search(v):
-                raise BuiltinError("invalid value for response header %s" % _show(name))
-            out.append((lower, v))
-    return out
-
-
-def _show(raw):
-    return '"%s"' % raw.decode("utf-8", "backslashreplace").encode("unicode_escape").decode("ascii")
-
-
-def _header_value(headers, name, default=None):
-    for n, v in headers:
-        if n == name:
-            return v
-    return default
-
-
-# ---- request helpers ------------------------------------------------------------
-
-def _parse_params(query):
+def parse_params(query):
     """{key bytes: value bytes}: form-urlencoded, UTF-8 (lossy), last value wins."""
     if not query:
         return {}
@@ -364,7 +187,7 @@ def _parse_params(query):
 _NOT_VISIBLE = re.compile(rb"[^\x20-\x7e\t]")
 
 
-def _visible_headers(headers):
+def visible_headers(headers):
     """{lowercase name: value} for values that are visible ASCII; last one wins."""
     out = {}
     for name, value in headers:
@@ -373,7 +196,7 @@ def _visible_headers(headers):
     return out
 
 
-def _keep_alive(version, headers):
+def keep_alive(version, headers):
     connection = b""
     for name, value in headers:
         if name.lower() == b"connection":
@@ -395,7 +218,7 @@ def _date():
     return _date_cache[1]
 
 
-class _Connection:
+class Connection:
     """Buffered reading of requests and writing of responses on one connection."""
 
     def __init__(self, reader, writer):
@@ -443,7 +266,7 @@ class _Connection:
         if len(parts) != 3 or not parts[0] or not parts[1]:
             raise ProtocolError("invalid request line")
         method, target, version = parts
-        if not _TOKEN.match(method):
+        if not TOKEN.match(method):
             raise ProtocolError("invalid HTTP method parsed")
         if version not in (b"HTTP/1.1", b"HTTP/1.0"):
             if version.startswith(b"HTTP/"):
@@ -455,7 +278,7 @@ class _Connection:
             if line[:1] in (b" ", b"\t"):
                 raise ProtocolError("obsolete line folding in header")
             name, sep, value = line.partition(b":")
-            if not sep or not _TOKEN.match(name):
+            if not sep or not TOKEN.match(name):
                 raise ProtocolError("invalid header name parsed")
             value = value.strip(b" \t")
             if b"\r" in value or b"\n" in value or b"\0" in value:
