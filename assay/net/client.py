@@ -274,7 +274,8 @@ def transport_detail(e):
         stack.append(cur.__context__)
     if found_ssl is not None:
         if isinstance(found_ssl, ssl.SSLCertVerificationError):
-            return "invalid peer certificate: %s" % (found_ssl.verify_message or "certificate verify failed")
+            reason = found_ssl.verify_message
+            return "invalid peer certificate: certificate verify failed" + (": %s" % reason if reason else "")
         return "tls error: %s" % (getattr(found_ssl, "reason", None) or found_ssl)
     if found_os is not None:
         return os_error_text(found_os)
