@@ -67,7 +67,7 @@ def _options(opts):
     insecure = true to skip certificate verification)."""
     opts = args.optional_table(opts, "ws.connect: second argument must be a table or nil")
     if opts is None:
-        return {}, {}
+        return {}, None
     kwargs = {}
     protocols = args.field(opts, "subprotocols")
     if protocols is not None:
@@ -108,9 +108,10 @@ def _connect(url=None, opts=None, *dead):
         from assay.net import tls
         try:
             if url.lower().startswith("wss:"):
+                given = tls_opts or {}
                 kwargs["sslopt"] = {"context": tls.client_context(
-                    [tls_opts["ca_cert"]] if tls_opts.get("ca_cert") else (), tls_opts.get("client_cert"),
-                    tls_opts.get("client_key"), insecure=tls_opts.get("insecure", False))}
+                    [given["ca_cert"]] if given.get("ca_cert") else (), given.get("client_cert"),
+                    given.get("client_key"), insecure=given.get("insecure", False))}
             conn = websocket.create_connection(url, timeout=CONNECT_TIMEOUT, enable_multithread=True, **kwargs)
             conn.settimeout(None)  # recv waits as long as it takes
         except Exception as e:
@@ -118,7 +119,7 @@ def _connect(url=None, opts=None, *dead):
         with _lock:
             conn_id = next(_ids)
             _connections[conn_id] = conn
-            if tls is not None:
+            if tls_opts is not None:
                 _raw.add(conn_id)
         return conn_id
 
