@@ -179,5 +179,60 @@ def render(path=None, vars_=None, *_):
     return _render(text, variables, who, raw.decode("utf-8", "surrogateescape"))
 
 
+_loader_envs = {}  # directory -> sandboxed environment loading from it (Jinja caches compiled templates)
+
+
+def render_with_loader(directory=None, name=None, vars_=None, *_):
+    """Render `name` from `directory`; `extends`/`include`/`import` load siblings from there.
+
+    Jinja's FileSystemLoader refuses names with `..` segments, so templates cannot
+    reach files above `directory`; every render runs in the same sandbox as
+    template.render.
+    """
+    import os
+    import jinja2
+    from assay.runtime.text import debug_quote as quote
+    who = "template.render_with_loader"
+    raw_dir = args.string(directory, "%s: directory must be a string, got %s" % (who, args.type_name(directory)))
+    raw_name = args.string(name, "%s: template name must be a string, got %s" % (who, args.type_name(name)))
+    variables = _variables(vars_, who)
+    if b"\0" in raw_dir or not os.path.isdir(raw_dir):
+        raise BuiltinError("%s: template directory %s does not exist" % (who, quote(raw_dir)))
+    folder = raw_dir.decode("utf-8", "surrogateescape")
+    env = _loader_envs.get(folder)
+    if env is None:
+        env = sandboxed_environment(jinja2.FileSystemLoader(folder, encoding="utf-8"))
+        _loader_envs[folder] = env
+    template_name = raw_name.decode("utf-8", "surrogateescape")
+    try:
+        template = env.get_template(template_name)
+        return template.render(variables)
+    except jinja2.TemplateSyntaxError as e:
+        raise BuiltinError("%s: syntax error: %s%s"
+                           % (who, e.message, _where(e.name or template_name, e.lineno))) from None
+    except jinja2.TemplateNotFound as e:
+        raise BuiltinError("%s: template not found: %s (in %s)" % (who, e.name, quote(raw_dir))) from None
+    except UnicodeDecodeError:
+        raise BuiltinError("%s: a template in %s is not valid UTF-8" % (who, quote(raw_dir))) from None
+    except RecursionError:
+        raise BuiltinError(who + ": template recursion too deep") from None
+    except Exception as e:
+        where = _loaded_position(e.__traceback__, folder)
+        raise BuiltinError("%s: %s%s" % (who, _describe(e), _where(*where) if where else "")) from None
+
+
+def _loaded_position(tb, folder):
+    """(template name relative to folder, line) of the innermost template frame, or None."""
+    import os
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(folder.rstrip(os.sep) + os.sep):
+            found = (os.path.relpath(filename, folder), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
 def install(bridge):
-    bridge.define("template", {"render_string": render_string, "render": render})
+    bridge.define("template", {"render_string": render_string, "render": render,
+                               "render_with_loader": render_with_loader})

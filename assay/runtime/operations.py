@@ -133,7 +133,7 @@ OPERATIONS = {
     "compress.zstd": READ, "compress.unzstd": READ, "compress.untar": "compress.untar",
     # starting a program can do anything; waiting only collects a child this script started
     "process.spawn": "process.spawn", "process.wait": READ,
-    "markdown.to_html": READ,
+    "markdown.to_html": READ, "template.render_with_loader": READ,
 }
 
 
