@@ -81,7 +81,7 @@ def _temporal_call(args):
 OPERATIONS = {
     # Lua's own libraries
     "string.*": READ, "math.*": READ, "table.*": READ, "utf8.*": READ, "coroutine.*": READ,
-    "collectgarbage": READ, "error": READ, "getmetatable": READ, "ipairs": READ,
+    "collectgarbage": READ, "load": READ, "loadfile": READ, "dofile": READ, "error": READ, "getmetatable": READ, "ipairs": READ,
     "next": READ, "pairs": READ, "pcall": READ, "print": READ, "rawequal": READ, "rawget": READ,
     "rawlen": READ, "rawset": READ, "require": READ, "select": READ, "setmetatable": READ,
     "tonumber": READ, "tostring": READ, "type": READ, "warn": READ, "xpcall": READ,
