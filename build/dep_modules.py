@@ -58,7 +58,7 @@ def top_level(dist):
 PROBES = {"lupa": ["lupa.lua55"], "jwt": ["jwt.algorithms"],
           "cryptography": ["cryptography.hazmat.bindings._rust"],
           "psycopg": ["psycopg.pq"], "psycopg_binary": ["psycopg_binary.pq", "psycopg_binary._psycopg"],
-          "yaml": ["yaml._yaml"]}
+          "yaml": ["yaml._yaml"], "re2": ["re2._re2"]}
 
 
 def probes(modules):

@@ -125,17 +125,28 @@ def _ascii_fold(ranges):
     return _canonical(list(ranges) + extra)
 
 
+# The translation targets RE2 (linear time); a pattern using an assertion RE2 lacks
+# (\\< \\> \\b{start}... and (?R) line anchors) is translated again for `re`.
+_TARGET = ["re2"]
+
+
+class _NeedsBacktracking(Exception):
+    pass
+
+
 def _esc(cp):
-    """A code point as a `re` literal that is safe everywhere, inside classes too."""
+    """A code point as a literal that is safe everywhere, inside classes too."""
     c = chr(cp)
     if c.isascii() and c.isalnum():
         return c
+    if _TARGET[0] == "re2":
+        return "\\x{%x}" % cp
     return "\\u%04x" % cp if cp < 0x10000 else "\\U%08x" % cp
 
 
 def _class_py(ranges):
     if not ranges:
-        return "(?!)"  # the empty class never matches
+        return "(?!)" if _TARGET[0] == "re" else "[^\\x{0}-\\x{10ffff}]"  # never matches
     parts = []
     for lo, hi in ranges:
         parts.append(_esc(lo) if lo == hi else "%s-%s" % (_esc(lo), _esc(hi)))
@@ -162,7 +173,15 @@ def _class(ranges):
     return _Node("class", _class_py(ranges), ranges=ranges)
 
 
+_RE2_LOOKS = {"start": r"\A", "end": r"\z", "start_lf": r"(?m:^)", "end_lf": r"(?m:$)",
+              "word": r"\b", "not_word": r"\B"}
+
+
 def _look(name):
+    if _TARGET[0] == "re2":
+        if name not in _RE2_LOOKS:
+            raise _NeedsBacktracking()
+        return _Node("look", _RE2_LOOKS[name])
     return _Node("look", _LOOKS[name])
 
 
@@ -669,55 +688,160 @@ def _is_capture_char(c, first):
 
 
 class Compiled:
-    __slots__ = ("regex", "groups", "names")
+    """A translated pattern: `search(data, pos)` finds the next match in UTF-8 bytes
+    at or after byte `pos`, as (start, end, groups) with groups[0] the whole match."""
+    __slots__ = ("search", "groups", "names")
 
-    def __init__(self, regex, groups, names):
-        self.regex, self.groups, self.names = regex, groups, names
+    def __init__(self, search, groups, names):
+        self.search, self.groups, self.names = search, groups, names
+
+
+def _re2_options():
+    import re2
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own error line on stderr
+    return options
+
+
+def _re2_searcher(regex, ngroups):
+    # RE2's own Match, not the wrapper's search: the wrapper builds a Python match
+    # object per call, which made a scan with many matches ~10x slower.
+    import re2
+    match, unanchored = regex._regexp.Match, re2._Anchor.UNANCHORED
+
+    def search(data, pos):
+        spans = match(unanchored, data, pos, len(data))
+        start, end = spans[0]
+        if start < 0:
+            return None
+        return start, end, [None if a < 0 else data[a:b] for a, b in spans[:ngroups + 1]]
+    return search
+
+
+def _re_searcher(regex, ngroups):
+    """`re` works on text: decode once per subject and map offsets back to bytes."""
+    cache = {}
+
+    def search(data, pos):
+        if cache.get("data") is not data:
+            text = data.decode("utf-8")
+            if len(text) == len(data):
+                offsets = None
+            else:
+                offsets, n = [], 0
+                for c in text:
+                    offsets.append(n)
+                    n += len(c.encode("utf-8"))
+                offsets.append(n)
+            cache.update(data=data, text=text, offsets=offsets,
+                         chars={b: i for i, b in enumerate(offsets)} if offsets else None)
+        text, offsets = cache["text"], cache["offsets"]
+        m = regex.search(text, cache["chars"][pos] if offsets else pos)
+        if m is None:
+            return None
+        start, end = m.span()
+        groups = [None if g is None else g.encode("utf-8") for g in m.groups(None)]
+        if offsets:
+            start, end = offsets[start], offsets[end]
+        return start, end, [data[start:end]] + groups
+    return search
 
 
 @functools.lru_cache(maxsize=128)
 def _compile(pattern):
     """(Compiled, None) or (None, error detail) for a pattern (str); cached."""
     try:
-        t = _Translator(pattern)
-        py = t.translate()
-        regex = re.compile(py)
+        try:
+            _TARGET[0] = "re2"
+            t = _Translator(pattern)
+            text = t.translate()
+            import re2
+            try:
+                regex = re2.compile(text.encode("utf-8"), _re2_options())
+            except re2.error as e:
+                detail = e.args[0] if e.args else "invalid pattern"
+                if isinstance(detail, bytes):
+                    detail = detail.decode("utf-8", "replace")
+                return None, str(detail)
+            return Compiled(_re2_searcher(regex, t.groups), t.groups, t.names), None
+        except _NeedsBacktracking:
+            _TARGET[0] = "re"
+            t = _Translator(pattern)
+            regex = re.compile(t.translate())
+            return Compiled(_re_searcher(regex, t.groups), t.groups, t.names), None
+        finally:
+            _TARGET[0] = "re2"
     except PatternError as e:
         return None, str(e)
     except (re.error, OverflowError, RecursionError) as e:
         return None, str(e)
-    return Compiled(regex, t.groups, t.names), None
 
 
-def translate(pattern):
-    """The `re` pattern text for a Rust pattern (for tests and debugging)."""
-    return _Translator(pattern).translate()
+def translate(pattern, target="re2"):
+    """The engine's pattern text for a Rust pattern (for tests and debugging)."""
+    _TARGET[0] = target
+    try:
+        return _Translator(pattern).translate()
+    finally:
+        _TARGET[0] = "re2"
 
 
-def _text(v, n, fn):
-    return args.string_param(v, n, "regex." + fn).decode("utf-8", "surrogateescape")
+# Texts are Lua strings. Valid UTF-8 is matched as it is. A text with invalid bytes
+# has each such byte stand in for a code point of the last private-use block
+# (U+10FF80 + byte - 0x80) while matching, and turned back afterwards.
+_STANDIN = 0x10FF00
+
+
+def _to_match(raw):
+    """(UTF-8 bytes to match, whether invalid bytes were stood in for)."""
+    try:
+        raw.decode("utf-8")
+        return raw, False
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", "surrogateescape")
+        return "".join(chr(ord(c) - 0xDC00 + _STANDIN) if 0xDC80 <= ord(c) <= 0xDCFF else c
+                       for c in text).encode("utf-8"), True
+
+
+def _from_match(data, mapped):
+    if not mapped or data is None:
+        return data
+    text = data.decode("utf-8")
+    return "".join(chr(ord(c) - _STANDIN + 0xDC00) if 0x10FF80 <= ord(c) <= 0x10FFFF else c
+                   for c in text).encode("utf-8", "surrogateescape")
+
+
+def _param(v, n, fn):
+    return args.string_param(v, n, "regex." + fn)
 
 
 def _prepare(fn, text, pattern):
-    text = _text(text, 1, fn)
-    pattern = _text(pattern, 2, fn)
-    compiled, error = _compile(pattern)
+    data, mapped = _to_match(_param(text, 1, fn))
+    pattern_bytes, pattern_mapped = _to_match(_param(pattern, 2, fn))
+    compiled, error = _compile(pattern_bytes.decode("utf-8"))
     if compiled is None:
         raise BuiltinError("regex.%s: invalid pattern: %s" % (fn, error))
-    return text, compiled
+    return data, mapped or pattern_mapped, compiled
 
 
-def _matches(regex, text):
+def _next_char(data, pos):
+    pos += 1
+    while pos < len(data) and (data[pos] & 0xC0) == 0x80:
+        pos += 1
+    return pos
+
+
+def _matches(compiled, data):
     """All non-overlapping matches, left to right, with Rust's empty-match rule:
     an empty match ending where the previous match ended is skipped."""
-    pos, last_end, n = 0, None, len(text)
+    pos, last_end, n = 0, None, len(data)
     while pos <= n:
-        m = regex.search(text, pos)
+        m = compiled.search(data, pos)
         if m is None:
             return
-        start, end = m.span()
+        start, end, _ = m
         if start == end and end == last_end:
-            pos = end + 1
+            pos = _next_char(data, end)
             continue
         yield m
         last_end = pos = end
@@ -733,25 +857,25 @@ def _u32(name):
     return None
 
 
-_CAP_LETTER = re.compile(r"[0-9A-Za-z_]+")
+_CAP_LETTER = re.compile(rb"[0-9A-Za-z_]+")
 
 
-def _expand(replacement, m, names):
+def _expand(replacement, groups, names):
     """Rust replacement syntax: `$N ${N} $name ${name} $$`; unknown groups are empty."""
     out, i, n = [], 0, len(replacement)
     while i < n:
-        j = replacement.find("$", i)
+        j = replacement.find(b"$", i)
         if j < 0:
             break
         out.append(replacement[i:j])
         i = j
-        if replacement.startswith("$$", i):
-            out.append("$")
+        if replacement.startswith(b"$$", i):
+            out.append(b"$")
             i += 2
             continue
         ref, end = None, None
-        if i + 1 < n and replacement[i + 1] == "{":
-            close = replacement.find("}", i + 2)
+        if i + 1 < n and replacement[i + 1:i + 2] == b"{":
+            close = replacement.find(b"}", i + 2)
             if close >= 0:
                 ref, end = replacement[i + 2:close], close + 1
         else:
@@ -759,54 +883,51 @@ def _expand(replacement, m, names):
             if word:
                 ref, end = word.group(), word.end()
         if ref is None:  # not a reference: a literal `$`
-            out.append("$")
+            out.append(b"$")
             i += 1
             continue
         i = end
+        ref = ref.decode("utf-8", "surrogateescape")
         index = _u32(ref)
         if index is None:
             index = names.get(ref)
-        if index is not None and index <= m.re.groups:
-            value = m.group(index)
+        if index is not None and index < len(groups):
+            value = groups[index]
             if value is not None:
                 out.append(value)
     out.append(replacement[i:])
-    return "".join(out)
+    return b"".join(out)
 
 
 def regex_match(text=None, pattern=None):
-    text, compiled = _prepare("match", text, pattern)
-    return compiled.regex.search(text) is not None
+    data, _, compiled = _prepare("match", text, pattern)
+    return compiled.search(data, 0) is not None
 
 
 def regex_find(text=None, pattern=None):
-    text, compiled = _prepare("find", text, pattern)
-    m = compiled.regex.search(text)
+    data, mapped, compiled = _prepare("find", text, pattern)
+    m = compiled.search(data, 0)
     if m is None:
         return None
-    groups = {}
-    for i in range(1, compiled.groups + 1):
-        value = m.group(i)
-        if value is not None:
-            groups[i] = value
-    return {"match": m.group(0), "groups": groups}
+    groups = {i: _from_match(g, mapped) for i, g in enumerate(m[2]) if i and g is not None}
+    return {"match": _from_match(m[2][0], mapped), "groups": groups}
 
 
 def regex_find_all(text=None, pattern=None):
-    text, compiled = _prepare("find_all", text, pattern)
-    return [m.group(0) for m in _matches(compiled.regex, text)]
+    data, mapped, compiled = _prepare("find_all", text, pattern)
+    return [_from_match(data[m[0]:m[1]], mapped) for m in _matches(compiled, data)]
 
 
 def regex_replace(text=None, pattern=None, replacement=None):
-    text, compiled = _prepare("replace", text, pattern)
-    replacement = _text(replacement, 3, "replace")
+    data, mapped, compiled = _prepare("replace", text, pattern)
+    replacement, replacement_mapped = _to_match(_param(replacement, 3, "replace"))
     out, last = [], 0
-    for m in _matches(compiled.regex, text):
-        out.append(text[last:m.start()])
-        out.append(_expand(replacement, m, compiled.names))
-        last = m.end()
-    out.append(text[last:])
-    return "".join(out)
+    for start, end, groups in _matches(compiled, data):
+        out.append(data[last:start])
+        out.append(_expand(replacement, groups, compiled.names))
+        last = end
+    out.append(data[last:])
+    return _from_match(b"".join(out), mapped or replacement_mapped)
 
 
 def install(bridge):

@@ -384,8 +384,9 @@ def test_regex_06_rust_group_names_python_rejects(lua):
 
 def test_regex_01_translator_output_needs_no_python_flags():
     from assay.builtins.regex import translate
-    assert translate("abc$") == r"abc\Z"
+    assert translate("abc$") == r"abc\z"
     assert translate(r"^\d") == r"\A[0-9]"
+    assert translate("abc$", target="re") == r"abc\Z"
     assert translate("(?i)a") == "[Aa]"
     assert translate("(?<n>x)") == "(x)"
 
@@ -397,3 +398,19 @@ def test_regex_05_compiled_patterns_are_cached():
     second, _ = regex._compile("cache-me")
     assert first is second
     assert regex._compile.cache_info().hits >= 1
+
+
+def test_regex_catastrophic_pattern_is_linear_time():
+    # the backtracking engine took minutes for this; RE2 answers at once
+    from conftest import lua_values
+    assert lua_values('return regex.match(string.rep("a", 100000) .. "b", "(a+)+$")') is False
+    assert lua_values('return regex.match(string.rep("a", 40) .. "!", "^(a+)+$")') is False
+    assert lua_values('return #regex.find_all(string.rep("ab ", 20000), "(a|b)*b")') == 20000
+
+
+def test_regex_lookaround_and_backreference_errors_keep_their_texts():
+    from conftest import lua_values
+    assert lua_values('return select(2, pcall(regex.match, "a", "(?=a)"))') == \
+        "regex.match: invalid pattern: look-around is not supported"
+    assert lua_values('return select(2, pcall(regex.match, "aa", "(a)\\\\1"))').startswith(
+        "regex.match: invalid pattern: ")
