@@ -20,6 +20,15 @@ ws.connect(url) -> conn | ws.send(conn, msg)
 ws.recv(conn) -> msg | ws.close(conn)
 template.render(path, vars) -> str
 template.render_string(tmpl, vars) -> str
+template.render_with_loader(dir, name, vars) -> str
+string.split(s, sep?) -> [str] | fs.lines(path) -> [str]
+fs.sub_in_file(path, pattern, repl) -> count | fs.read_bytes(path) -> str
+yaml.parse_all(str) -> [doc] | json.array(t?) -> t | json.object(t?) -> t
+crypto.jwt_verify(token, key, opts?) -> {header, claims} | crypto.hash_file(path, alg?) -> hex
+tar.create(path, {path = content}, opts?) | tar.extract(archive, dir) | tar.list(archive) -> [str]
+tar.read(archive) -> {path = content} | compress.gzip(s) / gunzip / xz / unxz / zstd / unzstd
+markdown.to_html(src) -> html | process.spawn(cmd, opts?) -> {pid}
+process.wait(handle, opts?) -> {status, stdout, stderr}
 async.spawn(fn) -> handle | async.spawn_interval(secs, fn) -> handle
 handle:await() | handle:cancel()
 assert.eq(a, b, msg?) | assert.gt(a, b, msg?) | assert.lt(a, b, msg?)
