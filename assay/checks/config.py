@@ -444,6 +444,14 @@ class _Reader:
             missing = "client_key" if check.client_key is None else "client_cert"
             self.fail(path, at("client_cert") or at("client_key"), "mTLS needs both `client_cert` and `client_key` "
                       "(`%s` is missing)" % missing)
+        for key in ("ca_cert", "client_cert", "client_key"):
+            name = getattr(check, key)
+            if name is not None and not os.access(name, os.R_OK):
+                from assay.runtime.text import os_error_text
+                try:
+                    open(name, "rb").close()
+                except OSError as e:
+                    self.fail(path + "." + key, at(key), "reading %s: %s" % (name, os_error_text(e)))
         if check.expect is not None:
             self.validate_expect(check.expect, path + ".expect")
 

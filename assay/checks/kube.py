@@ -38,6 +38,11 @@ def connection(kubeconfig=None):
     return _from_kubeconfig(path)
 
 
+def client_arguments(options):
+    """(url, opts) for `k8s.client(url, opts)` from `connection()`'s result."""
+    return options.get("url"), {k: v for k, v in options.items() if k not in ("url", "_files")}
+
+
 def cleanup(options):
     for name in options.get("_files", ()):
         try:

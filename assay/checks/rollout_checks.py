@@ -38,16 +38,15 @@ def run(check):
 
 
 def _k8s(check):
-    from .kube import KubeconfigError, cleanup, connection
+    from .kube import KubeconfigError, cleanup, client_arguments, connection
     try:
         options = connection(check.kubeconfig)
     except KubeconfigError as e:
         return Outcome(False, str(e))
     name = check.workload or check.name
-    url = options.get("url")
-    lua_options = {k: v for k, v in options.items() if k not in ("url", "_files")}
+    url, lua_options = client_arguments(options)
     try:
-        values = _run_lua(_K8S_PROBE, {"url": url, "options": lua_options, "namespace": check.namespace,
+        values = run_lua(_K8S_PROBE, {"url": url, "options": lua_options, "namespace": check.namespace,
                                        "kind": check.kind, "name": name})
     finally:
         cleanup(options)
@@ -61,7 +60,7 @@ def _k8s(check):
 
 
 def _argocd(check):
-    values = _run_lua(_ARGOCD_PROBE, {"url": check.url, "token": check.token, "app": check.app})
+    values = run_lua(_ARGOCD_PROBE, {"url": check.url, "token": check.token, "app": check.app})
     if isinstance(values, Outcome):
         return values
     health, sync, revision, message = (list(values) + [None] * 4)[:4]
@@ -84,7 +83,7 @@ def _same_revision(actual, wanted):
     return actual == wanted or (len(wanted) >= 7 and actual.startswith(wanted))
 
 
-def _run_lua(source, params):
+def run_lua(source, params):
     """Run a probe with `CHECK` = params; its return values as Python data, or a failed Outcome."""
     from assay.runtime.convert import make_to_lua, to_py
     from assay.runtime.errors import ScriptError

@@ -69,8 +69,8 @@ def post_event(run, text, logger):
     """An Event `ChecksPassed`/`ChecksFailed` on the owning Job (downward API: POD_NAME, POD_NAMESPACE)."""
     import time
 
-    from .kube import KubeconfigError, cleanup, connection
-    from .rollout_checks import _run_lua
+    from .kube import KubeconfigError, cleanup, client_arguments, connection
+    from .rollout_checks import run_lua
     pod, namespace = os.environ.get("POD_NAME"), os.environ.get("POD_NAMESPACE")
     if not pod or not namespace:
         logger.warn("--k8s-event: not posted", reason=_quoted("POD_NAME and POD_NAMESPACE must be set "
@@ -81,15 +81,14 @@ def post_event(run, text, logger):
     except KubeconfigError as e:
         logger.warn("--k8s-event: not posted", reason=_quoted(str(e)))
         return
-    params = {"url": options.get("url"),
-              "options": {k: v for k, v in options.items() if k not in ("url", "_files")},
-              "namespace": namespace, "pod": pod,
+    url, client_options = client_arguments(options)
+    params = {"url": url, "options": client_options, "namespace": namespace, "pod": pod,
               "reason": "ChecksPassed" if run.passed else "ChecksFailed",
               "type": "Normal" if run.passed else "Warning",
               "message": text.strip()[:1024],
               "now": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     try:
-        result = _run_lua(_EVENT_PROBE, params)
+        result = run_lua(_EVENT_PROBE, params)
     finally:
         cleanup(options)
     if hasattr(result, "passed"):  # a failed probe: its message says why

@@ -128,6 +128,8 @@ def test_chk2_typo_key_warns_and_strict_makes_it_an_error(tmp_path, fake):
                        "at line 5 column 14"),
     ("    retries: -2\n", "checks[0].retries: invalid value: integer `-2`, expected u32 at line 5 column 14"),
     ("    headers: [a]\n", "checks[0].headers: invalid type: sequence, expected a map at line 5 column 14"),
+    ("    ca_cert: /nonexistent/ca.pem\n", "checks[0].ca_cert: reading /nonexistent/ca.pem: No such file or "
+                                       "directory (os error 2) at line 5 column 14"),
     ("    client_cert: c.pem\n", "checks[0]: mTLS needs both `client_cert` and `client_key` (`client_key` is "
                                "missing) at line 5 column 18"),
     ("    expect:\n      jsonpath:\n        - {path: '$.items[', op: exists}\n",
@@ -249,6 +251,8 @@ def test_chk2_docs_yaml_examples_load_strictly(tmp_path):
     configs = [b for b in blocks if re.search(r"^checks:", b, re.M)]
     assert len(configs) >= 6
     env = {"API_TOKEN": "t", "CLUSTER_DOMAIN": "example.com", "ARGOCD_TOKEN": "a", "GIT_SHA": "9be0d3a"}
+    for name in ("internal-ca.pem", "client.pem", "client.key"):  # files the mTLS example names
+        write(tmp_path, "certs/" + name, "")
     for i, text in enumerate(configs):
         r = run_config(tmp_path, text, "--dry-run", "--strict", name="example%d.yaml" % i, extra_env=env)
         assert r.code == 0, (text, r)
