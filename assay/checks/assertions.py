@@ -60,7 +60,7 @@ def prepare_jsonpath(item):
         compiled, error = _compile(value)
         if compiled is None:
             raise AssertionSetupError("value", "invalid regex: %s" % error)
-        item.pattern = compiled.regex
+        item.pattern = compiled   # the regex builtin's: search(bytes, pos) -> match or None
 
 
 def _first_line(error):
@@ -112,7 +112,13 @@ def _holds(op, node, value, pattern):
             return isinstance(value, str) and value in node
         return False
     if op == "matches":
-        return isinstance(node, str) and pattern.search(node) is not None
+        if not isinstance(node, str):
+            return False
+        try:
+            subject = node.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape: no valid text to match
+            return False
+        return pattern.search(subject, 0) is not None
     if not _is_number(node) or not _is_number(value) or math.isnan(node):
         return False
     return {"gt": node > value, "gte": node >= value, "lt": node < value, "lte": node <= value}[op]
