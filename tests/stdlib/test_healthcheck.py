@@ -202,9 +202,9 @@ def test_healthcheck_20_wait_times_out(lua_fails, targets):
     assert len([r for r in targets.requests if r.path == "/down"]) == 2  # ceil(1 / 0.5) attempts
     # one sleep between the two attempts, none after the last one
     started = time.monotonic()
-    msg = lua_fails(REQ + 'hc.wait("%s", {timeout = 2, interval = 1})' % url)
+    msg = lua_fails(REQ + 'hc.wait("%s", {timeout = 4, interval = 2})' % url)
     elapsed = time.monotonic() - started
-    assert "not healthy after 2s" in msg and 1.0 <= elapsed < 1.8, elapsed
+    assert "not healthy after 4s" in msg and 2.0 <= elapsed < 3.9, elapsed  # two sleeps would be 4 s
     msg = lua_fails(REQ + 'hc.wait("%s", {timeout = 0.3, interval = 0.1})' % closed_port_url())
     assert "not healthy after 0.3s" in msg  # transport errors are retried, not raised
 
