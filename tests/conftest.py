@@ -45,8 +45,13 @@ def assay_env(env=None, extra_env=None):
     return full_env
 
 
-def run_assay(*args, input=None, env=None, cwd=None, timeout=60, extra_env=None):
-    return subprocess.run(assay_command() + [str(a) for a in args], input=input, capture_output=True,
+def run_assay(*args, input=None, env=None, cwd=None, timeout=60, extra_env=None, as_uid=None):
+    """Run the command under test. `as_uid` (when this process is root): run it as that
+    unprivileged user and group (setpriv), e.g. for permission errors root would not get."""
+    command = assay_command()
+    if as_uid is not None and os.geteuid() == 0:
+        command = ["setpriv", "--reuid=%d" % as_uid, "--regid=%d" % as_uid, "--clear-groups"] + command
+    return subprocess.run(command + [str(a) for a in args], input=input, capture_output=True,
                           text=True, env=assay_env(env, extra_env), cwd=cwd, timeout=timeout)
 
 

@@ -6,6 +6,42 @@ import stat
 import pytest
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+NOBODY = 65534  # root ignores permission bits: permission tests run the command as this user
+
+
+@pytest.fixture
+def perm_dir(tmp_path):
+    """A directory the permission tests build in; as root, a fresh one under /tmp owned by nobody."""
+    if not IS_ROOT:
+        return tmp_path
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="assay-fs-perm-")
+    os.chmod(d, 0o755)
+    os.chown(d, NOBODY, NOBODY)
+    yield type(tmp_path)(d)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def lock(path, mode):
+    """chmod `path`; as root also hand it to nobody, so the bits apply to the command."""
+    if IS_ROOT:
+        os.chown(path, NOBODY, NOBODY)
+    path.chmod(mode)
+
+
+@pytest.fixture
+def fs_error(lua_fails, assay, perm_dir):
+    """fs_error(code): the error `code` raises; as root, from the command run as nobody."""
+    def run(code):
+        if not IS_ROOT:
+            return lua_fails(code)
+        proc = assay("exec", "-e", code, as_uid=NOBODY, extra_env={"HOME": str(perm_dir)})
+        assert proc.returncode == 1, proc
+        found = re.search(r" ERROR <eval>:1: (.*)$", proc.stderr, re.M)
+        assert found, proc.stderr
+        return found.group(1)
+    return run
 
 
 def q(path):
@@ -141,13 +177,12 @@ def test_fs_03_write_nil_content_is_a_conversion_error(lua_fails, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.skipif(IS_ROOT, reason="root ignores permission bits")
-def test_fs_03_write_permission_denied(lua_fails, tmp_path):
-    locked = tmp_path / "locked"
+def test_fs_03_write_permission_denied(fs_error, perm_dir):
+    locked = perm_dir / "locked"
     locked.mkdir()
-    locked.chmod(0o500)
+    lock(locked, 0o500)
     try:
-        assert lua_fails("fs.write(%s, 'x')" % q(locked / "f")) == \
+        assert fs_error("fs.write(%s, 'x')" % q(locked / "f")) == \
             'fs.write: failed to write "%s": Permission denied (os error 13)' % (locked / "f")
     finally:
         locked.chmod(0o700)
@@ -243,14 +278,15 @@ def test_fs_06_remove_missing_raises(lua_fails, tmp_path):
         'fs.remove: failed to remove "%s": No such file or directory (os error 2)' % missing
 
 
-@pytest.mark.skipif(IS_ROOT, reason="root ignores permission bits")
-def test_fs_06_remove_directory_error_message(lua_fails, tmp_path):
-    d = tmp_path / "d"
+def test_fs_06_remove_directory_error_message(fs_error, perm_dir):
+    d = perm_dir / "d"
     (d / "inner").mkdir(parents=True)
     (d / "inner" / "f").write_text("x")
-    (d / "inner").chmod(0o500)
+    if IS_ROOT:
+        os.chown(d, NOBODY, NOBODY)
+    lock(d / "inner", 0o500)
     try:
-        message = lua_fails("fs.remove(%s)" % q(d))
+        message = fs_error("fs.remove(%s)" % q(d))
     finally:
         (d / "inner").chmod(0o700)
     assert message == 'fs.remove: failed to remove directory "%s": Permission denied (os error 13)' % d
@@ -524,13 +560,12 @@ def test_fs_12_glob_double_star_not_a_whole_component_raises(lua_fails, tmp_path
     assert lua_fails('fs.glob("%s")' % pattern).startswith('fs.glob: invalid pattern "%s": ' % pattern)
 
 
-@pytest.mark.skipif(IS_ROOT, reason="root ignores permission bits")
-def test_fs_12_glob_unreadable_directory_raises(lua_fails, tmp_path):
-    locked = tmp_path / "locked"
+def test_fs_12_glob_unreadable_directory_raises(fs_error, perm_dir):
+    locked = perm_dir / "locked"
     locked.mkdir()
-    locked.chmod(0)
+    lock(locked, 0)
     try:
-        message = lua_fails("fs.glob(%s)" % q(str(locked) + "/*"))
+        message = fs_error("fs.glob(%s)" % q(str(locked) + "/*"))
     finally:
         locked.chmod(0o700)
     assert message.startswith("fs.glob: error reading entry: ")
