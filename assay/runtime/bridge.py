@@ -21,7 +21,7 @@ call returned: lupa binds each object to the coroutine it came from, and that
 coroutine may be gone.
 """
 from .convert import Multi, make_to_lua
-from .sandbox import error_text
+from .sandbox import check_room, error_text
 
 
 def yielding(fn):
@@ -49,7 +49,7 @@ class Bridge:
 
     def protocol(self, fn, name):
         """Python callable implementing the (ok, value...) protocol for `fn`."""
-        to_lua = self.to_lua
+        to_lua, lua = self.to_lua, self.lua
         guard = self.guard
 
         def call(*args):
@@ -57,6 +57,7 @@ class Bridge:
                 if guard is not None:
                     guard.check(name, args)
                 result = fn(*args)
+                check_room(lua, result)
             except Exception as e:  # never a Python exception, repr or traceback
                 return False, _encode(error_text(e, name))
             if isinstance(result, Multi):

@@ -51,6 +51,38 @@ def block_globals(lua, spec=None):
             set_global(lua, name, None)
 
 
+# ---- what may cross into Lua ------------------------------------------------------
+
+# Lua needs room beyond the value itself (the table slots, the call's stack).
+_HEADROOM = 1 << 20
+_SLOT = 48
+
+
+def _size(value, depth=0):
+    if isinstance(value, (bytes, bytearray, str)):
+        return len(value) + _SLOT
+    if isinstance(value, dict) and depth < 50:
+        return _SLOT + sum(_size(k, depth + 1) + _size(v, depth + 1) for k, v in value.items())
+    if isinstance(value, (list, tuple)) and depth < 50:
+        return _SLOT + sum(_size(v, depth + 1) for v in value)
+    return _SLOT
+
+
+def check_room(lua, value):
+    """MemoryError if `value` could not be built inside the Lua heap's remaining room.
+
+    Building a Lua value from Python that runs out of memory would leave lupa's lock
+    and the interpreter lock held (the process hangs, or Lua panics); so a value
+    is refused before anything is allocated.
+    """
+    free = lua.get_max_memory() - lua.get_memory_used()
+    if free <= 0 or not lua.get_max_memory():
+        return
+    size = _size(value)
+    if size + _HEADROOM > free:
+        raise MemoryError("not enough memory (a value of %d bytes, %d bytes free)" % (size, max(free, 0)))
+
+
 # ---- Python exceptions -> Lua error text -------------------------------------------
 
 def error_text(exc, who=None):
@@ -66,7 +98,7 @@ def error_text(exc, who=None):
     if isinstance(exc, RecursionError):
         return prefix + "value nested too deeply"
     if isinstance(exc, MemoryError):
-        return prefix + "not enough memory"
+        return prefix + (str(exc) if str(exc).startswith("not enough memory") else "not enough memory")
     if isinstance(exc, ZeroDivisionError):
         return prefix + "division by zero"
     if isinstance(exc, OSError):

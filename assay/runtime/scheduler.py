@@ -16,7 +16,7 @@ from lupa.lua55 import LuaError, LuaMemoryError
 
 from .errors import BuiltinError, ScriptError
 from .logs import logger
-from .sandbox import error_text
+from .sandbox import check_room, error_text
 
 _DEAD = b"dead"
 
@@ -203,6 +203,7 @@ class Scheduler:
 
     def _ok(self, result):
         from .convert import Multi
+        check_room(self.bridge.lua, result)
         if isinstance(result, Multi):
             return (True,) + tuple(self.to_lua(v) for v in result)
         return True, self.to_lua(result)
