@@ -230,3 +230,17 @@ def test_classify_read_lets_a_declared_post_through_readonly(tmp_path, servers):
     assert lines[0] == "200"
     assert lines[1] == "false\treadonly: http.post blocked (write operations are disabled in read-only mode)"
     assert [q.path for q in allowed.requests] == ["/echo/login"]
+
+
+def test_checks_mode_http_checks_obey_the_policy(tmp_path, servers):
+    allowed, forbidden = servers
+    env = policy(tmp_path, rules(allowed.port))
+    config = tmp_path / "c.yaml"
+    config.write_text("retries: 0\nchecks:\n  - name: ok\n    type: http\n    url: %s/echo\n"
+                      "  - name: elsewhere\n    type: http\n    url: %s/echo\n" % (allowed.url, forbidden.url))
+    r = run_assay(config, extra_env=env)
+    report = {c["name"]: c for c in json.loads(r.stdout)["checks"]}
+    assert report["ok"]["passed"] is True
+    assert report["elsewhere"]["passed"] is False
+    assert "policy: GET %s/echo is not allowed" % forbidden.url in report["elsewhere"]["message"]
+    assert forbidden.requests == []

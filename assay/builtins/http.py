@@ -117,23 +117,17 @@ def _perform(client, name, method, url, body, headers):
     from assay.net import client as net
     from assay.runtime import credentials, policy as policies
 
-    # The policy file and credential handles: the target (and each redirect hop) is
-    # checked first; only then are handles in headers and body swapped for secrets.
+    # Credential handles: a handle never goes into a URL; in headers and body it is
+    # swapped for the secret here, and net.open refuses the request (and any redirect
+    # hop) the policy forbids before anything is sent.
     policy = policies.current()
     if credentials.has_handle(url.encode("utf-8", "surrogateescape")):
         raise BuiltinError("%s: a credential handle in the URL is refused (send it in a header or the body)" % name)
-    hooks = None
-    if policy is not None:
-        try:
-            policy.check_request(method, url)
-        except policies.PolicyDenied as e:
-            raise BuiltinError("%s: %s" % (name, e)) from None
-        hooks = {"response": _redirect_check(policy, method)}
     headers = {k: credentials.reveal(v) for k, v in headers.items()}
     body = credentials.reveal(body)
 
     try:
-        response = net.open(client, method, url, body, headers, hooks=hooks, passthrough=(policies.PolicyDenied,))
+        response = net.open(client, method, url, body, headers)
     except policies.PolicyDenied as e:
         raise BuiltinError("%s: %s" % (name, e)) from None
     except net.RequestError as e:
@@ -160,22 +154,6 @@ def _perform(client, name, method, url, body, headers):
         data = policy.redact_body(data)
     return {"status": response.status, "body": _body_text(data, out_headers.get("content-type")),
             "headers": out_headers}
-
-
-def _redirect_check(policy, method):
-    """A response hook: refuse to follow a redirect to a target the policy forbids
-    (requests calls it for each response before it follows the next hop)."""
-    from urllib.parse import urljoin
-
-    def check(response, *args, **kwargs):
-        location = response.headers.get("location") if response.is_redirect else None
-        if location:
-            next_method = "GET" if response.status_code in (301, 302, 303) and method.upper() != "HEAD" \
-                else method.upper()
-            policy.check_request(next_method, urljoin(response.url, location))
-        return response
-
-    return check
 
 
 def _body_text(data, content_type):

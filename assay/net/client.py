@@ -111,8 +111,22 @@ def open(client, method, url, body=None, headers=None, params=None, stream=False
     the caller unchanged. Anything else fails with RequestError.
     """
     import requests
+
+    from assay.runtime import policy as policies
     started = time.monotonic()
     deadline = None if stream else started + client.timeout
+    # The policy file (ASSAY_POLICY_FILE): the target, then every redirect hop before it
+    # is followed. PolicyDenied reaches the caller unchanged.
+    policy = policies.current()
+    if policy is not None:
+        try:
+            policy.check_request(method, url)
+        except policies.PolicyDenied:
+            _log(method, url, "refused", started)
+            raise
+        hooks = dict(hooks or {})
+        hooks["response"] = [policy.redirect_hook(method)] + list(_as_list(hooks.get("response")))
+        passthrough = tuple(passthrough) + (policies.PolicyDenied,)
     try:
         response = client.session().request(method.upper(), url, data=body, headers=headers or {},
                                             params=params, stream=True,
@@ -135,6 +149,12 @@ def open(client, method, url, body=None, headers=None, params=None, stream=False
         raise RequestError("error sending request for url (%s): %s" % (url, transport_detail(e))) from None
     _log(method, url, response.status_code, started)
     return Response(client, url, response, deadline)
+
+
+def _as_list(hook):
+    if hook is None:
+        return []
+    return hook if isinstance(hook, list) else [hook]
 
 
 def send(client, method, url, body=None, headers=None, params=None):

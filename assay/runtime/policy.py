@@ -93,6 +93,20 @@ class Policy:
                 return rule.classify
         return None
 
+    def redirect_hook(self, method):
+        """A requests response hook refusing to follow a redirect to a target this
+        policy forbids (requests calls it for each response before the next hop)."""
+        from urllib.parse import urljoin
+
+        def check(response, *args, **kwargs):
+            location = response.headers.get("location") if response.is_redirect else None
+            if location:
+                keeps = response.status_code in (307, 308) or method.upper() == "HEAD"
+                self.check_request(method.upper() if keeps else "GET", urljoin(response.url, location))
+            return response
+
+        return check
+
     # ---- redaction --------------------------------------------------------------------
     def redact_headers(self, headers):
         return {k: (REDACTED if k.lower() in self.redact else v) for k, v in headers.items()}
