@@ -13,7 +13,7 @@ import pytest
 
 from fake_s3 import ACCESS_KEY, SECRET_KEY, FakeS3
 
-botocore = pytest.importorskip("botocore")
+botocore = pytest.importorskip("botocore")  # under CI=true a missing botocore fails (tests/conftest.py)
 
 EMPTY = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 PREFIX = re.compile(r"^assay/s3\.lua:\d+: ")
