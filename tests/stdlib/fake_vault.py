@@ -13,10 +13,10 @@ the query string); `fake.requests` lists what was received.
 """
 import base64
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from fakes import FakeService, Response
 
 ROOT_TOKEN = "root-token"
 UNAUTHENTICATED = ("/v1/sys/health", "/v1/sys/seal-status")
@@ -44,9 +44,11 @@ class Request:
         return "<%s %s>" % (self.method, self.raw_path)
 
 
-class FakeVault:
+class FakeVault(FakeService):
+    name = "vault"
+    request_class = Request
+
     def __init__(self, token=ROOT_TOKEN):
-        self.requests = []
         self.overrides = {}
         self.root_token = token
         self.tokens = {token: {"id": token, "policies": ["root"], "display_name": "root", "ttl": 0,
@@ -76,53 +78,23 @@ class FakeVault:
         self.kv1 = {}             # (mount, key) -> data
         self.transit_keys = {}    # name -> {type}
         self.pki_roles = {}       # (mount, role) -> opts
-        self.lock = threading.Lock()
         self._serial = 0
-        self.server = None
+        super().__init__()  # starts serving; `self.lock` guards the state above as well
 
-    # ---- lifecycle ----------------------------------------------------------
+    # ---- lifecycle (the server itself is fakes.FakeService) ---------------
     def start(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                req = Request(self.command, self.path, self.headers, body)
-                with fake.lock:
-                    fake.requests.append(req)
-                    status, payload, ctype = fake.dispatch(req)
-                data = payload if isinstance(payload, bytes) else (
-                    b"" if payload is None else
-                    payload.encode() if isinstance(payload, str) else json.dumps(payload).encode())
-                self.send_response(status)
-                if data or status not in (204, 304):
-                    self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Cache-Control", "no-store")
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_LIST = do_PATCH = _handle
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
 
     def stop(self):
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+        self.close()
 
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.server.server_address[1]
+    def route(self, req):
+        with self.lock:
+            status, payload, ctype = self.answer(req)
+        data = payload if isinstance(payload, bytes) else (
+            b"" if payload is None else
+            payload.encode() if isinstance(payload, str) else json.dumps(payload).encode())
+        return Response(status, data, ctype if data or status not in (204, 304) else None)
 
     # ---- test helpers -------------------------------------------------------
     def respond(self, method, path, status, body=None, content_type="application/json"):
@@ -140,7 +112,7 @@ class FakeVault:
             {"data": data, "created_time": _now(), "deletion_time": ""})
 
     # ---- routing ------------------------------------------------------------
-    def dispatch(self, req):
+    def answer(self, req):
         override = self.overrides.get((req.method, req.path))
         if override is not None:
             status, body, ctype = override

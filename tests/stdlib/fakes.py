@@ -60,6 +60,7 @@ class Response:
 
 class FakeService:
     name = "fake"
+    request_class = Request  # a subclass may record requests as its own type (same arguments)
 
     def __init__(self):
         self.requests = []
@@ -77,7 +78,7 @@ class FakeService:
             def handle_any(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                request = Request(self.command, self.path, dict(self.headers.items()), body)
+                request = fake.request_class(self.command, self.path, dict(self.headers.items()), body)
                 with fake.lock:
                     fake.requests.append(request)
                 try:
@@ -96,7 +97,7 @@ class FakeService:
                 if self.command != "HEAD":
                     self.wfile.write(response.body)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = handle_any
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_LIST = handle_any
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
