@@ -545,7 +545,9 @@ def _my_open(url):
     try:
         port = parts.port or 3306
     except ValueError as e:
-        raise BuiltinError("db.connect: invalid port in URL: %s" % e) from None
+        from assay.net.client import redact_url
+        raise BuiltinError('db.connect: invalid database URL "%s": invalid port number'
+                           % redact_url(url)) from None
     kwargs = {
         "host": unquote(parts.hostname or "localhost"),
         "port": port,
@@ -590,15 +592,23 @@ def _my_open(url):
             elif ssl_mode == "verify-ca":
                 context.check_hostname = False
             options["ssl"] = context
+        # The handshake is bounded by the connect timeout too: a port that accepts
+        # but never speaks MySQL must not hang the script. Queries may take longer.
+        options["read_timeout"] = options["write_timeout"] = options["connect_timeout"]
+
+        def connect():
+            conn = pymysql.connect(**options)
+            conn._read_timeout = conn._write_timeout = None
+            return conn
         try:
             try:
-                return pymysql.connect(**options)
+                return connect()
             except pymysql.MySQLError as e:
                 # "preferred": TLS when the server offers it, else plain
                 if ssl_mode != "preferred" or "SSL" not in str(e):
                     raise
                 del options["ssl"]
-                return pymysql.connect(**options)
+                return connect()
         except pymysql.MySQLError as e:
             raise BuiltinError("db.connect: " + _my_error(e)) from None
         except (OSError, ValueError) as e:

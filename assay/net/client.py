@@ -141,7 +141,13 @@ def open(client, method, url, body=None, headers=None, params=None, stream=False
     except requests.exceptions.TooManyRedirects:
         _log(method, url, "error", started)
         raise RequestError("error following redirect for url (%s): too many redirects" % url) from None
-    except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+    except requests.exceptions.MissingSchema:
+        raise RequestError("builder error: relative URL without a base (%s)" % redact_url(url)) from None
+    except requests.exceptions.InvalidHeader:
+        # requests' message quotes the value: a token must never reach an error text
+        raise RequestError("builder error: invalid value for header %s (a line break, or leading "
+                           "whitespace)" % _bad_header(headers or {})) from None
+    except (requests.exceptions.InvalidSchema,
             requests.exceptions.InvalidURL, requests.exceptions.URLRequired) as e:
         raise RequestError("builder error: %s" % _first_line(e)) from None
     except Exception as e:
@@ -155,6 +161,14 @@ def _as_list(hook):
     if hook is None:
         return []
     return hook if isinstance(hook, list) else [hook]
+
+
+def _bad_header(headers):
+    for name, value in headers.items():
+        text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+        if text != text.strip(" \t") and text[:1] in " \t" or "\n" in text or "\r" in text:
+            return name.decode("latin-1") if isinstance(name, bytes) else str(name)
+    return "(unknown)"
 
 
 def send(client, method, url, body=None, headers=None, params=None):

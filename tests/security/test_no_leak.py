@@ -1,0 +1,45 @@
+"""Errors never carry a secret, a Python name or library text, and no network
+operation waits forever."""
+import socket
+
+from conftest import lua_values
+
+
+def test_header_value_with_newline_is_not_printed():
+    ok, msg = lua_values('return pcall(http.get, "http://127.0.0.1:1/", '
+                         '{headers = {Authorization = "Bearer SUPERSECRET\\n"}})')
+    assert ok is False
+    assert "SUPERSECRET" not in msg
+    assert msg == ("http.get failed: builder error: invalid value for header Authorization "
+                   "(a line break, or leading whitespace)")
+
+
+def test_url_without_scheme_reads_like_the_original():
+    ok, msg = lua_values('return pcall(http.get, "example.com/x")')
+    assert (ok, msg) == (False, "http.get failed: builder error: relative URL without a base (example.com/x)")
+
+
+def test_malformed_mysql_url_hides_the_password():
+    ok, msg = lua_values('return pcall(db.connect, "mysql://root:hunter2@127.0.0.1:notaport/x")')
+    assert ok is False
+    assert msg == ('db.connect: invalid database URL "mysql://root:[redacted]@127.0.0.1:notaport/x": '
+                   'invalid port number')
+
+
+def test_mysql_handshake_against_a_silent_port_is_bounded():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        ok, msg = lua_values('return pcall(db.connect, "mysql://root@127.0.0.1:%d/x?connect-timeout=1")' % port)
+    assert ok is False
+    assert msg.startswith("db.connect: ")
+    assert "timed out" in msg
+
+
+def test_internal_errors_never_name_python_exceptions():
+    from assay.runtime.sandbox import error_text
+    assert error_text(ZeroDivisionError("division by zero"), "x.y") == "x.y: division by zero"
+    assert error_text(ValueError("bad thing"), "x.y") == "x.y: internal error: bad thing"
+    assert error_text(TypeError("<object object at 0x7f>"), "x.y") == "x.y: internal error: unexpected failure"
+    assert error_text(KeyError(b"k"), "f") == "f: internal error: unexpected failure"
