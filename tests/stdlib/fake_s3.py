@@ -24,13 +24,13 @@ body, headers)` overrides one route (path as the client sent it, without the que
 import base64
 import datetime
 import hashlib
-import threading
 import time
 import uuid
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 from xml.sax.saxutils import escape
+
+from fakes import FakeService, Response
 
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -84,68 +84,34 @@ def iso(ts):
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-class FakeS3:
+class FakeS3(FakeService):
+    name = "s3"
+    request_class = Request
+
     def __init__(self, region="us-east-1", access_key=ACCESS_KEY, secret_key=SECRET_KEY):
         self.region = region
         self.access_key = access_key
         self.secret_key = secret_key
         self.buckets = {}          # name -> {"created": ts, "objects": {key: Obj}, "region": str}
-        self.requests = []
         self.overrides = {}
-        self.lock = threading.Lock()
-        self.server = None
+        super().__init__()  # starts serving; `self.lock` guards the state above as well
 
-    # ---- lifecycle ----------------------------------------------------------
+    # ---- lifecycle (the server itself is fakes.FakeService) ---------------
     def start(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                req = Request(self.command, self.path, self.headers, body)
-                with fake.lock:
-                    fake.requests.append(req)
-                    status, data, headers = fake.dispatch(req)
-                if isinstance(data, str):
-                    data = data.encode()
-                self.send_response(status)
-                headers = dict(headers or {})
-                headers.setdefault("x-amz-request-id", uuid.uuid4().hex[:16].upper())
-                if data and "Content-Type" not in headers:
-                    headers["Content-Type"] = "application/xml"
-                if "Content-Length" not in headers:
-                    headers["Content-Length"] = str(len(data))
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
 
     def stop(self):
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+        self.close()
 
-    @property
-    def port(self):
-        return self.server.server_address[1]
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
+    def route(self, req):
+        with self.lock:
+            status, data, headers = self.answer(req)
+        if isinstance(data, str):
+            data = data.encode()
+        headers = dict(headers or {})
+        headers.setdefault("x-amz-request-id", uuid.uuid4().hex[:16].upper())
+        content_type = headers.pop("Content-Type", "application/xml" if data else None)
+        return Response(status, data, content_type, headers=headers)
 
     # ---- test helpers -------------------------------------------------------
     def respond(self, method, path, status, body="", headers=None):
@@ -247,7 +213,7 @@ class FakeS3:
         key = parts[1] if len(parts) > 1 and parts[1] != "" else None
         return bucket, key
 
-    def dispatch(self, req):
+    def answer(self, req):
         req.bucket, req.key = self.locate(req)
         failure = self.verify(req)
         req.sig_ok = failure is None

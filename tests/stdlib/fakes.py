@@ -90,9 +90,11 @@ class FakeService:
                 self.send_response(response.status)
                 if response.content_type:
                     self.send_header("Content-Type", response.content_type)
-                for key, value in getattr(response, "headers", {}).items():
+                headers = getattr(response, "headers", {})
+                for key, value in headers.items():
                     self.send_header(key, value)
-                self.send_header("Content-Length", str(len(response.body)))
+                if not any(key.lower() == "content-length" for key in headers):  # a HEAD may set it
+                    self.send_header("Content-Length", str(len(response.body)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(response.body)
