@@ -421,39 +421,21 @@ FIXTURE_SERVICES = {"real_openbao": "openbao", "real_temporal": "temporal", "rea
                     "alertmanager": "alertmanager", "postgres_url": "postgres", "mariadb_url": "mariadb"}
 
 
-@pytest.fixture(scope="session")
-def real_openbao():
-    yield from serve(start_openbao)
+def server_fixture(name, start, scope="session"):
+    """A fixture `name` that starts a server with `start()` once and stops it after the last test."""
+    @pytest.fixture(scope=scope, name=name)
+    def fixture():
+        yield from serve(start)
+    return fixture
 
 
-@pytest.fixture(scope="session")
-def real_temporal():
-    yield from serve(start_temporal)
-
-
-@pytest.fixture(scope="session")
-def real_traefik():
-    yield from serve(start_traefik)
-
-
-@pytest.fixture(scope="session")
-def real_unleash():
-    yield from serve(start_unleash)
-
-
-@pytest.fixture(scope="session")
-def real_s3():
-    yield from serve(start_moto)
-
-
-@pytest.fixture(scope="session")
-def prometheus():
-    yield from serve(start_prometheus)
-
-
-@pytest.fixture(scope="session")
-def alertmanager():
-    yield from serve(start_alertmanager)
+real_openbao = server_fixture("real_openbao", start_openbao)
+real_temporal = server_fixture("real_temporal", start_temporal)
+real_traefik = server_fixture("real_traefik", start_traefik)
+real_unleash = server_fixture("real_unleash", start_unleash)
+real_s3 = server_fixture("real_s3", start_moto)
+prometheus = server_fixture("prometheus", start_prometheus)
+alertmanager = server_fixture("alertmanager", start_alertmanager)
 
 
 @pytest.fixture

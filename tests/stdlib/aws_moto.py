@@ -4,8 +4,6 @@
 test user: `.url`, `.creds` {access_key, secret_key, region}, `.client(service)` a botocore client
 signed with those keys. `moto_unsigned` checks nothing (AssumeRoleWithWebIdentity is unsigned).
 """
-import pytest
-
 import realservers
 
 
@@ -17,14 +15,8 @@ def Moto(auth=True):
     return realservers.start_moto(auth)
 
 
-@pytest.fixture(scope="module")
-def moto():
-    yield from realservers.serve(realservers.start_moto)
-
-
-@pytest.fixture(scope="module")
-def moto_unsigned():
-    """moto without signature checks: its access control rejects every request without an
-    Authorization header, including AssumeRoleWithWebIdentity, which AWS (and botocore) send
-    unsigned."""
-    yield from realservers.serve(lambda: realservers.start_moto(auth=False))
+moto = realservers.server_fixture("moto", realservers.start_moto, scope="module")
+# moto without signature checks: its access control rejects every request without an
+# Authorization header, including AssumeRoleWithWebIdentity, which AWS (and botocore) send unsigned.
+moto_unsigned = realservers.server_fixture("moto_unsigned", lambda: realservers.start_moto(auth=False),
+                                            scope="module")
