@@ -25,13 +25,15 @@ The module also holds `HTTPFake`, the small recording server used by fake_zitade
 fake_oauth2.py (responses may carry extra headers such as Location and Set-Cookie).
 """
 import base64
+import functools
 import json
 import secrets
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+import fakes
 
 
 # ---------------------------------------------------------------------------------------
@@ -75,20 +77,12 @@ class Request:
         return "<%s %s %s>" % (self.api, self.method, self.target)
 
 
-class Response:
+class Response(fakes.Response):
+    """A fakes.Response whose Content-Type travels in `headers` (None body: empty)."""
+
     def __init__(self, status=200, body=None, headers=None, content_type="application/json"):
-        if body is None:
-            data = b""
-        elif isinstance(body, bytes):
-            data = body
-        elif isinstance(body, str):
-            data = body.encode()
-        else:
-            data = json.dumps(body).encode()
-        self.status = status
-        self.body = data
-        self.headers = dict(headers or {})
-        if data and content_type:
+        super().__init__(status, b"" if body is None else body, None, headers=headers)
+        if self.body and content_type:
             self.headers.setdefault("Content-Type", content_type)
 
 
@@ -96,51 +90,21 @@ def reply(data, status=200, **headers):
     return Response(status, data, headers)
 
 
-class HTTPFake:
-    """A ThreadingHTTPServer on 127.0.0.1 (random port) recording requests; `handler(request)`
-    returns a Response. `fail(method, path, status, body)` overrides one route."""
+class HTTPFake(fakes.FakeService):
+    """A fakes.FakeService whose `handler(request)` (default: `route`) returns a Response and
+    whose requests carry the API's name. `fail(method, path, status, body)` overrides one route."""
     name = "fake"
 
     def __init__(self, handler=None, name=None):
         self.handler = handler or self.route
         self.name = name or self.name
-        self.requests = []
-        self.failures = {}
-        self.lock = threading.Lock()
-        fake = self
+        self.request_class = functools.partial(Request, self.name)
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def handle_any(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                request = Request(fake.name, self.command, self.path, dict(self.headers.items()), body)
-                with fake.lock:
-                    fake.requests.append(request)
-                    fake.record(request)
-                try:
-                    response = fake.failures.get((request.method, request.path)) or fake.handler(request)
-                except Exception as e:  # a bug in the fake: show it to the test
-                    response = Response(599, "fake %s crashed: %r" % (fake.name, e), content_type="text/plain")
-                self.send_response(response.status)
-                for key, value in response.headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(response.body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(response.body)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = handle_any
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = "http://127.0.0.1:%d" % self.port
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    def dispatch(self, request):
+        with self.lock:
+            self.record(request)
+        return self.failures.get((request.method, request.path)) or self.handler(request)
 
     def record(self, request):
         """Hook: called (under the lock) for every request."""
@@ -148,13 +112,7 @@ class HTTPFake:
     def route(self, request):
         return Response(404, {"error": "not found"})
 
-    def fail(self, method, path, status, body="", content_type="text/plain"):
-        self.failures[(method, path)] = Response(status, body, content_type=content_type)
 
-    def reset(self):
-        with self.lock:
-            self.requests = []
-        self.failures = {}
 
     def last(self, path=None, method=None):
         with self.lock:
@@ -163,9 +121,6 @@ class HTTPFake:
         assert found, "no %s request%s reached %s" % (method or "", " to " + path if path else "", self.name)
         return found[-1]
 
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 # ---------------------------------------------------------------------------------------
