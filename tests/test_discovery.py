@@ -244,7 +244,7 @@ def test_disc_07_disc_08_nested_ory_modules_load_and_errors_are_positioned(tmp_p
                   "assert(require('assay.ory').kratos == require('assay.ory.kratos'))", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     r = run_assay("exec", "-e", "require('assay.ory.rbac').policy(5)", cwd=tmp_path)
-    assert r.returncode == 1 and "ERROR assay/ory/rbac.lua:" in r.stderr
+    assert r.returncode == 1 and "ERROR <eval>:1: assay/ory/rbac.lua:" in r.stderr  # the caller, then the module
 
 
 def test_cli_20_exec_requires_grafana():

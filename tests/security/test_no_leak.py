@@ -43,3 +43,15 @@ def test_internal_errors_never_name_python_exceptions():
     assert error_text(ValueError("bad thing"), "x.y") == "x.y: internal error: bad thing"
     assert error_text(TypeError("<object object at 0x7f>"), "x.y") == "x.y: internal error: unexpected failure"
     assert error_text(KeyError(b"k"), "f") == "f: internal error: unexpected failure"
+
+
+def test_error_inside_a_stdlib_module_names_the_users_line(tmp_path):
+    from conftest import run_assay
+    script = tmp_path / "st.lua"
+    script.write_text('local vault = require("assay.vault")\n'
+                      'local c = vault.client("http://127.0.0.1:1", "t")\n'
+                      'c:read("x")\n')
+    r = run_assay(str(script), timeout=60)
+    assert r.returncode == 1
+    assert "st.lua:3: " in r.stderr
+    assert "ERROR assay/" not in r.stderr

@@ -62,15 +62,23 @@ local function describe(co, err)
     local ok, text = pcall(tostring, err)
     msg = ok and type(text) == "string" and text or ("(error object is a " .. type(err) .. " value)")
   end
-  if not has_position(msg) then
-    for level = 0, 80 do
-      local ar = getinfo(co, level, "Sl")
-      if not ar then break end
-      if ar.currentline and ar.currentline > 0 and ar.source:sub(1, 1) == "@" then
-        msg = ar.short_src .. ":" .. ar.currentline .. ": " .. msg
-        break
-      end
+  -- the innermost file position, and the innermost one in the user's own files
+  -- (an error inside an embedded stdlib module is reported at the user's call)
+  local first, user
+  for level = 0, 200 do
+    local ar = getinfo(co, level, "Sl")
+    if not ar then break end
+    if ar.currentline and ar.currentline > 0 and ar.source:sub(1, 1) == "@" then
+      local where = ar.short_src .. ":" .. ar.currentline .. ": "
+      first = first or where
+      if ar.source:sub(1, 7) ~= "@assay/" then user = where; break end
     end
+  end
+  if not has_position(msg) then
+    local where = user or first
+    if where then msg = where .. msg end
+  elseif user and msg:sub(1, 6) == "assay/" then
+    msg = user .. msg
   end
   return msg, traceback(co)
 end
