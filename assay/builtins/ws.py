@@ -50,8 +50,16 @@ _lock = _thread.allocate_lock()
 def _detail(e):
     if isinstance(e, OSError) and getattr(e, "errno", None) and getattr(e, "strerror", None):
         return os_error_text(e)
-    text = str(e)
-    return text if text else type(e).__name__
+    status = getattr(e, "status_code", None)
+    if status is not None:  # not a WebSocket server: the HTTP status, not a dump of the reply
+        from http import HTTPStatus
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = ""
+        return ("HTTP error: %d %s" % (status, reason)).rstrip()
+    from assay.runtime.sandbox import clean_message
+    return clean_message(e)
 
 
 def _shutdown(sock):

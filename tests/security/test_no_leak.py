@@ -55,3 +55,15 @@ def test_error_inside_a_stdlib_module_names_the_users_line(tmp_path):
     assert r.returncode == 1
     assert "st.lua:3: " in r.stderr
     assert "ERROR assay/" not in r.stderr
+
+
+def test_ws_connect_to_a_plain_http_port_is_one_clean_line():
+    import http.server
+    import threading
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ok, msg = lua_values('return pcall(ws.connect, "ws://127.0.0.1:%d/")' % server.server_address[1])
+    finally:
+        server.shutdown()
+    assert (ok, msg) == (False, "ws.connect: HTTP error: 200 OK")
