@@ -168,3 +168,25 @@ def test_bounded_process_flood(tmp_path):
     values = lua_values("local n = 0 for i = 1, 50 do local r = shell.exec('true') "
                         "if r.status == 0 then n = n + 1 end end return n")
     assert values == 50
+
+
+@pytest.mark.parametrize("signum, code", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_signal_ends_a_busy_loop_inside_pcall(tmp_path, signum, code):
+    import os
+    import signal
+    import subprocess
+    from conftest import assay_command, assay_env
+    script = tmp_path / "busy.lua"
+    script.write_text("print('started')\nio.stdout:flush()\n"
+                      "while true do pcall(function() while true do end end) end\n")
+    env = assay_env(extra_env={"PYTHONPATH": os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))})
+    proc = subprocess.Popen(assay_command() + [str(script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout.readline() == "started\n"
+        proc.send_signal(getattr(signal, signum))
+        proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == code
