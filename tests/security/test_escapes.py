@@ -190,3 +190,17 @@ def test_signal_ends_a_busy_loop_inside_pcall(tmp_path, signum, code):
     finally:
         proc.kill()
     assert proc.returncode == code
+
+
+def test_block_globals_env_removes_globals_and_dotted_paths(tmp_path):
+    script = tmp_path / "b.lua"
+    script.write_text("print(io.popen, shell, type(io.open), type(http.get))\n")
+    r = run_assay(str(script), extra_env={"ASSAY_BLOCK_GLOBALS": "io.popen, shell,nope.x"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "nil\tnil\tfunction\tfunction\n"
+
+
+def test_load_keeps_an_explicit_nil_env():
+    # load(src, name, mode, nil) gives the chunk no globals at all, as in plain Lua
+    ok, msg = lua_values("local f = load('return print', 'x', 't', nil); return pcall(f)")
+    assert ok is False and "attempt to index" in msg
