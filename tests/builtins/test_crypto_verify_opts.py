@@ -8,31 +8,17 @@ import time
 
 import jwt as pyjwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
+from test_crypto import lstr, public_pem, rsa_key  # noqa: F401 (fixtures shared with the crypto tests)
+
 pytestmark = pytest.mark.filterwarnings("ignore:The HMAC key is")
-
-
-def lstr(text):
-    return "[==[" + text + "]==]"
-
-
-@pytest.fixture(scope="module")
-def rsa_key():
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 @pytest.fixture(scope="module")
 def other_key():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def public_pem(rsa_key):
-    return rsa_key.public_key().public_bytes(serialization.Encoding.PEM,
-                                             serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
 @pytest.fixture(scope="module")
