@@ -25,8 +25,9 @@ class Option:
 
 
 class Positional:
-    def __init__(self, name, help, required=False):
+    def __init__(self, name, help, required=False, choices=()):
         self.name, self.help, self.required = name, help, required
+        self.choices = choices
 
 
 class Command:
@@ -94,10 +95,13 @@ COMMANDS = {
         [],
         [Option("bind", "--bind", "", "BIND", "Address to listen on (HOST:PORT)", default="127.0.0.1:8787")],
     ),
+    "completion": Command("completion", "Print a shell completion script (bash, zsh or fish)",
+                          [Positional("shell", "Shell: bash, zsh or fish", required=True, choices=("bash", "zsh", "fish"))]),
     "help": Command("help", "Print this message or the help of the given subcommand(s)",
                     [Positional("subcommand", "Subcommand to describe")]),
 }
 
+SCRIPT_ARGS_HELP = "Arguments for a Lua script, after it or after `--`: arg[1..n] (arg[0] is the script)"
 TOP_POSITIONAL = Positional("file", "Path to a .yaml config or .lua script")
 
 
@@ -124,7 +128,7 @@ def _rows(rows):
 
 def usage(command=None):
     if command is None:
-        return "Usage: assay [OPTIONS] [FILE] [COMMAND]"
+        return "Usage: assay [OPTIONS] [FILE] [COMMAND]\n       assay [OPTIONS] FILE.lua [-- ARGS...]"
     cmd = COMMANDS[command]
     parts = ["Usage: assay %s [OPTIONS]" % command]
     for opt in cmd.options:
@@ -132,6 +136,8 @@ def usage(command=None):
             parts.append("%s <%s>" % (opt.long, opt.value))
     for pos in cmd.positionals:
         parts.append(("<%s>" if pos.required else "[%s]") % pos.name.upper())
+    if command in ("run", "exec"):
+        parts.append("[-- ARGS...]")
     return " ".join(parts)
 
 
@@ -141,7 +147,7 @@ def help_text(command=None):
     if command is None:
         lines += [ABOUT, "", usage(), "", "Commands:"]
         lines += _rows([(c.name, c.about) for c in COMMANDS.values()])
-        lines += ["", "Arguments:"] + _rows([("[FILE]", TOP_POSITIONAL.help)])
+        lines += ["", "Arguments:"] + _rows([("[FILE]", TOP_POSITIONAL.help), ("[ARGS]...", SCRIPT_ARGS_HELP)])
         options = [(_option_label(o), _option_help(o)) for o in TOP_OPTIONS]
         options += [(_option_label(o), o.help) for o in GLOBAL_FLAGS]
         options += [("-h, --help", "Print help"), ("-V, --version", "Print version")]
@@ -151,7 +157,10 @@ def help_text(command=None):
     lines += [cmd.about, "", usage(command)]
     if cmd.positionals:
         lines += ["", "Arguments:"]
-        lines += _rows([(("<%s>" if p.required else "[%s]") % p.name.upper(), p.help) for p in cmd.positionals])
+        rows = [(("<%s>" if p.required else "[%s]") % p.name.upper(), p.help) for p in cmd.positionals]
+        if command in ("run", "exec"):
+            rows.append(("[ARGS]...", SCRIPT_ARGS_HELP))
+        lines += _rows(rows)
     options = [(_option_label(o), _option_help(o)) for o in cmd.options]
     options += [(_option_label(o), o.help) for o in GLOBAL_FLAGS]
     options += [("-h, --help", "Print help")]

@@ -46,24 +46,29 @@ def main(argv=None):
         if values["file"] is None:
             sys.stdout.write(help_text() + "\n")
             return 1
-        return run_file(values["file"], mode=None, timeout=20, checks=values)
+        return run_file(values["file"], mode=None, timeout=20, checks=values, script_args=parsed.script_args)
     if command == "run":
-        return run_file(values["file"], mode=values["mode"], timeout=values["timeout"], checks=values)
+        return run_file(values["file"], mode=values["mode"], timeout=values["timeout"], checks=values,
+                        script_args=parsed.script_args)
     if command == "exec":
         if values["eval"] is not None:
             from assay.modes.script import run_inline
-            return run_inline(values["eval"])
+            return run_inline(values["eval"], parsed.script_args)
         if values["file"] is None:
             sys.stderr.write("error: exec requires either -e <code> or a file path\n")
             return 1
         from assay.modes.script import run_lua_file
-        return run_lua_file(values["file"], mode=None, timeout=20)
+        return run_lua_file(values["file"], mode=None, timeout=20, script_args=parsed.script_args)
     if command == "modules":
         from assay.discovery.commands import modules_command
         return modules_command()
     if command == "context":
         from assay.discovery.commands import context_command
         return context_command(values["query"], values["limit"])
+    if command == "completion":
+        from .completion import script
+        sys.stdout.write(script(values["shell"]))
+        return 0
     if command == "schema":
         from assay.checks.schema import schema_command
         return schema_command(values["what"])
@@ -86,7 +91,7 @@ def extension(path):
     return ext if dot and stem else ""
 
 
-def run_file(path, mode, timeout, checks=None):
+def run_file(path, mode, timeout, checks=None, script_args=()):
     ext = extension(path)
     if ext in ("yaml", "yml"):
         from assay.checks.runner import OptionsError, options_from
@@ -97,11 +102,19 @@ def run_file(path, mode, timeout, checks=None):
             sys.stderr.write(UsageError(str(e), "run").render())
             return 2
         return checks_command(path, options)
+    if ext == "" and not os.path.exists(path):
+        # not a file: most likely a mistyped subcommand
+        import difflib
+        from .commands import COMMANDS
+        guess = difflib.get_close_matches(path, list(COMMANDS), n=1, cutoff=0.6)
+        hint = " (did you mean '%s'?)" % guess[0] if guess else ""
+        sys.stderr.write(UsageError("unknown command '%s'%s" % (path, hint)).render())
+        return 2
     if ext != "lua":
         sys.stderr.write('error: unsupported file extension "%s" %s\n' % (ext, SUPPORTED))
         return 1
     from assay.modes.script import run_lua_file
-    return run_lua_file(path, mode, timeout)
+    return run_lua_file(path, mode, timeout, script_args)
 
 
 def entry():

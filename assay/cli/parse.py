@@ -1,4 +1,6 @@
 """argv → what to do, following cli.md §1 (clap's behaviour and error texts)."""
+import os
+
 from .commands import COMMANDS, GLOBAL_FLAGS, TOP_OPTIONS, VERBOSE, usage
 
 
@@ -19,6 +21,7 @@ class Parsed:
         self.flags = set()      # global flags given (--readonly, --approval-mode)
         self.help = False       # print help for `command` (None = top level)
         self.version = False
+        self.script_args = []   # after the script: `assay s.lua -- a b` -> ["a", "b"] (Lua's `arg`)
 
 
 def parse(argv):
@@ -31,6 +34,14 @@ def parse(argv):
     while i < len(argv):
         arg = argv[i]
         i += 1
+        if arg == "--" and not only_positionals and command in _SCRIPT_COMMANDS:
+            # everything after `--` belongs to the script; the first word is the script
+            # itself when none was named before
+            rest = argv[i:]
+            if not positionals and rest and not (command == "exec" and "eval" in result.values):
+                positionals.append(rest.pop(0))
+            result.script_args = rest
+            break
         if only_positionals or arg == "-" or not arg.startswith("-"):
             if arg == "--" and not only_positionals:
                 only_positionals = True
@@ -92,6 +103,7 @@ def parse(argv):
     return _bind(result, command, positionals)
 
 
+_SCRIPT_COMMANDS = (None, "run", "exec")
 _GLOBAL_FLAGS = {opt.long: opt.name for opt in GLOBAL_FLAGS if opt is not VERBOSE}
 
 
@@ -131,6 +143,13 @@ def _default(opt):
 
 
 def _bind(result, command, positionals):
+    if command in _SCRIPT_COMMANDS and len(positionals) > 1 and positionals[0].endswith(".lua") \
+            and os.path.isfile(positionals[0]):
+        # `assay ./s.lua a b` (how a shebang line runs a script): the words after an
+        # existing script are its arguments, as if given after `--`; anything else keeps
+        # the usage error
+        result.script_args = positionals[1:] + result.script_args
+        positionals = positionals[:1]
     if command is None:
         if len(positionals) > 1:
             raise UsageError("unexpected argument '%s' found" % positionals[1])
@@ -142,6 +161,9 @@ def _bind(result, command, positionals):
     if len(positionals) > len(spec.positionals):
         raise UsageError("unexpected argument '%s' found" % positionals[len(spec.positionals)], command)
     for pos, value in zip(spec.positionals, positionals):
+        if pos.choices and value not in pos.choices:
+            raise UsageError("invalid value '%s' for '<%s>'\n  [possible values: %s]"
+                             % (value, pos.name.upper(), ", ".join(pos.choices)), command)
         result.values[pos.name] = value
     missing = ["<%s>" % p.name.upper() for p in spec.positionals[len(positionals):] if p.required]
     missing += ["%s <%s>" % (o.long, o.value) for o in spec.options if o.required and o.name not in result.values]

@@ -3,7 +3,7 @@ import os
 import sys
 
 
-def run_lua_file(path, mode, timeout):
+def run_lua_file(path, mode, timeout, script_args=()):
     """`assay FILE.lua`, `run FILE.lua`, `exec FILE.lua`; `mode` None means "from ASSAY_MODE"."""
     if mode is None:
         mode = "tool" if os.environ.get("ASSAY_MODE") == "tool" else "script"
@@ -18,17 +18,17 @@ def run_lua_file(path, mode, timeout):
         return 1
     from assay.runtime.logs import logger
     logger.info("starting assay (script mode)", script=path)
-    return execute(source, "@" + path)
+    return execute(source, "@" + path, path, script_args)
 
 
-def run_inline(code):
+def run_inline(code, script_args=()):
     from assay.runtime.logs import logger
     from assay.runtime.vm import blank_shebang
     logger.info("starting assay (inline eval mode)")
-    return execute(blank_shebang(code.encode("utf-8", "surrogateescape")), "@<eval>")
+    return execute(blank_shebang(code.encode("utf-8", "surrogateescape")), "@<eval>", None, script_args)
 
 
-def execute(source, chunkname):
+def execute(source, chunkname, script=None, script_args=()):
     """Run a chunk in script mode, report an uncaught error, and exit hard.
 
     The process ends as soon as the main chunk does, so pending tasks and worker
@@ -41,6 +41,7 @@ def execute(source, chunkname):
     from assay.runtime.vm import Runtime
     quiet_signals()
     runtime = Runtime(mode="script")
+    runtime.set_script_args(script, script_args)
     code = 0
     try:
         runtime.run_source(source, chunkname)

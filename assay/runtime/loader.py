@@ -54,19 +54,22 @@ def find_fs_module(name):
     global_dir = global_modules_dir()
     if global_dir:
         directories.append(global_dir)
+    tried = []
     for directory in directories:
         for candidate in candidates(base):
             path = "%s/%s" % (directory, candidate)
             data = _read_text(path)
             if data is not None:
                 return data, ("@" + path).encode()
-    return None, None
+            tried.append("no file '%s'" % path)
+    # Lua joins the searchers' messages with "\n\t": every place looked at is named
+    return None, "\n\t".join(tried).encode("utf-8", "surrogateescape")
 
 
 def find_embedded_module(name):
     name = name.decode("utf-8", "surrogateescape")
     if not name.startswith(_PREFIX):
-        return None, ("not an assay.* module: %s" % name).encode()
+        return None, None  # the file searcher already said so
     base = _base(name)
     root = stdlib_dir()
     for candidate in candidates(base):

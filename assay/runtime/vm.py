@@ -97,6 +97,15 @@ class Runtime:
             raise ScriptError("syntax error: " + message, kind="syntax")
         return fn
 
+    def set_script_args(self, script, words):
+        """Lua's `arg`: arg[0] the script path (when there is one), arg[1..n] the words
+        given after it on the command line."""
+        encode = lambda text: text.encode("utf-8", "surrogateescape")
+        table = self.lua.table_from([encode(w) for w in words])
+        if script is not None:
+            table[0] = encode(script)
+        self.lua.globals()[b"arg"] = table
+
     def run_source(self, source, chunkname, timeout=None):
         """Run a chunk as the main task; returns its values (list of Lua values)."""
         fn = self.compile(source, chunkname)
