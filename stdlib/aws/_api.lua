@@ -77,6 +77,12 @@ function A.client(spec, url, opts)
   }, Api)
 end
 
+--- A service client object of class `Class`: {api, url, region} (what ec2/ecr/s3.client return).
+function A.object(spec, Class, url, opts)
+  local api = A.client(spec, url, opts)
+  return setmetatable({ api = api, url = api.url, region = api.region }, Class)
+end
+
 -- HTTP status accepted by a request: `expect` (a status or a list), default 200..299.
 local function accepted(expect, status)
   if expect == nil then return status >= 200 and status < 300 end

@@ -18,8 +18,7 @@ local Client = {}
 Client.__index = Client
 
 function M.client(url, opts)
-  local api = A.client({ module = "aws.ec2", service = "ec2", prefix = "ec2", id = "EC2" }, url, opts)
-  return setmetatable({ api = api, url = api.url, region = api.region }, Client)
+  return A.object({ module = "aws.ec2", service = "ec2", prefix = "ec2", id = "EC2" }, Client, url, opts)
 end
 
 -- Query parameters: Action, Version, <Id>.N lists and Filter.N.Name / Filter.N.Value.M.

@@ -14,8 +14,7 @@ local Client = {}
 Client.__index = Client
 
 function M.client(url, opts)
-  local api = A.client({ module = "aws.ecr", service = "ecr", prefix = "api.ecr", id = "ECR" }, url, opts)
-  return setmetatable({ api = api, url = api.url, region = api.region }, Client)
+  return A.object({ module = "aws.ecr", service = "ecr", prefix = "api.ecr", id = "ECR" }, Client, url, opts)
 end
 
 function Client:get_authorization_token()

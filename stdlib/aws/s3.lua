@@ -18,8 +18,7 @@ local Client = {}
 Client.__index = Client
 
 function M.client(url, opts)
-  local api = A.client({ module = "aws.s3", service = "s3", prefix = "s3", id = "S3" }, url, opts)
-  return setmetatable({ api = api, url = api.url, region = api.region }, Client)
+  return A.object({ module = "aws.s3", service = "s3", prefix = "s3", id = "S3" }, Client, url, opts)
 end
 
 local function check_name(value, what, fn)

@@ -119,12 +119,20 @@ function M._signing_key(secret_key, date_stamp, region, service)
   return crypto.hmac(k_service, "aws4_request", "sha256", true)
 end
 
-local function required(opts, field, who)
-  local value = opts[field]
-  if type(value) ~= "string" or value == "" then
-    error("aws.sigv4." .. who .. ": " .. field .. " is required (a string)", 3)
+-- The fields every signature needs, checked: a one-line error names the missing one.
+local function request_fields(opts, who)
+  if type(opts) ~= "table" then error("aws.sigv4." .. who .. ": opts must be a table", 3) end
+  local out = {}
+  for _, field in ipairs({ "access_key", "secret_key", "region", "service", "host" }) do
+    local value = opts[field]
+    if type(value) ~= "string" or value == "" then
+      error("aws.sigv4." .. who .. ": " .. field .. " is required (a string)", 3)
+    end
+    out[field] = value
   end
-  return value
+  out.method = (opts.method or "GET"):upper()
+  out.path = opts.path or "/"
+  return out
 end
 
 --- The signature of one request (the core both sign and presign use).
@@ -176,6 +184,14 @@ function M._sign(r)
   }
 end
 
+-- opts.payload_hash, else the SHA-256 of opts.payload (`unsigned` when given and no payload).
+local function payload_hash_of(opts, unsigned)
+  if opts.payload_hash ~= nil then return opts.payload_hash end
+  local payload = opts.payload or ""
+  if payload == "" then return unsigned or EMPTY_HASH end
+  return crypto.hash(payload, "sha256")
+end
+
 local function amz_date_of(opts)
   if opts.amz_date then return opts.amz_date end
   return M.amz_date(opts.time)
@@ -185,28 +201,15 @@ end
 --- headers plus x-amz-date, x-amz-content-sha256, x-amz-security-token (with a session
 --- token) and authorization. `host` is signed but not returned (the http client sends it).
 function M.sign(opts)
-  if type(opts) ~= "table" then error("aws.sigv4.sign: opts must be a table", 2) end
-  local access_key = required(opts, "access_key", "sign")
-  local secret_key = required(opts, "secret_key", "sign")
-  local region = required(opts, "region", "sign")
-  local service = required(opts, "service", "sign")
-  local host = required(opts, "host", "sign")
-  local payload_hash = opts.payload_hash
-  if payload_hash == nil then
-    local payload = opts.payload or ""
-    payload_hash = payload == "" and EMPTY_HASH or crypto.hash(payload, "sha256")
-  end
+  local r = request_fields(opts, "sign")
+  local payload_hash = payload_hash_of(opts)
   local headers = {}
   for name, value in pairs(opts.headers or {}) do headers[name:lower()] = value end
   headers["x-amz-date"] = amz_date_of(opts)
   headers["x-amz-content-sha256"] = payload_hash
   if opts.session_token then headers["x-amz-security-token"] = opts.session_token end
-  local signed = M._sign({
-    method = (opts.method or "GET"):upper(), host = host, path = opts.path or "/",
-    query = opts.query, headers = headers, payload_hash = payload_hash,
-    amz_date = headers["x-amz-date"], region = region, service = service,
-    access_key = access_key, secret_key = secret_key,
-  })
+  r.query, r.headers, r.payload_hash, r.amz_date = opts.query, headers, payload_hash, headers["x-amz-date"]
+  local signed = M._sign(r)
   local out = {}
   for name, value in pairs(headers) do out[name] = value end
   out.authorization = signed.authorization
@@ -217,14 +220,9 @@ end
 --- opts.expires seconds (default 900). Headers in opts.headers are signed and must be sent
 --- with the request. S3 URLs sign UNSIGNED-PAYLOAD, other services the payload's hash.
 function M.presign(opts)
-  if type(opts) ~= "table" then error("aws.sigv4.presign: opts must be a table", 2) end
-  local access_key = required(opts, "access_key", "presign")
-  local secret_key = required(opts, "secret_key", "presign")
-  local region = required(opts, "region", "presign")
-  local service = required(opts, "service", "presign")
-  local host = required(opts, "host", "presign")
+  local r = request_fields(opts, "presign")
   local amz_date = amz_date_of(opts)
-  local scope = amz_date:sub(1, 8) .. "/" .. region .. "/" .. service .. "/aws4_request"
+  local scope = amz_date:sub(1, 8) .. "/" .. r.region .. "/" .. r.service .. "/aws4_request"
   local headers = {}
   local names = { "host" }
   for name, value in pairs(opts.headers or {}) do
@@ -234,7 +232,7 @@ function M.presign(opts)
   table.sort(names, byte_less)
   local params = {
     "X-Amz-Algorithm=" .. ALGORITHM,
-    "X-Amz-Credential=" .. M.encode(access_key .. "/" .. scope),
+    "X-Amz-Credential=" .. M.encode(r.access_key .. "/" .. scope),
     "X-Amz-Date=" .. amz_date,
     "X-Amz-Expires=" .. string.format("%d", opts.expires or 900),
     "X-Amz-SignedHeaders=" .. M.encode(table.concat(names, ";")),
@@ -244,21 +242,10 @@ function M.presign(opts)
   end
   local query = opts.query and opts.query ~= "" and (opts.query .. "&") or ""
   query = query .. table.concat(params, "&")
-  local payload_hash = opts.payload_hash
-  if payload_hash == nil then
-    if service == "s3" then
-      payload_hash = M.UNSIGNED
-    else
-      local payload = opts.payload or ""
-      payload_hash = payload == "" and EMPTY_HASH or crypto.hash(payload, "sha256")
-    end
-  end
-  local signed = M._sign({
-    method = (opts.method or "GET"):upper(), host = host, path = opts.path or "/",
-    query = query, headers = headers, payload_hash = payload_hash, amz_date = amz_date,
-    region = region, service = service, access_key = access_key, secret_key = secret_key,
-  })
-  return (opts.scheme or "https") .. "://" .. host .. M._uri_path(opts.path or "/") .. "?"
+  local payload_hash = payload_hash_of(opts, r.service == "s3" and M.UNSIGNED or nil)
+  r.query, r.headers, r.payload_hash, r.amz_date = query, headers, payload_hash, amz_date
+  local signed = M._sign(r)
+  return (opts.scheme or "https") .. "://" .. r.host .. M._uri_path(r.path) .. "?"
     .. query .. "&X-Amz-Signature=" .. signed.signature
 end
 
