@@ -129,7 +129,7 @@ function Client:diff(key, new_value)
   }
 end
 
--- ---- approval gate (cli.md §6.4) -------------------------------------------------------------
+-- ---- approval gate -------------------------------------------------------------
 
 function Client:approve(prompt, context)
   local result = env.get("ASSAY_APPROVAL_RESULT")

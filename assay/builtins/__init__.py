@@ -6,7 +6,7 @@ installing every family costs well under a millisecond.
 """
 import importlib
 
-# global name -> module under assay.builtins (runtime.md §2 order)
+# global name -> module under assay.builtins
 FAMILIES = [
     ("http", "http"),
     ("json", "json"),

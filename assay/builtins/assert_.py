@@ -1,4 +1,4 @@
-"""`assert.eq/ne/gt/lt/contains/not_nil/matches` (builtins.md §10, runtime.md §2).
+"""`assert.eq/ne/gt/lt/contains/not_nil/matches`.
 
 The assertions are written in Lua (below): they are tiny, `matches` must use
 Lua's own `string.find`, and the optional message needs Lua's `tostring`. Python
@@ -6,7 +6,7 @@ only renders values for failure messages the way the original does (Rust's
 `Display` for numbers, `Debug` quoting for strings).
 
 The `assert` table also gets a `__call` metamethod behaving like Lua's standard
-`assert(v, message, ...)` (runtime.md §2 Note; RT-06), so both styles work.
+`assert(v, message, ...)`, so both styles work.
 """
 import math
 
@@ -28,7 +28,7 @@ local function suffix(msg)
   return " - " .. tostring(msg)
 end
 
--- builtins.md §10: nil = nil, booleans by value, integers exactly, any float
+-- the original's equality: nil = nil, booleans by value, integers exactly, any float
 -- involved: |a - b| < EPSILON, strings byte-wise; everything else (tables,
 -- even a table with itself; "1" vs 1) is unequal.
 local function equal(a, b)
@@ -166,7 +166,7 @@ def _escaped_unicode(c):
 
 
 def render(value, quoted=False, kind=None):
-    """A value as the original shows it in failure messages (builtins.md §10).
+    """A value as the original shows it in failure messages.
 
     `kind` is the value's Lua type name (lupa presents coroutines as functions).
     """

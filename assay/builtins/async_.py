@@ -1,4 +1,4 @@
-"""`async.spawn(fn)` and `async.spawn_interval(seconds, fn)` (runtime.md §6.2–6.4).
+"""`async.spawn(fn)` and `async.spawn_interval(seconds, fn)`.
 
 The Python side starts tasks on the scheduler; the handle tables (`{await}`,
 `{cancel}`) are built in Lua so that dot and colon calls both work.

@@ -1,4 +1,4 @@
-"""`base64.encode(s)` / `base64.decode(s)` (builtins.md §6).
+"""`base64.encode(s)` / `base64.decode(s)`.
 
 Standard alphabet with `=` padding, strict decoding. Binary-safe both ways (the
 spec's Note, B64-03): `encode` accepts any bytes and `decode` returns the decoded

@@ -1,4 +1,4 @@
-"""`crypto` (builtins.md §8): hash, hmac, random, jwt_sign, jwt_decode, jwt_verify.
+"""`crypto`: hash, hmac, random, jwt_sign, jwt_decode, jwt_verify.
 
 Hashes and HMACs come from the standard library; JWT signatures use the
 `cryptography` package, imported only when an RSA or EC key is needed. Tokens are
@@ -313,7 +313,7 @@ def jwt_sign(claims=None, pem=None, algorithm=None, opts=None):
 
     payload = to_py(claims, who)
     if payload == []:
-        payload = {}  # Note (§8.4): empty claims encode as an object
+        payload = {}  # Note: empty claims encode as an object
 
     alg = _algorithm(algorithm, who)
     family, hash_name = JWT_ALGORITHMS[alg]

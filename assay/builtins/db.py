@@ -1,4 +1,4 @@
-"""`db` — SQL on Postgres, MySQL/MariaDB and SQLite (builtins.md §14).
+"""`db` — SQL on Postgres, MySQL/MariaDB and SQLite.
 
 `db.connect/query/execute/close` are yielding: the driver call runs on a worker
 thread (`InThread`) while other tasks go on. Worker threads only see plain Python

@@ -1,4 +1,4 @@
-"""`disk.usage(path)` and the Lua helpers `disk.sweep` / `disk.dir_size` (builtins.md §19).
+"""`disk.usage(path)` and the Lua helpers `disk.sweep` / `disk.dir_size`.
 
 All blocking. The helpers are Lua, as in the original, and use the globals `fs`
 and `time` as they are when called.

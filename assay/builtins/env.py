@@ -1,4 +1,4 @@
-"""`env` — environment variables (builtins.md §12, runtime.md §8/§11).
+"""`env` — environment variables.
 
 `env.get` is written in Lua: it reads the live `env._check_env` table (check-mode
 overlay, scripts may change it) and only then asks Python for the process value,

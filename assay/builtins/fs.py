@@ -1,9 +1,9 @@
-"""`fs` — the filesystem family (builtins.md §7). Every function is blocking.
+"""`fs` — the filesystem family. Every function is blocking.
 
 Paths are Lua strings and stay bytes all the way to the OS calls, so any file
 name round-trips (names returned by `fs.list`, `fs.readdir` and `fs.glob` are the
-raw bytes). `fs.read`/`fs.write` are binary-safe (builtins.md FS-17, runtime.md
-§7.2 Note). Error texts quote paths like Rust's `{:?}` and end with the OS error
+raw bytes). `fs.read`/`fs.write` are binary-safe (a deliberate
+change: the original required UTF-8). Error texts quote paths like Rust's `{:?}` and end with the OS error
 as `<text> (os error N)`.
 """
 import itertools

@@ -1,4 +1,4 @@
-"""`http` client (builtins.md §1, runtime.md §9) and, via `serve.py`, `http.serve`.
+"""`http` client and, via `serve.py`, `http.serve`.
 
 Every request is a yielding builtin: the arguments are read and validated on the
 loop thread (Lua tables are only touched during the call), then a worker thread

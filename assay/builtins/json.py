@@ -1,4 +1,4 @@
-"""`json.parse(text)` / `json.encode(value)` (builtins.md §3, runtime.md §7.3, §7.4, §10).
+"""`json.parse(text)` / `json.encode(value)`.
 
 Also holds the small helpers shared by the data-format families (yaml, toml,
 base64): argument checking with the original's wording and the conversion of a
@@ -41,7 +41,7 @@ def lua_ready(value, who, hook=None):
     """A parsed document (None/bool/int/float/str/list/dict) ready for `to_lua`.
 
     Strings become UTF-8 bytes (a lone surrogate is an error), integers outside
-    the int64 range become floats (runtime.md §7.1), dict keys become bytes.
+    the int64 range become floats, dict keys become bytes.
     `hook`, if given, first maps each scalar (format-specific types such as dates).
     Nesting deeper than MAX_DEPTH raises `<who>: recursion limit exceeded`
     (serde's limit and wording), which also keeps `to_lua` off Python's stack limit.
@@ -148,7 +148,7 @@ def parse(text=None):
 
 
 def encode(value=None, marks=None):
-    data = to_py(value, marks=marks)  # conversion errors carry runtime.md §7.3 texts, unprefixed
+    data = to_py(value, marks=marks)  # conversion errors keep their own texts, without the function prefix
     try:
         return jsontext.encode(data)
     except (jsontext.JsonError, ValueError) as e:

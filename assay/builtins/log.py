@@ -1,4 +1,4 @@
-"""`log.info/warn/error(msg)` — one stderr record each, target `lua` (builtins.md §11)."""
+"""`log.info/warn/error(msg)` — one stderr record each, target `lua`."""
 from assay.runtime import args
 from assay.runtime.logs import ERROR, INFO, WARN, logger
 

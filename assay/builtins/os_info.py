@@ -1,4 +1,4 @@
-"""`os` — host information (builtins.md §20, runtime.md §2).
+"""`os` — host information.
 
 The global `os` becomes assay's table: `hostname`, `arch`, `platform` with Rust's
 naming. As a documented superset it keeps these standard Lua functions, taken from

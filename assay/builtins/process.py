@@ -1,4 +1,4 @@
-"""`process.list/is_running/kill` and the Lua helper `process.wait_idle` (builtins.md §18).
+"""`process.list/is_running/kill` and the Lua helper `process.wait_idle`.
 
 `list`, `is_running` and `kill` are blocking. `wait_idle` is written in Lua and
 polls with the yielding global `sleep`, so other tasks run while it waits; it

@@ -1,4 +1,4 @@
-"""`regex.match/find/find_all/replace(text, pattern[, replacement])` (builtins.md §9).
+"""`regex.match/find/find_all/replace(text, pattern[, replacement])`.
 
 The original uses Rust's `regex-lite` crate. Its syntax is close to Python's `re`
 but differs in many details, so patterns are not handed to `re` as they are:

@@ -1,4 +1,4 @@
-"""`shell.exec(cmd, opts?)` (builtins.md §17). Blocking: stalls every task (runtime.md §6.1).
+"""`shell.exec(cmd, opts?)`. Blocking: stalls every task.
 
 Runs `/bin/sh -c cmd` and returns `{status, stdout, stderr, timed_out}`. Output is
 returned as the raw bytes the command wrote (identical to the original for UTF-8

@@ -1,10 +1,10 @@
-"""`template.render(path, vars)` and `template.render_string(source, vars)` (builtins.md §16).
+"""`template.render(path, vars)` and `template.render_string(source, vars)`.
 
 Jinja2 with its defaults: no autoescaping (also for `.html`), undefined variables
 render empty (attribute access on them raises), the template's trailing newline
 is dropped, no block trimming. There is no loader, so `include`/`extends`/`import`
 fail with "template not found". A few filters of the original's engine that
-Jinja2 lacks are added (`lines`, `split`, `bool`), and `attr` also looks up keys. Blocking (runtime.md §6.1).
+Jinja2 lacks are added (`lines`, `split`, `bool`), and `attr` also looks up keys. Blocking.
 """
 from assay.runtime import args
 from assay.runtime.convert import to_py

@@ -1,4 +1,4 @@
-"""`temporal` — the Temporal gRPC client (builtins.md §21).
+"""`temporal` — the Temporal gRPC client.
 
 The transport is the `temporalio` SDK's client (its Rust core speaks gRPC to the
 Temporal frontend). The SDK is heavy (~300 ms to import, tens of MB on disk), so it
@@ -38,7 +38,7 @@ NO_TRANSPORT = ("temporal connect: this assay build has no Temporal gRPC client;
 METHODS = ("start_workflow", "signal_workflow", "query_workflow", "describe_workflow", "get_result",
            "cancel_workflow", "terminate_workflow")
 
-# error prefix of each client method (builtins.md §21)
+# error prefix of each client method
 PREFIX = {
     "start_workflow": "temporal start_workflow",
     "signal_workflow": "temporal signal",

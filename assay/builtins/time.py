@@ -1,4 +1,4 @@
-"""`sleep(seconds)` (yielding) and `time()` (runtime.md §6.5)."""
+"""`sleep(seconds)` (yielding) and `time()`."""
 import math
 import time as _time
 

@@ -1,4 +1,4 @@
-"""`toml.parse(text)` / `toml.encode(table)` (builtins.md §5).
+"""`toml.parse(text)` / `toml.encode(table)`.
 
 Parsing uses the standard library's strict TOML 1.0 parser (`tomllib`, imported
 when first needed). Date/time values come back as their RFC 3339 text (spec
@@ -216,7 +216,7 @@ def _kind(v):
 
 
 def encode(value=None, marks=None):
-    data = to_py(value, marks=marks)  # conversion errors carry runtime.md §7.3 texts, unprefixed
+    data = to_py(value, marks=marks)  # conversion errors keep their own texts, without the function prefix
     if data == []:
         return ""  # spec Note: an empty table is an empty document
     if not isinstance(data, dict):

@@ -1,4 +1,4 @@
-"""`ws` — WebSocket client (builtins.md §15) over websocket-client.
+"""`ws` — WebSocket client over websocket-client.
 
 Every call yields: the socket work happens on a worker thread (`InThread`), so a
 `ws.recv` waiting for a message does not stop other tasks. Connections live in a

@@ -1,4 +1,4 @@
-"""`yaml.parse(text)` / `yaml.encode(value)` (builtins.md §4).
+"""`yaml.parse(text)` / `yaml.encode(value)`.
 
 Parsing: libyaml (through PyYAML, when installed) or ruamel.yaml, imported on
 first use, only turn the text into events; this module builds the value itself so that plain scalars are resolved
@@ -643,7 +643,7 @@ class _Emitter:
 
 
 def encode(value=None, marks=None):
-    data = to_py(value, marks=marks)  # conversion errors carry runtime.md §7.3 texts, unprefixed
+    data = to_py(value, marks=marks)  # conversion errors keep their own texts, without the function prefix
     return _Emitter().document(data)
 
 

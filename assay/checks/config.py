@@ -1,4 +1,4 @@
-"""Load and validate a checks config (checks.md §2–§4, plus the keys of checks mode 2).
+"""Load and validate a checks config.
 
 The YAML is composed into nodes (ruamel.yaml, YAML 1.2 core schema) and read
 field by field following the tables in model.py, the way serde reads it into
@@ -386,7 +386,7 @@ class _Reader:
         self.required(top, "checks", "", root)
         values = self.struct(root, "", _TOP_WITHOUT_DURATIONS)
         config = Config()
-        # the global durations stay text until the YAML is fully read (validation order, §4)
+        # the global durations stay text until the YAML is fully read (the original validates keys before durations)
         config.timeout_ms = self.string(top["timeout"][1], "timeout") if "timeout" in top else "120s"
         config.backoff_ms = self.string(top["backoff"][1], "backoff") if "backoff" in top else "5s"
         config.retries = values.get("retries", 3)

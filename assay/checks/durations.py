@@ -1,4 +1,4 @@
-"""Duration strings of the checks config (checks.md §3): `500ms`, `120s`, `5m`."""
+"""Duration strings of the checks config: `500ms`, `120s`, `5m`."""
 
 
 class DurationError(ValueError):

@@ -1,4 +1,4 @@
-"""`type: http` checks (checks.md §5.1, plus the request options and assertions of checks mode 2)."""
+"""`type: http` checks."""
 import json
 
 from assay.runtime.text import debug_quote

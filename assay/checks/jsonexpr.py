@@ -1,4 +1,4 @@
-"""The `expect.json` assertion language (checks.md §7), with the port's extensions.
+"""The `expect.json` assertion language, with the port's extensions.
 
 Original form: `<path> == <literal>`. Extensions (documented in README.md, Checks mode):
 
@@ -83,7 +83,7 @@ def _step(current, segment):
 
 
 def literal(text):
-    """The literal rules of §7.4: quoted string, true/false/null, integer, float, else text."""
+    """The right-hand literal rules: quoted string, true/false/null, integer, float, else text."""
     if len(text) >= 2 and text.startswith('"') and text.endswith('"'):
         return text[1:-1]
     if text == "true":
@@ -104,7 +104,7 @@ def _is_number(v):
 
 
 def equal(a, b):
-    """JSON equality, numbers by value (`1 == 1.0`, checks.md §7 Note)."""
+    """JSON equality, numbers by value (`1 == 1.0`, deliberately unlike the original's typed comparison)."""
     if _is_number(a) and _is_number(b):
         return a == b
     if isinstance(a, bool) or isinstance(b, bool):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 class Outcome:
     passed: bool
     message: str = None
-    final: bool = False  # a configuration failure: retrying cannot help (checks.md §4 Note)
+    final: bool = False  # a configuration failure: retrying cannot help
 
 
 def config_failure(message):

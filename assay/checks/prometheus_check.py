@@ -1,4 +1,4 @@
-"""`type: prometheus` checks (checks.md §5.2): one instant query, first series' value."""
+"""`type: prometheus` checks: one instant query, first series' value."""
 import json
 
 from . import client

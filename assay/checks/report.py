@@ -1,4 +1,4 @@
-"""Render a finished run: the original's JSON (checks.md §8), JUnit XML, TAP or HTML.
+"""Render a finished run: the original's JSON, JUnit XML, TAP or HTML.
 
 All of them are built from the same `RunResult`, so the exit code and the verdict
 of every check are identical whatever the format.

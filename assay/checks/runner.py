@@ -1,4 +1,4 @@
-"""Run a checks config (checks.md §1, §6, §8–§10).
+"""Run a checks config.
 
     run_checks(path, Options(...))   # called by assay.modes.checks; returns the exit code
 

@@ -1,4 +1,4 @@
-"""`type: script` checks (checks.md §5.3): a Lua file in a fresh runtime per attempt."""
+"""`type: script` checks: a Lua file in a fresh runtime per attempt."""
 from .outcome import Outcome, config_failure
 
 # Check scripts share the process with the runner, so two things that would end

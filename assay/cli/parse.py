@@ -1,4 +1,4 @@
-"""argv → what to do, following cli.md §1 (clap's behaviour and error texts)."""
+"""argv → what to do, following the original's clap behaviour and error texts."""
 import os
 
 from .commands import COMMANDS, GLOBAL_FLAGS, TOP_OPTIONS, VERBOSE, usage

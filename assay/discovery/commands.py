@@ -1,4 +1,4 @@
-"""`assay modules` and `assay context` (cli.md §8–9)."""
+"""`assay modules` and `assay context`."""
 import sys
 
 from . import context, modules, search
@@ -17,7 +17,7 @@ def context_command(query, limit):
     found = modules.unique(modules.discover())
     try:
         names = search.search(found, query, limit)
-    except Exception:  # a search failure yields no results, never an error (discovery.md §7.3)
+    except Exception:  # a search failure yields no results, never an error
         names = []
     by_name = {m.name: m for m in found}
     sys.stdout.write(context.render([by_name[n] for n in names]))

@@ -1,4 +1,4 @@
-"""`assay context` Markdown (discovery.md §8)."""
+"""`assay context` Markdown."""
 
 # The original's fixed section; the heading and the http.get / json.parse / env.get lines
 # are kept byte for byte, the lines that misdescribe the builtins are corrected.

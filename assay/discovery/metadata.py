@@ -1,4 +1,4 @@
-"""The LDoc-style header discovery reads from a module file (discovery.md §4).
+"""The LDoc-style header discovery reads from a module file.
 
     --- @description Widget service client.
     --- @keywords widget, inventory
@@ -59,7 +59,7 @@ def parse(text):
 
 
 def _function_name(rest):
-    # Look for the separator only before "(" (discovery.md §4.3 Note).
+    # Look for the separator only before "(".
     head = rest.split("(", 1)[0]
     cut = min((i for i in (head.find(":"), head.find(".")) if i >= 0), default=-1)
     if cut < 0:

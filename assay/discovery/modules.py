@@ -1,4 +1,4 @@
-"""Which modules exist (discovery.md §1, §3, §5), in priority order."""
+"""Which modules exist, in priority order."""
 import os
 
 from assay.runtime.loader import global_modules_dir, stdlib_dir

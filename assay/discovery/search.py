@@ -1,4 +1,4 @@
-"""Ranking for `assay context` (discovery.md §7): FTS5-style unicode61 tokens and BM25
+"""Ranking for `assay context`: FTS5-style unicode61 tokens and BM25
 with column weights name 2, description 1, keywords 3, functions 1, in pure Python
 (same order as SQLite FTS5's bm25(), without needing FTS5 in the binary)."""
 import math

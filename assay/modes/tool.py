@@ -1,4 +1,4 @@
-"""Tool mode: run a script for a calling program and print one JSON envelope (cli.md §6).
+"""Tool mode: run a script for a calling program and print one JSON envelope.
 
     {"ok":true,"status":"ok","output":<value>,"requiresApproval":null}
 
@@ -72,7 +72,7 @@ def capped(output_json, readonly=False):
     return ok_envelope(jsontext.encode(output_json[:low] + "..."), True, readonly)
 
 
-# ---- Lua result → JSON (cli.md §6.2, not the encoder rules of runtime §7.3) ----------
+# ---- Lua result → JSON ----------
 def output_to_json(value):
     from lupa.lua55 import lua_type
     seen = set()

@@ -247,7 +247,7 @@ class Connection:
         """(method, target, version, [(name, value)], body) or None at a clean end."""
         buf = self.buf
         while True:
-            # tolerate empty lines before a request (RFC 9112 §2.2)
+            # tolerate empty lines before a request (RFC 9112 allows them)
             while buf[:2] == b"\r\n":
                 del buf[:2]
             end = buf.find(b"\r\n\r\n")

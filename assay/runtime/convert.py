@@ -1,4 +1,4 @@
-"""Values crossing the Lua/Python border (runtime.md §7).
+"""Values crossing the Lua/Python border.
 
 The runtime runs lupa with `encoding=None`: Lua strings arrive as `bytes` and only
 `bytes` become Lua strings (a Python `str` would turn into an opaque userdata). So
@@ -50,7 +50,7 @@ def lua_text(v):
 
 
 def to_py(v, who="", empty_as_object=False, marks=None):
-    """Lua value → JSON-shaped Python value (runtime §7.3).
+    """Lua value → JSON-shaped Python value (the table rules every encoder shares).
 
     Tables with keys exactly 1..n become lists (so `{}` is `[]`), other tables dicts
     with string keys. Strings must be UTF-8. `who` prefixes error messages.

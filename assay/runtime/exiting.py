@@ -1,6 +1,6 @@
 """Ending the process at once, output intact.
 
-The process ends as soon as the main chunk does (runtime.md §6.3): pending tasks and
+The process ends as soon as the main chunk does: pending tasks and
 worker threads are abandoned, so assay leaves through os._exit — after flushing every
 C stdio stream (Lua's print/io.write, files opened with io.open) and Python's own.
 """

@@ -1,4 +1,4 @@
-"""Where `require("assay.X")` finds files (runtime.md §3, discovery.md §1).
+"""Where `require("assay.X")` finds files.
 
 The Lua side (prelude) compiles what these functions return: `(source, "@chunk")`
 for a hit, `(None, message)` for a miss that explains itself, `(None, None)` for

@@ -1,4 +1,4 @@
-"""Log lines on stderr in the original's format (runtime.md §5, cli.md §7).
+"""Log lines on stderr in the original's format.
 
     2026-04-07T10:00:00.123456Z  INFO message key=value
 

@@ -1,6 +1,6 @@
-"""The cooperative scheduler (runtime.md §6): Lua coroutines driven by asyncio.
+"""The cooperative scheduler: Lua coroutines driven by asyncio.
 
-Why this design (measured in shared/design/lua-bridge.md §5): lupa holds one lock
+Why this design (measured): lupa holds one lock
 for the whole Lua state, so threads calling into Lua serialise and a server loop
 running inside a Lua call deadlocks. Instead one thread owns the Lua state and an
 asyncio loop. The main chunk, every `async.spawn` task, interval callback and HTTP
@@ -220,7 +220,7 @@ class Scheduler:
 
         The main chunk runs synchronously until its first yield; only then does
         the event loop start. When the main chunk ends, everything else is
-        abandoned (runtime.md §6.3).
+        abandoned.
         """
         task_id = self._new_task(fn)
         deadline = None
@@ -257,7 +257,7 @@ class Scheduler:
             self.unobserved[task_id] = getattr(exc, "message", str(exc))
 
     def report_unobserved(self):
-        """Log errors of tasks that failed and were never awaited (runtime.md §6.3 Note)."""
+        """Log errors of tasks that failed and were never awaited."""
         for task_id in sorted(self.unobserved):
             logger.error("async task failed (never awaited): %s" % self.unobserved[task_id])
         self.unobserved.clear()

@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM end the process quietly with 130 / 143 (runtime.md §4.3).
+"""Ctrl-C and SIGTERM end the process quietly with 130 / 143.
 
 Python runs signal handlers only between bytecodes, and a busy Lua loop never
 returns to Python (lupa releases the GIL while Lua runs). So the signals are

@@ -1,4 +1,4 @@
-"""One Lua 5.5 VM with the sandbox, the builtins and the scheduler (runtime.md §1–2).
+"""One Lua 5.5 VM with the sandbox, the builtins and the scheduler.
 
 Public API used by the CLI, checks mode and tool mode:
 

@@ -17,7 +17,7 @@ local block = py.block
 
 ---------------------------------------------------------------------------
 -- Bridge: a Python builtin returns (true, values...) or (false, message);
--- a failure becomes a plain string error without position (runtime.md §4.1).
+-- a failure becomes a plain string error without position.
 local function check(ok, ...)
   if ok then return ... end
   error((...), 0)
@@ -130,7 +130,7 @@ end
 
 ---------------------------------------------------------------------------
 -- require: preload, package.path, C stub, ./modules + global dir, embedded
--- stdlib (runtime.md §3). Python finds the files; Lua compiles them.
+-- stdlib. Python finds the files; Lua compiles them.
 local function load_found(name, src, chunkname)
   local fn, err = load(src, chunkname, "t")
   if not fn then
