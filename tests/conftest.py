@@ -156,3 +156,17 @@ def pytest_runtest_makereport(item, call):
 def pytest_make_collect_report(collector):
     outcome = yield
     _ci_refuses_skip(outcome.get_result())  # a whole module skipped (importorskip at import)
+
+
+def ws_frame(opcode, payload):
+    """One unmasked server-to-client WebSocket frame (for test servers that speak WebSocket)."""
+    import struct
+    head = bytes([0x80 | opcode])
+    n = len(payload)
+    if n < 126:
+        head += bytes([n])
+    elif n < 65536:
+        head += bytes([126]) + struct.pack("!H", n)
+    else:
+        head += bytes([127]) + struct.pack("!Q", n)
+    return head + payload

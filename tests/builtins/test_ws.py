@@ -16,21 +16,9 @@ import time
 
 import pytest
 
-from conftest import lua_error, lua_values, run_assay
+from conftest import lua_error, lua_values, run_assay, ws_frame
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-
-def _frame(opcode, payload):
-    head = bytes([0x80 | opcode])
-    n = len(payload)
-    if n < 126:
-        head += bytes([n])
-    elif n < 65536:
-        head += bytes([126]) + struct.pack("!H", n)
-    else:
-        head += bytes([127]) + struct.pack("!Q", n)
-    return head + payload
 
 
 class EchoHandler(socketserver.BaseRequestHandler):
@@ -69,7 +57,7 @@ class EchoHandler(socketserver.BaseRequestHandler):
                 mask = self._read(4) if b2 & 0x80 else b"\0\0\0\0"
                 payload = bytes(b ^ mask[i % 4] for i, b in enumerate(self._read(n)))
                 if opcode == 0x8:  # close: answer and stop
-                    self.request.sendall(_frame(0x8, payload[:2]))
+                    self.request.sendall(ws_frame(0x8, payload[:2]))
                     return
                 if opcode == 0xA:
                     EchoHandler.pongs.append(payload)
@@ -83,20 +71,20 @@ class EchoHandler(socketserver.BaseRequestHandler):
     def respond(self, payload):
         send = self.request.sendall
         if payload.startswith(b"ping-then "):
-            send(_frame(0x9, b"are you there"))
-            send(_frame(0xA, b"unsolicited pong"))
-            send(_frame(0x1, payload[len(b"ping-then "):]))
+            send(ws_frame(0x9, b"are you there"))
+            send(ws_frame(0xA, b"unsolicited pong"))
+            send(ws_frame(0x1, payload[len(b"ping-then "):]))
         elif payload == b"close-me":
-            send(_frame(0x8, struct.pack("!H", 1000)))
+            send(ws_frame(0x8, struct.pack("!H", 1000)))
         elif payload == b"binary-ok":
-            send(_frame(0x2, "bin é".encode()))
+            send(ws_frame(0x2, "bin é".encode()))
         elif payload == b"binary-bad":
-            send(_frame(0x2, b"\xff\xfe"))
+            send(ws_frame(0x2, b"\xff\xfe"))
         elif payload.startswith(b"slow "):
             time.sleep(0.6)
-            send(_frame(0x1, payload[5:]))
+            send(ws_frame(0x1, payload[5:]))
         else:
-            send(_frame(0x1, payload))
+            send(ws_frame(0x1, payload))
 
 
 class Server(socketserver.ThreadingTCPServer):
@@ -173,7 +161,7 @@ def test_ws_02_connect_to_a_non_websocket_server():
     assert message.startswith("ws.connect: ")
 
 
-def test_ws_03_recv_raises_on_close_frame(ws_url):
+def test_ws_03_recv_raises_on_closews_frame(ws_url):
     assert lua_error('local c = ws.connect(%s) ws.send(c, "close-me") ws.recv(c)' % q(ws_url)) == \
         "ws.recv: connection closed"
 

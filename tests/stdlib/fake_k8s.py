@@ -43,6 +43,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from conftest import ws_frame
+
 TOKEN = "test-token"
 
 # (apiVersion, Kind) -> (plural, namespaced)
@@ -395,8 +397,8 @@ class FakeK8s:
             frames.append(b"\x02" + err.encode())
         frames.append(b"\x03" + json.dumps(status).encode())
         for payload in frames:
-            handler.wfile.write(_ws_frame(0x2, payload))
-        handler.wfile.write(_ws_frame(0x8, b"\x03\xe8"))
+            handler.wfile.write(ws_frame(0x2, payload))
+        handler.wfile.write(ws_frame(0x8, b"\x03\xe8"))
         handler.wfile.flush()
         handler.close_connection = True
 
@@ -778,20 +780,6 @@ def field_match(obj, selector):
 
 
 # ---- TLS ---------------------------------------------------------------------
-
-def _ws_frame(opcode, payload):
-    """One unmasked server-to-client WebSocket frame."""
-    import struct
-    head = bytes([0x80 | opcode])
-    n = len(payload)
-    if n < 126:
-        head += bytes([n])
-    elif n < 65536:
-        head += bytes([126]) + struct.pack("!H", n)
-    else:
-        head += bytes([127]) + struct.pack("!Q", n)
-    return head + payload
-
 
 def self_signed_cert(common_name="fake-kube-apiserver"):
     """(cert PEM, key PEM) with an IP SAN 127.0.0.1; a CA certificate itself."""
