@@ -3,7 +3,7 @@
     python build/budgets.py [ONEFILE] [STANDALONE_DIR]
 
 - onefile (dist/assay)                          <= 30 MB
-- standalone folder as a gzipped tarball         <= 32 MB (packed like the release's
+- standalone folder as a gzipped tarball         <= 34 MB (packed like the release's
   assay-linux-x86_64.tar.gz: sorted, gzip -9; the tarball is written to a temp dir)
 MB = 1,000,000 bytes.
 """
@@ -14,7 +14,10 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MB = 1000 * 1000
-BUDGETS = {"onefile": 30 * MB, "standalone .tar.gz": 32 * MB}
+# The .tar.gz budget grew from 32 to 34 MB when RE2 (linear-time regex), zstandard,
+# python-jsonpath, jsonschema and markdown-it came in (measured 32.2 MB); cutting the
+# folder back down (one OpenSSL, fewer compiled modules) is the lean-binary work still open.
+BUDGETS = {"onefile": 30 * MB, "standalone .tar.gz": 34 * MB}
 
 
 def dir_size(path):
