@@ -5,13 +5,12 @@
   runs the same tests against the built executable.
 - `lua(code)` runs a chunk in-process and returns its return values converted to
   Python (fast; for builtin behaviour that does not involve the command line).
-- `service(name, host, port)` skips when a local service is absent, except under
-  CI=true, where a missing service fails the test.
+- Real services (PostgreSQL, MariaDB, OpenBao, moto, ...) come from tests/realservers.py
+  fixtures, which skip when a service is absent, except under CI=true, where they fail.
 """
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 
@@ -100,17 +99,6 @@ def lua_error(code):
 @pytest.fixture
 def lua_fails():
     return lua_error
-
-
-def service(name, host, port):
-    """Skip (or fail under CI=true) when nothing listens on host:port."""
-    try:
-        socket.create_connection((host, port), timeout=2).close()
-    except OSError:
-        reason = "%s is not running on %s:%d" % (name, host, port)
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + " (CI must provide it)")
-        pytest.skip(reason)
 
 
 def pytest_collection_modifyitems(items):

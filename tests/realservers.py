@@ -400,10 +400,24 @@ def _listening(port):
         return False
 
 
+# trust authentication: the first of these roles that exists is used (Debian has postgres;
+# some developer machines only a role named after the login user)
+POSTGRES_USERS = ("postgres", "root")
+
+
 def postgres_available():
     if not _listening(5432):
         missing("PostgreSQL is not running on 127.0.0.1:5432 (.ci/run starts it)")
-    return "postgres://postgres@127.0.0.1:5432/test"
+    import psycopg
+    last = None
+    for user in POSTGRES_USERS:
+        url = "postgres://%s@127.0.0.1:5432/test" % user
+        try:
+            psycopg.connect(url, connect_timeout=5).close()
+            return url
+        except psycopg.Error as e:
+            last = e
+    pytest.fail("PostgreSQL is running but refuses users %s: %s" % (POSTGRES_USERS, last))
 
 
 def mariadb_available():
@@ -438,12 +452,12 @@ prometheus = server_fixture("prometheus", start_prometheus)
 alertmanager = server_fixture("alertmanager", start_alertmanager)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def postgres_url():
     return postgres_available()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def mariadb_url():
     return mariadb_available()
 

@@ -19,7 +19,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, run_assay, service
+from conftest import ROOT, run_assay
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "stdlib"))
 
@@ -327,7 +327,8 @@ def test_readme_example(block, workdir, services):
     if why:
         pytest.skip("README example %s (line %d) skipped: %s" % (name, line, why))
     if "postgres" in code and "DATABASE_URL" not in services:
-        service("postgres", "127.0.0.1", 5432)
+        import realservers
+        realservers.postgres_available()
     if "assay.alertmanager" in code and "ALERTMANAGER_URL" not in services:
         import realservers
         realservers.find_binary("prometheus-alertmanager", "apt-get install prometheus-alertmanager")

@@ -5,9 +5,6 @@ import uuid
 
 import pytest
 
-from conftest import service
-
-PG_USERS = ("postgres", "root")
 
 
 def lstr(text):
@@ -20,24 +17,13 @@ def unique(prefix="assay_t"):
 
 
 @pytest.fixture(scope="module")
-def pg_url():
-    service("postgres", "127.0.0.1", 5432)
-    import psycopg
-    last = None
-    for user in PG_USERS:
-        url = "postgres://%s@127.0.0.1:5432/test" % user
-        try:
-            psycopg.connect(url, connect_timeout=5).close()
-            return url
-        except psycopg.Error as e:
-            last = e
-    pytest.fail("PostgreSQL is running but refuses users %s: %s" % (PG_USERS, last))
+def pg_url(postgres_url):
+    return postgres_url
 
 
 @pytest.fixture(scope="module")
-def my_url():
-    service("mysql", "127.0.0.1", 3306)
-    return "mysql://root@127.0.0.1:3306/test"
+def my_url(mariadb_url):
+    return mariadb_url
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import uuid
 
 import pytest
 
-from conftest import service
 from fake_vault import ROOT_TOKEN, FakeVault
 
 HOST, PORT = "127.0.0.1", 5432
@@ -82,8 +81,7 @@ class Admin:
 
 
 @pytest.fixture
-def admin():
-    service("PostgreSQL", HOST, PORT)
+def admin(postgres_url):
     a = Admin()
     yield a
     a.cleanup()
