@@ -224,7 +224,8 @@ def test_ranking_matches_sqlite_fts5_bm25():
 STDLIB = ("alertmanager argocd certmanager crossplane dex email_triage eso flux gcal github gmail grafana harbor "
           "healthcheck k8s kargo loki oauth2 openbao openclaw ory postgres prometheus s3 temporal traefik unleash "
           "vault velero zitadel ory.hydra ory.keto ory.kratos ory.rbac hashicorp hashicorp.vault "
-          "aws.ec2 aws.ecr aws.eks aws.s3 aws.sigv4 aws.sts ansi url version gitlab").split()
+          "aws.ec2 aws.ecr aws.eks aws.s3 aws.sigv4 aws.sts ansi url version gitlab "
+          "tailscale").split()
 
 
 def test_disc_10_clean_install_lists_every_module(tmp_path):

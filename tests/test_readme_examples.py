@@ -215,6 +215,7 @@ def services(workdir):
     import fake_oauth2
     import fake_openclaw
     import fake_s3
+    import fake_tailscale
     import fake_temporal
     import fake_unleash
     import fake_vault
@@ -279,6 +280,8 @@ def services(workdir):
         # c:approve() answers from ASSAY_APPROVAL_RESULT when set (no prompt in a test)
         env.update(OPENCLAW_URL=start(fake_openclaw.FakeOpenClaw()).url, ASSAY_APPROVAL_RESULT="yes")
         env["TEMPORAL_HTTP_URL"] = start(fake_temporal.FakeTemporal()).url
+        env.update(TAILSCALE_URL=start(fake_tailscale.FakeTailscale()).url, TS_CLIENT_ID=fake_tailscale.CLIENT_ID,
+                   TS_CLIENT_SECRET=fake_tailscale.CLIENT_SECRET)
         try:
             moto = start(aws_moto.Moto())
         except pytest.skip.Exception:
