@@ -135,7 +135,8 @@ class FakePrometheus:
 
 
 class FakeItems:
-    """The README's generic API: /items (GET list, POST create), /healthz, /status."""
+    """The README's generic API: /items (GET list, POST create), /healthz, /status, /events
+    (an event stream)."""
 
     def __new__(cls):
         from fakes import FakeService, Response
@@ -152,6 +153,9 @@ class FakeItems:
                     return Response(200, b"ok", "text/plain")
                 if r.path == "/status":
                     return Response(200, b'{"status":{"ready":true}}')
+                if r.path == "/events":
+                    return Response(200, b'event: progress\ndata: {"percent":50}\n\n'
+                                         b'event: done\ndata: {"percent":100}\n\n', "text/event-stream")
                 return Response(404, b"not found", "text/plain")
         return Impl()
 

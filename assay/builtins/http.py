@@ -22,6 +22,7 @@ from assay.runtime.scheduler import InThread
 
 from assay.runtime.text import debug_quote as quote_path, os_error_text
 
+from . import http_stream
 from ._http_common import handle_table
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -30,12 +31,44 @@ WITH_BODY = ("post", "put", "patch")
 LUA = r"""
 local http, register, lookup, take_dead = ...
 local request, new_client = http._request, http._new_client
-http._request, http._new_client = nil, nil
-local setmetatable, rawget, type, error, ipairs = setmetatable, rawget, type, error, ipairs
+local next_event, close_events = http._sse_next, http._sse_close
+http._request, http._new_client, http._sse_next, http._sse_close = nil, nil, nil, nil
+local setmetatable, rawget, type, error, ipairs, pcall, select =
+  setmetatable, rawget, type, error, ipairs, pcall, select
+
+-- A request made with `on_event` whose answer is an event stream returns the stream's
+-- id as a second value: call the script's function once per event, here in Lua so it
+-- runs in the caller's own task and may yield. It returns "close" to stop early.
+local function events(opts, r, stream)
+  if stream == nil then return r end
+  local on_event = opts.on_event
+  while true do
+    local ev = next_event(stream)
+    if ev == nil then break end
+    local ok, action = pcall(on_event, ev)
+    if not ok then close_events(stream) error(action, 0) end
+    if action == "close" then break end
+  end
+  close_events(stream)
+  return r
+end
+
+local function with_events(raw, opts_at)
+  return function(...)
+    local opts = select(opts_at, ...)
+    if type(opts) == "table" then return events(opts, raw(...)) end
+    return raw(...)
+  end
+end
+for _, name in ipairs({ "get", "post", "put", "patch", "delete" }) do
+  http[name] = with_events(http[name], (name == "get" or name == "delete") and 2 or 3)
+end
 
 local function client_request(handle, method, url, ...)
   local id = lookup(handle)
   if id == nil then error("http._client_request: first arg must be an http client", 0) end
+  local opts = select((method == "get" or method == "delete") and 1 or 2, ...)
+  if type(opts) == "table" then return events(opts, request(id, method, url, ...)) end
   return request(id, method, url, ...)
 end
 http._client_request = client_request
@@ -90,9 +123,18 @@ def _prepare(name, method, url, rest):
         opts_message = "%s: second argument must be a table or nil" % name
     opts = args.optional_table(opts, opts_message)
 
-    headers = {}  # lowercase name -> (name, value)
-    if content_type:
-        headers["content-type"] = ("Content-Type", content_type)
+    headers = request_headers(name, opts, {"Content-Type": content_type} if content_type else {})
+    on_event = args.field(opts, "on_event")
+    if on_event is not None and not args.is_function(on_event):
+        raise BuiltinError("%s: on_event must be a function" % name)
+    return url.decode("utf-8", "surrogateescape"), body, headers, on_event is not None
+
+
+def request_headers(name, opts, ours):
+    """The headers to send: `ours` (what the runtime sets) merged with `opts.headers`.
+    A header the caller names replaces ours whatever its spelling, so it is never sent
+    twice (servers reject a doubled Content-Type)."""
+    headers = {key.lower(): (key, value) for key, value in ours.items()}
     user_headers = args.field(opts, "headers")
     if user_headers is not None:
         if not args.is_table(user_headers):
@@ -102,36 +144,29 @@ def _prepare(name, method, url, rest):
                 raise BuiltinError("%s: header names must be strings" % name)
             key_text = key.decode("latin-1")
             value = args.string(value, "%s: header %s must have a string value" % (name, key_text))
-            headers[key_text.lower()] = (key_text, value)  # a user header replaces ours (HTTP-18)
-    return url.decode("utf-8", "surrogateescape"), body, dict(headers.values())
+            headers[key_text.lower()] = (key_text, value)
+    return dict(headers.values())
 
 
 def _request_op(config, name, method, url, rest):
-    url, body, headers = _prepare(name, method, url, rest)
+    url, body, headers, events = _prepare(name, method, url, rest)
+    if events:
+        return http_stream.open_events(config, name, method, url, body, headers)
     return InThread(lambda: _perform(config, name, method, url, body, headers))
 
 
 # ---- the request itself (worker thread: plain Python only) -------------------
 
 def _perform(client, name, method, url, body, headers):
+    return buffered_result(name, send_open(client, name, method, url, body, headers))
+
+
+def buffered_result(name, response):
+    """Read the whole body of an opened response; the `{status, body, headers}` data."""
     from assay.net import client as net
     from assay.runtime import credentials, policy as policies
 
-    # Credential handles: a handle never goes into a URL; in headers and body it is
-    # swapped for the secret here, and net.open refuses the request (and any redirect
-    # hop) the policy forbids before anything is sent.
     policy = policies.current()
-    if credentials.has_handle(url.encode("utf-8", "surrogateescape")):
-        raise BuiltinError("%s: a credential handle in the URL is refused (send it in a header or the body)" % name)
-    headers = {k: credentials.reveal(v) for k, v in headers.items()}
-    body = credentials.reveal(body)
-
-    try:
-        response = net.open(client, method, url, body, headers)
-    except policies.PolicyDenied as e:
-        raise BuiltinError("%s: %s" % (name, e)) from None
-    except net.RequestError as e:
-        raise BuiltinError("%s failed: %s" % (name, e)) from None
     try:
         limit = policy.max_response_bytes if policy is not None else None
         chunks, size = [], 0
@@ -146,14 +181,44 @@ def _perform(client, name, method, url, body, headers):
         raise BuiltinError("%s: reading body failed: %s" % (name, e)) from None
     finally:
         response.close()
-
-    out_headers = {key: credentials.conceal(value.encode("latin-1")).decode("latin-1")
-                   for key, value in response.headers.items()}
+    out_headers = visible_response_headers(response)
     if policy is not None and policy.redact:
-        out_headers = policy.redact_headers(out_headers)
         data = policy.redact_body(data)
     return {"status": response.status, "body": _body_text(data, out_headers.get("content-type")),
             "headers": out_headers}
+
+
+def send_open(client, name, method, url, body, headers, stream=False, timeout=None):
+    """Open the request (worker thread) with the builtin `name`'s error texts; returns
+    the net Response with its body unread."""
+    from assay.net import client as net
+    from assay.runtime import credentials, policy as policies
+
+    # Credential handles: a handle never goes into a URL; in headers and body it is
+    # swapped for the secret here, and net.open refuses the request (and any redirect
+    # hop) the policy forbids before anything is sent.
+    if credentials.has_handle(url.encode("utf-8", "surrogateescape")):
+        raise BuiltinError("%s: a credential handle in the URL is refused (send it in a header or the body)" % name)
+    headers = {k: credentials.reveal(v) for k, v in headers.items()}
+    body = credentials.reveal(body)
+    try:
+        return net.open(client, method, url, body, headers, stream=stream, timeout=timeout)
+    except policies.PolicyDenied as e:
+        raise BuiltinError("%s: %s" % (name, e)) from None
+    except net.RequestError as e:
+        raise BuiltinError("%s failed: %s" % (name, e)) from None
+
+
+def visible_response_headers(response):
+    """The response headers as Lua sees them: credential secrets and policy-redacted
+    names hidden."""
+    from assay.runtime import credentials, policy as policies
+    out = {key: credentials.conceal(value.encode("latin-1")).decode("latin-1")
+           for key, value in response.headers.items()}
+    policy = policies.current()
+    if policy is not None and policy.redact:
+        out = policy.redact_headers(out)
+    return out
 
 
 def _body_text(data, content_type):
@@ -253,6 +318,7 @@ def install(bridge):
     members["_request"] = _client_request
     members["_new_client"] = _new_client
     members.update(serve.members(bridge))
+    members.update(http_stream.members())
     table = bridge.define("http", members)
     register, lookup, take_dead = handle_table(bridge, "http.client")
     bridge.run_lua(LUA, "=[assay http]", table, register, lookup, take_dead)

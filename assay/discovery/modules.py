@@ -6,8 +6,10 @@ from assay.runtime.loader import global_modules_dir, stdlib_dir
 from . import metadata
 
 BUILTINS = [
-    ("http", "HTTP client and server: get, post, put, patch, delete, serve",
-     "http, client, server, request, response, headers, endpoint, api, webhook, rest"),
+    ("http", "HTTP client and server: get, post, put, patch, delete, download (to a file), "
+     "SSE client (on_event), serve",
+     "http, client, server, request, response, headers, endpoint, api, webhook, rest, download, sse, "
+     "event-stream, events, stream"),
     ("json", "JSON serialization: parse, encode, array/object shape marks",
      "json, serialization, deserialize, stringify, parse, encode, format, array, object"),
     ("yaml", "YAML serialization: parse, parse_all (multi-document streams), encode",

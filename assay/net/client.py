@@ -102,11 +102,12 @@ class Response:
 
 
 def open(client, method, url, body=None, headers=None, params=None, stream=False, hooks=None,
-         passthrough=()):
+         passthrough=(), timeout=None):
     """Send a request and return its Response once the headers are in (body unread).
 
-    `stream=True` is for long-lived bodies (event streams): the client timeout then
-    bounds each wait for data, not the whole body. `hooks` are requests' response hooks
+    `stream=True` is for long-lived bodies (event streams, downloads): the client
+    timeout then bounds each wait for data, not the whole body. `timeout` (seconds)
+    replaces the client's for this request only. `hooks` are requests' response hooks
     (run for every redirect hop); exceptions of a `passthrough` type raised by them reach
     the caller unchanged. Anything else fails with RequestError.
     """
@@ -114,7 +115,8 @@ def open(client, method, url, body=None, headers=None, params=None, stream=False
 
     from assay.runtime import policy as policies
     started = time.monotonic()
-    deadline = None if stream else started + client.timeout
+    timeout = client.timeout if timeout is None else timeout
+    deadline = None if stream else started + timeout
     # The policy file (ASSAY_POLICY_FILE): the target, then every redirect hop before it
     # is followed. PolicyDenied reaches the caller unchanged.
     policy = policies.current()
@@ -130,7 +132,7 @@ def open(client, method, url, body=None, headers=None, params=None, stream=False
     try:
         response = client.session().request(method.upper(), url, data=body, headers=headers or {},
                                             params=params, stream=True,
-                                            timeout=(client.timeout, client.timeout),
+                                            timeout=(timeout, timeout),
                                             allow_redirects=client.follow_redirects, hooks=hooks)
     except passthrough:
         _log(method, url, "refused", started)

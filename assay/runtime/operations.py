@@ -97,6 +97,7 @@ OPERATIONS = {
     "http.get": READ, "http.post": "http.post", "http.put": "http.put", "http.patch": "http.patch",
     "http.delete": "http.delete", "http.serve": "http.serve", "http._sse_send": READ,
     "http._request": _http_verb, "http._new_client": READ, "http.client": VIA, "http._client_request": VIA,
+    "http.download": "http.download", "http._sse_next": READ, "http._sse_close": READ,
     "json.encode": READ, "json.parse": READ, "yaml.encode": READ, "yaml.parse": READ,
     "toml.encode": READ, "toml.parse": READ, "base64.encode": READ, "base64.decode": READ,
     "assert.eq": READ, "assert.ne": READ, "assert.gt": READ, "assert.lt": READ, "assert.contains": READ,
