@@ -226,6 +226,7 @@ STDLIB = ("alertmanager argocd certmanager crossplane dex email_triage eso flux 
           "vault velero zitadel ory.hydra ory.keto ory.kratos ory.rbac hashicorp hashicorp.vault "
           "aws.ec2 aws.ecr aws.eks aws.s3 aws.sigv4 aws.sts ansi url version gitlab "
           "tailscale").split()
+STDLIB += "openstack neutron".split()  # issue 21: cloud inventory and agent-platform admin
 
 
 def test_disc_10_clean_install_lists_every_module(tmp_path):

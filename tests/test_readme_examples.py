@@ -216,8 +216,10 @@ def services(workdir):
     import fake_google
     import fake_harbor
     import fake_k8s
+    import fake_neutron
     import fake_oauth2
     import fake_openclaw
+    import fake_openstack
     import fake_s3
     import fake_tailscale
     import fake_temporal
@@ -286,6 +288,10 @@ def services(workdir):
         env["TEMPORAL_HTTP_URL"] = start(fake_temporal.FakeTemporal()).url
         env.update(TAILSCALE_URL=start(fake_tailscale.FakeTailscale()).url, TS_CLIENT_ID=fake_tailscale.CLIENT_ID,
                    TS_CLIENT_SECRET=fake_tailscale.CLIENT_SECRET)
+        env.update(OS_AUTH_URL=start(fake_openstack.FakeOpenStack()).url + "/identity",
+                   OS_USERNAME=fake_openstack.USER, OS_PASSWORD=fake_openstack.PASSWORD,
+                   OS_PROJECT_NAME=fake_openstack.PROJECT)
+        env.update(NEUTRON_URL=start(fake_neutron.FakeNeutron()).url, NEUTRON_TOKEN=fake_neutron.TOKEN)
         try:
             moto = start(aws_moto.Moto())
         except pytest.skip.Exception:
