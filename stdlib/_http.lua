@@ -46,14 +46,43 @@ function H.query(...)
   return "?" .. table.concat(parts, "&")
 end
 
+--- Set header `name` in `headers`, removing any other spelling of the same name first:
+--- HTTP header names are case-insensitive, and a table holding both `Content-Type` and
+--- `content-type` would send whichever the table happens to list last.
+function H.set_header(headers, name, value)
+  local lower = name:lower()
+  for key in pairs(headers) do
+    if type(key) == "string" and key ~= name and key:lower() == lower then headers[key] = nil end
+  end
+  headers[name] = value
+  return headers
+end
+
+--- The value of header `name` in `headers`, whatever its spelling, or nil.
+function H.get_header(headers, name)
+  local lower = name:lower()
+  for key, value in pairs(headers) do
+    if type(key) == "string" and key:lower() == lower then return value end
+  end
+  return nil
+end
+
+--- Copy the headers of `from` into `into`; each one replaces any spelling of its name.
+function H.merge_headers(into, from)
+  for k, v in pairs(from or {}) do
+    if type(k) == "string" then H.set_header(into, k, v) else into[k] = v end
+  end
+  return into
+end
+
 --- Authorization header from {token=} / {api_key=} (Bearer) or {username=, password=} (Basic).
 function H.auth_headers(opts, headers)
   headers = headers or {}
   opts = opts or {}
   if opts.token or opts.api_key then
-    headers["Authorization"] = "Bearer " .. (opts.token or opts.api_key)
+    H.set_header(headers, "Authorization", "Bearer " .. (opts.token or opts.api_key))
   elseif opts.username and opts.password then
-    headers["Authorization"] = "Basic " .. base64.encode(opts.username .. ":" .. opts.password)
+    H.set_header(headers, "Authorization", "Basic " .. base64.encode(opts.username .. ":" .. opts.password))
   end
   return headers
 end
@@ -84,8 +113,8 @@ end
 --- Headers carried by an endpoint (auth, extra headers), or {} for a plain URL.
 function H.headers(url, extra)
   local headers = {}
-  if getmetatable(url) == Endpoint then merge(headers, url.headers) end
-  return merge(headers, extra)
+  if getmetatable(url) == Endpoint then H.merge_headers(headers, url.headers) end
+  return H.merge_headers(headers, extra)
 end
 
 --- An object whose methods are the functions of module M bound to `url` and auth:
@@ -96,7 +125,7 @@ function H.bind(M, url, opts, settings)
   opts = opts or {}
   local ep = setmetatable({
     url = settings.verbatim and url or H.strip(url),
-    headers = H.auth_headers(opts, merge({}, opts.headers)),
+    headers = H.auth_headers(opts, H.merge_headers({}, opts.headers)),
   }, Endpoint)
   local unbound = settings.unbound or {}
   local obj = { url = ep.url }
@@ -356,12 +385,12 @@ end
 ---   fn, verb  fill {fn} and override {method} in the error message
 function Client:request(method, path, opts)
   opts = opts or {}
-  local headers = opts.bare and {} or merge({}, self.headers)
-  merge(headers, opts.headers)
+  local headers = opts.bare and {} or H.merge_headers({}, self.headers)
+  H.merge_headers(headers, opts.headers)
   local body = opts.body
   if type(body) == "table" then
     body = H.json_body(body, opts.empty)
-    headers["Content-Type"] = headers["Content-Type"] or "application/json"
+    if H.get_header(headers, "Content-Type") == nil then headers["Content-Type"] = "application/json" end
   end
   local url = self.base .. path
   local verb = method:lower()

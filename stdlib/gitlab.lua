@@ -86,13 +86,13 @@ function M.client(url, opts)
   if type(url) ~= "string" or url == "" then error("gitlab.client: url must be a non-empty string", 2) end
   opts = opts or {}
   local headers = {}
-  for k, v in pairs(opts.headers or {}) do headers[k] = v end
+  H.merge_headers(headers, opts.headers)
   if opts.token then
-    headers["PRIVATE-TOKEN"] = opts.token
+    H.set_header(headers, "PRIVATE-TOKEN", opts.token)
   elseif opts.oauth_token then
-    headers["Authorization"] = "Bearer " .. opts.oauth_token
+    H.set_header(headers, "Authorization", "Bearer " .. opts.oauth_token)
   elseif opts.job_token then
-    headers["JOB-TOKEN"] = opts.job_token
+    H.set_header(headers, "JOB-TOKEN", opts.job_token)
   end
   local base = H.strip(url)
   if not base:match("/api/v4$") then base = base .. "/api/v4" end

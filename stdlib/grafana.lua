@@ -23,7 +23,7 @@ Client.__index = Client
 function M.client(url, opts)
   opts = opts or {}
   local headers = { ["Content-Type"] = "application/json" }
-  for k, v in pairs(opts.headers or {}) do headers[k] = v end
+  H.merge_headers(headers, opts.headers)
   return setmetatable({
     url = H.strip(url),
     api = H.client(url, { module = "grafana", headers = headers, token = opts.token,

@@ -33,7 +33,7 @@ local API = "/api/v2.0"
 function M.client(url, opts)
   opts = opts or {}
   local headers = { ["Content-Type"] = "application/json" }
-  for k, v in pairs(opts.headers or {}) do headers[k] = v end
+  H.merge_headers(headers, opts.headers)
   return setmetatable({
     url = H.strip(url),
     api = H.client(url, { error = "harbor: {method} {path_query} HTTP {status}: {body}",

@@ -55,7 +55,7 @@ function M.client(url, opts)
   local static = opts.api_key or opts.token
   if present(static) then
     -- an API access token (tskey-api-...) needs no exchange
-    c.api.headers["Authorization"] = "Bearer " .. static
+    H.set_header(c.api.headers, "Authorization", "Bearer " .. static)
     return c
   end
   c.client_id = opts.client_id or env.get("TS_CLIENT_ID")
@@ -73,7 +73,7 @@ end
 --- The OAuth access token, exchanged on first use and again shortly before it expires.
 function Client:token()
   if not self.client_id then
-    return (self.api.headers["Authorization"] or ""):gsub("^Bearer ", "")
+    return (H.get_header(self.api.headers, "Authorization") or ""):gsub("^Bearer ", "")
   end
   if self.access_token == nil or os.time() >= self.expires_at - TOKEN_SKEW then
     local form = { grant_type = "client_credentials", client_id = self.client_id,
@@ -88,7 +88,7 @@ function Client:token()
     end
     self.access_token = answer.access_token
     self.expires_at = os.time() + (tonumber(answer.expires_in) or 3600)
-    self.api.headers["Authorization"] = "Bearer " .. self.access_token
+    H.set_header(self.api.headers, "Authorization", "Bearer " .. self.access_token)
   end
   return self.access_token
 end

@@ -49,7 +49,7 @@ function M.client(url, opts)
   else
     H.auth_headers({ username = opts.username, password = opts.password }, headers)
   end
-  for k, v in pairs(opts.headers or {}) do headers[k] = v end
+  H.merge_headers(headers, opts.headers)
   return setmetatable({
     url = H.strip(url),
     token = token,

@@ -87,9 +87,9 @@ def _options(opts):
     if headers is not None:
         if not args.is_table(headers):
             raise BuiltinError("ws.connect: headers must be a table")
-        kwargs["header"] = ["%s: %s" % (args.text(k, "ws.connect: header names must be strings"),
-                                        args.text(v, "ws.connect: header values must be strings"))
-                            for k, v in headers.items()]
+        _handshake_headers(kwargs, [(args.text(k, "ws.connect: header names must be strings"),
+                                     args.text(v, "ws.connect: header values must be strings"))
+                                    for k, v in headers.items()])
     tls_opts = {}
     for name in ("ca_cert", "client_cert", "client_key"):
         value = args.field(opts, name)
@@ -101,6 +101,35 @@ def _options(opts):
             raise BuiltinError("ws.connect: insecure must be a boolean")
         tls_opts["insecure"] = insecure
     return kwargs, tls_opts
+
+
+def _handshake_headers(kwargs, headers):
+    """Put the script's handshake headers where websocket-client uses them instead of
+    its own: a header it would set itself (Host, Origin, Cookie, the protocol list, the
+    key) given as a plain extra header would be sent twice, so the script's value
+    replaces the library's, whatever the spelling of the name."""
+    extra = {}
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "host":
+            kwargs["host"] = value
+        elif lower == "origin":
+            kwargs["origin"] = value
+        elif lower == "cookie":
+            kwargs["cookie"] = value
+        elif lower == "connection":
+            kwargs["connection"] = "Connection: %s" % value
+        elif lower == "sec-websocket-protocol":
+            kwargs["subprotocols"] = [p.strip() for p in value.split(",") if p.strip()]
+        elif lower == "upgrade":
+            continue  # always `websocket`: the library sends it
+        elif lower in ("sec-websocket-key", "sec-websocket-version"):
+            # the library looks these two up by their canonical spelling
+            extra["Sec-WebSocket-Key" if lower == "sec-websocket-key" else "Sec-WebSocket-Version"] = value
+        else:
+            extra[name] = value
+    if extra:
+        kwargs["header"] = extra
 
 
 @yielding

@@ -56,7 +56,7 @@ end
 local function public_headers(cookie, extra)
   local headers = { Accept = "application/json" }
   if cookie ~= nil then headers.Cookie = cookie end
-  for k, v in pairs(extra or {}) do headers[k] = v end
+  H.merge_headers(headers, extra)
   return headers
 end
 

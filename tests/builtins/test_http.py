@@ -598,3 +598,16 @@ def test_http_connections_are_pooled_per_client():
         listener.close()
     assert n == 20
     assert len(accepted) == 2  # one keep-alive connection per session
+
+
+def test_http_18_any_caller_header_replaces_the_runtime_default_whatever_its_spelling(base):
+    """upstream-delta §1 (0.18.5): never sent twice, the caller's value wins."""
+    lua_values('http.get(%s, { headers = { accept = "application/json", ["USER-AGENT"] = "probe/1" } })'
+               % lua_str(base + "/acc"))
+    _, _, headers, _ = last_request()
+    assert header_values(headers, "accept") == ["application/json"]
+    assert header_values(headers, "user-agent") == ["probe/1"]
+    lua_values('http.put(%s, { a = 1 }, { headers = { ["CONTENT-type"] = "application/merge-patch+json" } })'
+               % lua_str(base + "/ct2"))
+    _, _, headers, _ = last_request()
+    assert header_values(headers, "content-type") == ["application/merge-patch+json"]

@@ -23,6 +23,7 @@ GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 class EchoHandler(socketserver.BaseRequestHandler):
     pongs = []
+    heads = []  # every handshake request head, as received
 
     def _read(self, n):
         data = b""
@@ -40,6 +41,7 @@ class EchoHandler(socketserver.BaseRequestHandler):
             if not chunk:
                 return
             head += chunk
+        EchoHandler.heads.append(head)
         key = [line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
                if line.lower().startswith(b"sec-websocket-key:")][0]
         accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
@@ -242,3 +244,16 @@ def test_ws_connect_with_options_returns_binary_frames_as_raw_bytes(ws_url):
     assert got[0] > 0 and got[1] is None
     assert lua_error('ws.connect(%s, {subprotocols = "x"})' % q(ws_url)) == \
         "ws.connect: subprotocols must be an array of strings"
+
+
+def test_ws_caller_headers_replace_the_handshake_defaults(ws_url):
+    """upstream-delta §1 (0.18.5): a header the script names is sent once, with its value,
+    even where the client library sets one itself."""
+    EchoHandler.heads.clear()
+    lua_values('local c = ws.connect(%s, {headers = {origin = "https://app.example", HOST = "svc.local", '
+               '["X-Trace"] = "7"}}) ws.close(c)' % q(ws_url))
+    lines = [line.lower() for line in EchoHandler.heads[-1].split(b"\r\n")]
+    assert [v for v in lines if v.startswith(b"origin:")] == [b"origin: https://app.example"]
+    assert [v for v in lines if v.startswith(b"host:")] == [b"host: svc.local"]
+    assert [v for v in lines if v.startswith(b"x-trace:")] == [b"x-trace: 7"]
+    assert len([v for v in lines if v.startswith(b"upgrade:")]) == 1

@@ -93,3 +93,23 @@ local c = H.bind(M, "$URL//", {token = "abc"}, {unbound = {helper = true}})
 return c:thing(), c:helper(21), c.url, c.client == nil""", URL=recorder.url)
     assert out == (True, 42, recorder.url, True)
     assert recorder.last("/api/thing").header("Authorization") == "Bearer abc"
+
+
+def test_caller_headers_replace_module_defaults_whatever_the_spelling(lua, recorder):
+    """upstream-delta §1 (0.18.5): a header table never holds two spellings of one name, so
+    the caller's value is the one sent (the http builtin would otherwise pick either)."""
+    keys = lua(H + """
+local h = H.merge_headers({["Content-Type"] = "application/json", Accept = "*/*"},
+                          {["content-type"] = "text/csv", ACCEPT = "application/xml"})
+H.auth_headers({token = "t"}, H.merge_headers(h, {authorization = "Basic x"}))
+local keys = {}
+for k, v in pairs(h) do keys[#keys + 1] = k .. "=" .. v end
+table.sort(keys)
+return keys""")
+    assert keys == ["ACCEPT=application/xml", "Authorization=Bearer t", "content-type=text/csv"]
+    lua_with(lua, H + """
+local c = H.client("$URL", {headers = {["content-type"] = "application/vnd.api+json"}})
+c:post("/typed", {a = 1}, {expect = "any"})
+c:post("/per-call", {a = 1}, {expect = "any", headers = {["CONTENT-TYPE"] = "text/plain"}})""", URL=recorder.url)
+    assert recorder.last("/typed").header("Content-Type") == "application/vnd.api+json"
+    assert recorder.last("/per-call").header("Content-Type") == "text/plain"
