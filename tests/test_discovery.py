@@ -227,6 +227,7 @@ STDLIB = ("alertmanager argocd certmanager crossplane dex email_triage eso flux 
           "aws.ec2 aws.ecr aws.eks aws.s3 aws.sigv4 aws.sts ansi url version gitlab "
           "tailscale").split()
 STDLIB += "openstack neutron".split()  # issue 21: cloud inventory and agent-platform admin
+STDLIB += "sonarqube servicenow infoblox".split()  # issue 21: quality gate, ITSM, IPAM
 
 
 def test_disc_10_clean_install_lists_every_module(tmp_path):

@@ -215,12 +215,15 @@ def services(workdir):
     import fake_gitlab
     import fake_google
     import fake_harbor
+    import fake_infoblox
     import fake_k8s
     import fake_neutron
     import fake_oauth2
     import fake_openclaw
     import fake_openstack
     import fake_s3
+    import fake_servicenow
+    import fake_sonarqube
     import fake_tailscale
     import fake_temporal
     import fake_unleash
@@ -292,6 +295,11 @@ def services(workdir):
                    OS_USERNAME=fake_openstack.USER, OS_PASSWORD=fake_openstack.PASSWORD,
                    OS_PROJECT_NAME=fake_openstack.PROJECT)
         env.update(NEUTRON_URL=start(fake_neutron.FakeNeutron()).url, NEUTRON_TOKEN=fake_neutron.TOKEN)
+        env.update(SONAR_HOST_URL=start(fake_sonarqube.FakeSonarQube()).url, SONAR_TOKEN=fake_sonarqube.TOKEN)
+        env.update(SERVICENOW_URL=start(fake_servicenow.FakeServiceNow()).url, SERVICENOW_USER=fake_servicenow.USER,
+                   SERVICENOW_PASSWORD=fake_servicenow.PASSWORD)
+        env.update(INFOBLOX_URL=start(fake_infoblox.FakeInfoblox()).url, INFOBLOX_USER=fake_infoblox.USER,
+                   INFOBLOX_PASSWORD=fake_infoblox.PASSWORD)
         try:
             moto = start(aws_moto.Moto())
         except pytest.skip.Exception:
