@@ -29,11 +29,9 @@ function M.client(url, opts)
   if type(url) ~= "string" or url == "" then error("infoblox.client: url must be a non-empty string", 2) end
   opts = opts or {}
   local headers = {}
-  for k, v in pairs(opts.headers or {}) do headers[k] = v end
+  H.merge_headers(headers, opts.headers)
   local user = opts.user or opts.username
-  if user ~= nil then
-    headers["Authorization"] = "Basic " .. base64.encode(user .. ":" .. (opts.password or ""))
-  end
+  H.auth_headers({ username = user, password = user and (opts.password or "") }, headers)
   local wapi = "/wapi/" .. (opts.wapi_version or "v2.12")
   return setmetatable({
     url = H.strip(url), wapi = wapi,

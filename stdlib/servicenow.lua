@@ -27,13 +27,9 @@ function M.client(url, opts)
   if type(url) ~= "string" or url == "" then error("servicenow.client: url must be a non-empty string", 2) end
   opts = opts or {}
   local headers = { ["Accept"] = "application/json" }
-  for k, v in pairs(opts.headers or {}) do headers[k] = v end
+  H.merge_headers(headers, opts.headers)
   local user = opts.user or opts.username
-  if opts.token ~= nil then
-    headers["Authorization"] = "Bearer " .. opts.token
-  elseif user ~= nil then
-    headers["Authorization"] = "Basic " .. base64.encode(user .. ":" .. (opts.password or ""))
-  end
+  H.auth_headers({ token = opts.token, username = user, password = user and (opts.password or "") }, headers)
   return setmetatable({ url = H.strip(url), api = H.client(url, { module = "servicenow", headers = headers }) }, Client)
 end
 

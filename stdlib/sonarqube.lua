@@ -29,15 +29,12 @@ function M.client(url, opts)
   if type(url) ~= "string" or url == "" then error("sonarqube.client: url must be a non-empty string", 2) end
   opts = opts or {}
   local headers = {}
-  for k, v in pairs(opts.headers or {}) do headers[k] = v end
+  H.merge_headers(headers, opts.headers)
   local token = opts.token
   local user = opts.user or opts.username
   if token == nil and user == nil then token = env.get("SONAR_TOKEN") end
-  if token ~= nil and token ~= "" then
-    headers["Authorization"] = "Bearer " .. token
-  elseif user ~= nil then
-    headers["Authorization"] = "Basic " .. base64.encode(user .. ":" .. (opts.password or ""))
-  end
+  if token == "" then token = nil end
+  H.auth_headers({ token = token, username = user, password = user and (opts.password or "") }, headers)
   return setmetatable({ url = H.strip(url), api = H.client(url, { module = "sonarqube", headers = headers }) }, Client)
 end
 
