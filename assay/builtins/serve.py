@@ -16,13 +16,15 @@ thread; the handler's result table (returned through `drive`, so owned by the ma
 Lua state) is read right after the task ends, when no coroutine is running.
 """
 
+import time
+
 from lupa.lua55 import lua_type
 
 from assay.runtime import args
 from assay.runtime.bridge import yielding
-from assay.runtime.convert import to_py
+from assay.runtime.convert import Multi, to_py
 from assay.runtime.errors import BuiltinError, ScriptError
-from assay.runtime.logs import logger
+from assay.runtime.logs import DEBUG, logger
 from assay.runtime.scheduler import Awaitable, Op
 from assay.runtime.text import os_error_text
 
@@ -37,6 +39,24 @@ return function(stream_id)
 end
 """
 
+# The `conn` object a `{ws = function(conn) ... end}` handler receives; methods are
+# called with a colon and close over the socket's id, so a script cannot reach another
+# connection's socket.
+WS_LUA = r"""
+local http = ...
+local read, write, close, closed = http._ws_read, http._ws_write, http._ws_close, http._ws_closed
+http._ws_read, http._ws_write, http._ws_close, http._ws_closed = nil, nil, nil, nil
+return function(id, peer)
+  return {
+    peer_addr = peer,
+    read = function(_) return read(id) end,
+    write = function(_, data, opts) return write(id, data, opts) end,
+    close = function(_, code, reason) return close(id, code, reason) end,
+    is_closed = function(_) return closed(id) end,
+  }
+end
+"""
+
 
 # ---- the builtin -------------------------------------------------------------
 
@@ -46,8 +66,10 @@ class _State:
     def __init__(self, bridge):
         self.bridge = bridge
         self.make_sender = None
+        self.make_conn = None
         self.streams = {}
         self.next_stream = 0
+        self.sockets = {}  # id -> assay.net.websocket.ServerSocket of an upgraded request
 
 
 def members(bridge):
@@ -69,11 +91,77 @@ def members(bridge):
         data = _format_event(event)
         return _SseSend(stream, data)
 
-    return {"serve": serve, "_sse_send": sse_send}
+    def socket(sock_id, name):
+        sock = state.sockets.get(sock_id)
+        if sock is None or sock.closed and name != "read":
+            return None
+        return sock
+
+    @yielding
+    def ws_read(sock_id):
+        sock = socket(sock_id, "read")
+        if sock is None:
+            return Awaitable(_nothing)
+        return Awaitable(sock.read, lambda got: None if got is None else Multi(got))
+
+    @yielding
+    def ws_write(sock_id, data=None, opts=None):
+        data = args.string(data, "conn:write: first argument must be a string")
+        opts = args.optional_table(opts, "conn:write: second argument must be a table or nil")
+        binary = args.field(opts, "binary") is True
+        sock = socket(sock_id, "write")
+        if sock is None:
+            raise BuiltinError("conn:write: the WebSocket is closed")
+
+        async def send():
+            if not await sock.send(data, binary):
+                raise BuiltinError("conn:write: the WebSocket is closed")
+        return Awaitable(send)
+
+    @yielding
+    def ws_close(sock_id, code=None, reason=None):
+        code = 1000 if code is None else args.number(code, "conn:close: code must be an integer")
+        if code != int(code) or not 1000 <= code <= 4999:
+            raise BuiltinError("conn:close: code must be an integer from 1000 to 4999")
+        reason = "" if reason is None else args.text(reason, "conn:close: reason must be a string")
+        sock = socket(sock_id, "close")
+        if sock is None:
+            return Awaitable(_nothing)
+        return Awaitable(lambda: sock.close(int(code), reason))
+
+    def ws_closed(sock_id):
+        sock = state.sockets.get(sock_id)
+        return sock is None or sock.closed or sock.peer_closed
+
+    return {"serve": serve, "_sse_send": sse_send, "_ws_read": ws_read, "_ws_write": ws_write,
+            "_ws_close": ws_close, "_ws_closed": ws_closed}
+
+
+async def _nothing():
+    return None
 
 
 def finish_install(bridge, table):
-    bridge._assay_serve_state.make_sender = bridge.run_lua(SSE_LUA, "=[assay http.serve]", table)
+    state = bridge._assay_serve_state
+    state.make_sender = bridge.run_lua(SSE_LUA, "=[assay http.serve]", table)
+    state.make_conn = bridge.run_lua(WS_LUA, "=[assay http.serve ws]", table)
+
+
+def find_handler(paths, path):
+    """The handler for `path`: its exact route, else the most specific wildcard route
+    (`/static/*` matches everything under `/static/`, `/*` every path)."""
+    handler = paths.get(path)
+    if handler is not None:
+        return handler
+    prefix = path
+    while True:
+        cut = prefix.rfind(b"/")
+        if cut < 0:
+            return None
+        prefix = prefix[:cut]
+        handler = paths.get(prefix + b"/*")
+        if handler is not None:
+            return handler
 
 
 def _convert_routes(routes):
@@ -188,15 +276,26 @@ class _Server:
             raise BuiltinError("http.serve: accept failed: %s" % os_error_text(e)) from None
 
     async def respond(self, conn, request):
+        started = time.monotonic()
+        status, keep_alive = await self._respond(conn, request)
+        if logger.enabled(DEBUG):
+            method, target = request[0], request[1]
+            logger.debug("http.serve request", method=method.decode("latin-1"),
+                         path=_redact_target(target), status=status,
+                         duration="%.1fms" % ((time.monotonic() - started) * 1000))
+        return keep_alive
+
+    async def _respond(self, conn, request):
+        """(status answered, keep the connection open)."""
         from assay.net import server as wire
         method, target, version, headers, body = request
         path, _, query = target.partition(b"?")
-        handler = self.routes.get(method, {}).get(path)
+        handler = find_handler(self.routes.get(method, {}), path)
         keep_alive = wire.keep_alive(version, headers)
         if handler is None:
             conn.write_response(method, 404, [(b"content-type", b"text/plain")], b"not found", keep_alive, version)
             await conn.drain()
-            return keep_alive
+            return 404, keep_alive
         table_from = self.table_from  # keys and values are bytes already: no generic conversion
         req = table_from({
             b"method": method,
@@ -210,28 +309,65 @@ class _Server:
         try:
             values = await self.scheduler.drive(task_id, req)
         except ScriptError as e:
-            return await self.error_response(conn, method, e.message, keep_alive, version)
+            return await self.error_response(conn, method, path, e.message, keep_alive, version)
         result = values[0] if values else None
         if lua_type(result) != "table":
-            return await self.error_response(conn, method, "handler must return a table, got %s"
+            return await self.error_response(conn, method, path, "handler must return a table, got %s"
                                              % _type_name(result), keep_alive, version)
         try:
             status, out_headers, kind, payload = _read_response(result)
         except BuiltinError as e:
-            return await self.error_response(conn, method, str(e), keep_alive, version)
+            return await self.error_response(conn, method, path, str(e), keep_alive, version)
         if wire.header_value(out_headers, b"connection", b"").lower() == b"close":
             keep_alive = False
+        if kind == "ws":
+            return await self.websocket(conn, method, version, headers, out_headers, payload, keep_alive)
         if kind == "sse":
-            return await self.stream_sse(conn, method, version, status, out_headers, payload, keep_alive)
+            return status, await self.stream_sse(conn, method, version, status, out_headers, payload, keep_alive)
         conn.write_response(method, status, out_headers, payload, keep_alive, version)
         await conn.drain()
-        return keep_alive
+        return status, keep_alive
 
-    async def error_response(self, conn, method, message, keep_alive, version):
+    async def error_response(self, conn, method, path, message, keep_alive, version):
+        # the client sees the message too, but whoever runs the server must learn of it
+        logger.error("http.serve: handler error: %s" % message, method=method.decode("latin-1"),
+                     path=path.decode("utf-8", "replace"))
         body = ("handler error: %s" % message).encode("utf-8", "surrogateescape")
         conn.write_response(method, 500, [(b"content-type", b"text/plain")], body, keep_alive, version)
         await conn.drain()
-        return keep_alive
+        return 500, keep_alive
+
+    # ---- WebSocket upgrade ---------------------------------------------------
+    async def websocket(self, conn, method, version, request_headers, headers, ws_fn, keep_alive):
+        from assay.net import websocket as ws
+        problem = ws.handshake_problem(method, request_headers)
+        if problem:
+            conn.write_response(method, 400, [(b"content-type", b"text/plain")],
+                                b"websocket upgrade rejected: " + problem.encode(), keep_alive, version)
+            await conn.drain()
+            return 400, keep_alive
+        ours = [(b"upgrade", b"websocket"), (b"connection", b"Upgrade"),
+                (b"sec-websocket-accept", ws.accept_key(request_headers))]
+        # the handshake headers are the protocol's: the handler's own spelling of them is dropped
+        headers = ours + [(n, v) for n, v in headers if n not in (b"upgrade", b"connection", b"sec-websocket-accept")]
+        conn.write_head(101, headers, None, True, version)
+        await conn.drain()
+        sock = ws.ServerSocket(conn)
+        state = self.state
+        state.next_stream += 1
+        sock_id = state.next_stream
+        state.sockets[sock_id] = sock
+        peer = conn.writer.get_extra_info("peername")
+        peer = b"%s:%d" % (peer[0].encode(), peer[1]) if isinstance(peer, tuple) and len(peer) >= 2 else b""
+        try:
+            await self.scheduler.drive(self.scheduler._new_task(ws_fn), state.make_conn(sock_id, peer))
+        except ScriptError as e:
+            logger.error("http.serve ws: handler error: %s" % e.message)
+            await sock.close(1011, "handler error")
+        finally:
+            state.sockets.pop(sock_id, None)
+            await sock.close()
+        return 101, False  # the connection belonged to the WebSocket; it ends with it
 
     # ---- Server-Sent Events ------------------------------------------------
     async def stream_sse(self, conn, method, version, status, headers, producer_fn, keep_alive):
@@ -288,10 +424,18 @@ def _log_producer(future):
 
 # ---- reading the handler's response table -------------------------------------
 
+def _redact_target(target):
+    from assay.net.client import redact_url
+    return redact_url(target.decode("utf-8", "replace"))
+
+
 def _read_response(result):
     """(status, [(name, value)], kind, payload) from the handler's table (main-state owned)."""
     status = _status(result[b"status"])
     headers = _response_headers(result[b"headers"])
+    ws = result[b"ws"]
+    if ws is not None and lua_type(ws) == "function":
+        return 101, headers, "ws", ws
     has_type = any(name == b"content-type" for name, _ in headers)
     sse = result[b"sse"]
     if sse is not None and lua_type(sse) == "function":

@@ -7,9 +7,9 @@ from . import metadata
 
 BUILTINS = [
     ("http", "HTTP client and server: get, post, put, patch, delete, download (to a file), "
-     "SSE client (on_event), serve",
+     "SSE client (on_event), serve (wildcard routes, SSE, WebSocket upgrade)",
      "http, client, server, request, response, headers, endpoint, api, webhook, rest, download, sse, "
-     "event-stream, events, stream"),
+     "event-stream, events, stream, serve, route, wildcard, websocket, upgrade"),
     ("json", "JSON serialization: parse, encode, array/object shape marks",
      "json, serialization, deserialize, stringify, parse, encode, format, array, object"),
     ("yaml", "YAML serialization: parse, parse_all (multi-document streams), encode",

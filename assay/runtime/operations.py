@@ -98,6 +98,8 @@ OPERATIONS = {
     "http.delete": "http.delete", "http.serve": "http.serve", "http._sse_send": READ,
     "http._request": _http_verb, "http._new_client": READ, "http.client": VIA, "http._client_request": VIA,
     "http.download": "http.download", "http._sse_next": READ, "http._sse_close": READ,
+    # talking to a client of a server the script runs (http.serve itself is the write)
+    "http._ws_read": READ, "http._ws_write": READ, "http._ws_close": READ, "http._ws_closed": READ,
     "json.encode": READ, "json.parse": READ, "yaml.encode": READ, "yaml.parse": READ,
     "toml.encode": READ, "toml.parse": READ, "base64.encode": READ, "base64.decode": READ,
     "assert.eq": READ, "assert.ne": READ, "assert.gt": READ, "assert.lt": READ, "assert.contains": READ,
