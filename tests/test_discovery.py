@@ -177,7 +177,7 @@ def test_context_builtin_queries_rank_http_for_client_words(tmp_path):
 def test_context_or_fallback_when_and_finds_nothing():
     mods = [Module(n, "builtin", _meta(d, k)) for n, d, k in BUILTINS]
     assert search.search(mods, "json", 5)[0] == "json"
-    assert search.search(mods, "websocket zzznothing", 5) == ["ws"]  # AND empty → OR
+    assert search.search(mods, "realtime zzznothing", 5) == ["ws"]  # AND empty → OR
     assert search.search(mods, "", 5) == [] and search.search(mods, " ... ", 5) == []
     # operators are plain words: "or" (template: "file or string"), "not" (assert: not_nil)
     assert set(search.search(mods, "OR NOT", 5)) == {"template", "assert"}
