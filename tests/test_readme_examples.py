@@ -210,6 +210,7 @@ def services(workdir):
     """Start the fakes once; yield the environment the examples read their URLs from."""
     import aws_moto
     import fake_argocd
+    import fake_clickup
     import fake_dex
     import fake_github
     import fake_gitlab
@@ -221,6 +222,7 @@ def services(workdir):
     import fake_oauth2
     import fake_openclaw
     import fake_openstack
+    import fake_plane
     import fake_s3
     import fake_servicenow
     import fake_sonarqube
@@ -300,6 +302,9 @@ def services(workdir):
                    SERVICENOW_PASSWORD=fake_servicenow.PASSWORD)
         env.update(INFOBLOX_URL=start(fake_infoblox.FakeInfoblox()).url, INFOBLOX_USER=fake_infoblox.USER,
                    INFOBLOX_PASSWORD=fake_infoblox.PASSWORD)
+        env.update(CLICKUP_URL=start(fake_clickup.FakeClickUp()).url + "/api", CLICKUP_TOKEN=fake_clickup.TOKEN)
+        env.update(PLANE_BASE_URL=start(fake_plane.FakePlane()).url, PLANE_WORKSPACE=fake_plane.WORKSPACE,
+                   PLANE_API_KEY=fake_plane.API_KEY)
         try:
             moto = start(aws_moto.Moto())
         except pytest.skip.Exception:
