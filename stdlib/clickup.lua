@@ -59,6 +59,7 @@
 --- @quickref c:discover() -> {base_url, authenticated, sections} | What this client can reach
 
 local H = require("assay._http")
+local W = require("assay._work")
 
 local M = {}
 
@@ -265,34 +266,18 @@ function M.all_tasks(c, list_id, opts)
 end
 
 function M.find_task_by_name(c, list_id, name, opts)
-  for _, task in ipairs(M.all_tasks(c, list_id, opts)) do
-    if task.name == name then return task end
-  end
-  return nil
+  return W.find(M.all_tasks(c, list_id, opts), name)
 end
 
---- The task named spec.name in the list, created from spec when there is none, so a job that
---- runs again does not file the same task twice. The second result says whether it was created.
 function M.ensure_task(c, list_id, spec, opts)
-  if type(spec) ~= "table" or type(spec.name) ~= "string" or spec.name == "" then
-    error("clickup.ensure_task: spec.name is required", 2)
-  end
-  local existing = M.find_task_by_name(c, list_id, spec.name, opts)
-  if existing then return existing, false end
-  return c.tasks:create(list_id, spec), true
+  return W.ensure("clickup.ensure_task", spec,
+    function(name) return M.find_task_by_name(c, list_id, name, opts) end,
+    function() return c.tasks:create(list_id, spec) end)
 end
 
 function M.resolve_team(c, name)
-  local teams = c.teams:list()
-  if name ~= nil then
-    for _, team in ipairs(teams) do
-      if team.name == name then return team end
-    end
-    error("clickup: no workspace named " .. tostring(name), 2)
-  end
-  if #teams == 1 then return teams[1] end
-  if #teams == 0 then error("clickup: the token can see no workspace", 2) end
-  error("clickup: the token sees " .. #teams .. " workspaces; pass the name of one", 2)
+  return W.pick("clickup", c.teams:list(), name, "workspace", "token",
+    function(team, wanted) return team.name == wanted end)
 end
 
 --- A mention notifies the user id it carries; its "@name" text is only a label, so a guessed

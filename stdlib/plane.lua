@@ -41,6 +41,7 @@
 --- @quickref c.intake:list(project_id) -> [intake] | Intake (triage) work items of a project
 
 local H = require("assay._http")
+local W = require("assay._work")
 
 local M = {}
 
@@ -242,34 +243,19 @@ function M.all_items(c, project_id, opts)
 end
 
 function M.find_item_by_name(c, project_id, name, opts)
-  for _, item in ipairs(M.all_items(c, project_id, opts)) do
-    if item.name == name then return item end
-  end
-  return nil
+  return W.find(M.all_items(c, project_id, opts), name)
 end
 
---- The work item named spec.name, created from spec when the project has none, so a job that
---- runs again files it once. Plane has no name filter: the project's items are walked.
+--- Plane has no name filter: the project's items are walked to find an existing one.
 function M.ensure_item(c, project_id, spec, opts)
-  if type(spec) ~= "table" or type(spec.name) ~= "string" or spec.name == "" then
-    error("plane.ensure_item: spec.name is required", 2)
-  end
-  local found = M.find_item_by_name(c, project_id, spec.name, opts)
-  if found then return found, false end
-  return c.items:create(project_id, spec), true
+  return W.ensure("plane.ensure_item", spec,
+    function(name) return M.find_item_by_name(c, project_id, name, opts) end,
+    function() return c.items:create(project_id, spec) end)
 end
 
 function M.resolve_project(c, name)
-  local projects = c.projects:list()
-  if name ~= nil then
-    for _, p in ipairs(projects) do
-      if p.name == name or p.identifier == name then return p end
-    end
-    error("plane: no project named " .. tostring(name), 2)
-  end
-  if #projects == 1 then return projects[1] end
-  if #projects == 0 then error("plane: the API key can see no project", 2) end
-  error("plane: the API key sees " .. #projects .. " projects; pass the name of one", 2)
+  return W.pick("plane", c.projects:list(), name, "project", "API key",
+    function(p, wanted) return p.name == wanted or p.identifier == wanted end)
 end
 
 return M
