@@ -1,5 +1,7 @@
 --- @module assay.alertmanager
 --- @description Alertmanager alert and silence management. Query, create, and delete alerts and silences.
+--- @category observability
+--- @icon prometheus
 --- @keywords alertmanager, alerts, silences, receivers, monitoring, silence, inhibit, grouping, notification, receiver
 --- @quickref M.client(url, opts?) -> client | Alertmanager client for url; opts {token} or {username, password}
 --- @quickref M.alerts(url, opts?) -> [alert] | Every flat method is also a module function taking the URL first

@@ -1,5 +1,7 @@
 --- @module assay.argocd
 --- @description ArgoCD GitOps application management. Apps, sync, health, projects, repositories, clusters.
+--- @category gitops
+--- @icon argo
 --- @keywords argocd, gitops, applications, sync, health, projects, repositories, clusters, rollback, manifest, resource-tree, refresh, wait, cicd, continuous-delivery
 --- @quickref M.client(url, opts?) -> client | ArgoCD client; opts {token} (or {api_key}) or {username, password}
 --- @quickref c.apps:list(opts?) -> [app] | List applications; opts {project, selector}; flat: c:applications(opts?)

@@ -1,5 +1,7 @@
 --- @module assay.certmanager
 --- @description cert-manager certificate lifecycle. Certificates, issuers, ACME orders and challenges.
+--- @category kubernetes
+--- @icon certificate
 --- @keywords certmanager, certificates, issuers, acme, tls, kubernetes, letsencrypt, order, challenge, request, approval, readiness, wait, ssl
 --- @quickref M.client(url, opts) -> client | cert-manager client for the Kubernetes API; opts {token, ca_cert?} or the token string
 --- @quickref c.certificates:list(namespace) -> {items} | List certificates in namespace; flat: c:certificates(namespace)

@@ -1,5 +1,7 @@
 --- @module assay.crossplane
 --- @description Crossplane infrastructure management. Providers, XRDs, compositions, managed resources.
+--- @category kubernetes
+--- @icon kubernetes
 --- @keywords crossplane, providers, xrds, compositions, managed, kubernetes, infrastructure, configuration, function, composition, managed-resource, health, readiness, established, terraform
 --- @quickref M.client(url, opts) -> client | Crossplane client for the Kubernetes API; opts {token, ca_cert?} or the token string
 --- @quickref c.providers:list() -> {items} | List providers; flat: c:providers()

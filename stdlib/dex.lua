@@ -1,5 +1,7 @@
 --- @module assay.dex
 --- @description Dex OIDC identity provider. Discovery, JWKS, health, and configuration validation.
+--- @category identity
+--- @icon key
 --- @keywords dex, oidc, identity, discovery, jwks, authentication, openid-configuration, key-set, scope, grant-type, response-type, validation
 --- @quickref M.client(url, opts?) -> client | Dex client for the issuer url (c:discovery(), c:jwks(), ...); opts {token}, {api_key} or {username, password}
 --- @quickref M.discovery(url) -> {issuer, endpoints...} | Every flat method is also a module function taking the issuer URL first

@@ -1,5 +1,7 @@
 --- @module assay.email_triage
 --- @description Email triage helpers for deterministic categorization or OpenClaw-assisted classification into action, reply, and FYI buckets.
+--- @category comms
+--- @icon mail
 --- @keywords email, triage, gmail, inbox, classify, categorize, openclaw, llm, workflow
 --- @quickref email_triage.client(url?, opts?) -> triage | Bind an OpenClaw client (url/opts as assay.openclaw.client, or an existing client); t:categorize(emails, opts?), t:categorize_llm(emails, opts?)
 --- @quickref email_triage.categorize(emails, opts?) -> buckets | Deterministically bucket emails by subject and sender

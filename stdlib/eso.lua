@@ -1,5 +1,7 @@
 --- @module assay.eso
 --- @description External Secrets Operator. ExternalSecrets, SecretStores, ClusterSecretStores sync status.
+--- @category secrets
+--- @icon lock
 --- @keywords eso, external-secrets, secretstores, kubernetes, secrets, sync, store, readiness, wait, cluster, external-secret
 --- @quickref M.client(url, opts) -> client | External Secrets client for the Kubernetes API; opts {token, ca_cert?} or the token string
 --- @quickref c.external_secrets:list(namespace) -> {items} | List ExternalSecrets in namespace; flat: c:external_secrets(namespace)

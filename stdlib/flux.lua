@@ -1,5 +1,7 @@
 --- @module assay.flux
 --- @description Flux CD GitOps toolkit. GitRepositories, Kustomizations, HelmReleases, notifications.
+--- @category gitops
+--- @icon flux
 --- @keywords flux, gitops, kustomizations, helmreleases, gitrepositories, kubernetes, helm, oci, image-automation, notification, readiness, sources
 --- @quickref M.client(url, opts) -> client | Flux client for the Kubernetes API; opts {token, ca_cert?} or the token string
 --- @quickref c.git_repos:list(namespace) -> {items} | List GitRepositories; flat: c:git_repositories(namespace)

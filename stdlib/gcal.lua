@@ -1,5 +1,7 @@
 --- @module assay.gcal
 --- @description Google Calendar REST API client with OAuth2 token refresh. Events CRUD, calendar list.
+--- @category saas
+--- @icon googlecalendar
 --- @keywords google, calendar, gcal, events, oauth2, schedule, meeting, create, update, delete
 --- @quickref M.client(api_base, opts) -> client | Calendar client for api_base (https://www.googleapis.com); opts {credentials_file, token_file, token_url?} or {auth = oauth2 client}; M.client(opts) with opts.api_base also works
 --- @quickref c.events:list(opts?) -> [event] | List calendar events; flat: c:events(opts?)

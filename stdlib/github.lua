@@ -1,5 +1,7 @@
 --- @module assay.github
 --- @description GitHub REST API client. PRs, issues, actions, repositories, GraphQL. No gh CLI dependency.
+--- @category devtools
+--- @icon github
 --- @keywords github, pr, pull-request, issue, actions, runs, graphql, repository, merge, review, comment
 --- @quickref M.client(base_url, opts?) -> client | GitHub client for base_url (https://api.github.com or a GHE .../api/v3); opts {token?} (token defaults to $GITHUB_TOKEN); M.client(opts?) with opts.base_url also works
 --- @quickref github.latest_release(owner, repo, opts?) -> release | Latest release plus version (tag without v); opts {token, base_url}

@@ -1,5 +1,7 @@
 --- @module assay.gmail
 --- @description Gmail REST API client with OAuth2 token refresh. Search, read, reply, send emails, manage labels.
+--- @category comms
+--- @icon gmail
 --- @keywords gmail, email, oauth2, google, search, send, reply, labels, message, thread
 --- @quickref M.client(api_base, opts) -> client | Gmail client for api_base (https://gmail.googleapis.com); opts {credentials_file, token_file, token_url?} or {auth = oauth2 client}; M.client(opts) with opts.api_base also works
 --- @quickref c.messages:search(query, opts?) -> [message] | Search emails by query; flat: c:search(query, opts?)

@@ -1,5 +1,7 @@
 --- @module assay.grafana
 --- @description Grafana monitoring and dashboards. Health, datasources, annotations, alerts, folders.
+--- @category observability
+--- @icon grafana
 --- @keywords grafana, monitoring, dashboards, datasources, annotations, alerts, health, organization, folders, search, annotation
 --- @quickref M.client(url, opts?) -> client | Grafana client; opts {api_key} (or {token}) or {username, password}
 --- @quickref c.health:check() -> {database, version, commit} | Check Grafana health (sent without auth); flat: c:health()

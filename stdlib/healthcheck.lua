@@ -1,5 +1,7 @@
 --- @module assay.healthcheck
 --- @description HTTP health checking utilities. Status codes, JSON path, body matching, latency, multi-check.
+--- @category observability
+--- @icon activity
 --- @keywords healthcheck, http, health, status, latency, monitoring, json-path, body-match, multi-check, wait, endpoint, probe
 --- @quickref M.client(url, opts?) -> client | Probes bound to one full URL; opts {token} or {username, password}, headers
 --- @quickref c:http(opts?) -> {ok, status, latency_ms} | HTTP health check with status assertion

@@ -1,5 +1,7 @@
 --- @module assay.k8s
 --- @description Kubernetes API client. 30+ resource types, CRDs, readiness checks, pod logs, rollouts. Kubeconfig contexts.
+--- @category kubernetes
+--- @icon kubernetes
 --- @keywords kubernetes, k8s, pods, deployments, services, secrets, configmaps, namespaces, crd, custom-resources, rbac, events, logs, rollout, nodes, readiness, wait, deploy, deployment, kubeconfig, multi-cluster
 --- @env KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT, KUBECONFIG, ASSAY_K8S_CONTEXT, HOME
 --- @quickref M.client(url?, opts?) -> client | Kubernetes client; opts {token?, ca_cert?, client_cert?, client_key?, namespace?, context?, kubeconfig?}; no url = the kubeconfig context if one is named, else the in-cluster service account; every function below is also a method (c:list(ns, kind))

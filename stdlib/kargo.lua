@@ -1,5 +1,7 @@
 --- @module assay.kargo
 --- @description Kargo continuous promotion. Stages, freight, promotions, warehouses, pipeline status.
+--- @category gitops
+--- @icon package
 --- @keywords kargo, promotions, stages, freight, warehouses, gitops, kubernetes, promotion, pipeline, health, wait, status, stage
 --- @quickref M.client(url, opts) -> client | Kargo client for the Kubernetes API; opts {token, ca_cert?} or the token string
 --- @quickref c.stages:list(namespace) -> [stage] | List stages in namespace; flat: c:stages(namespace)

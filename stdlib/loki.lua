@@ -1,5 +1,7 @@
 --- @module assay.loki
 --- @description Loki log aggregation. Push logs, query with LogQL, labels, series, tail.
+--- @category observability
+--- @icon grafana
 --- @keywords loki, logs, logql, labels, series, monitoring, push, tail, stream, instant, range, query
 --- @quickref M.client(url, opts?) -> client | Loki client for url; opts {token} or {username, password}
 --- @quickref M.selector(labels) -> string | Build LogQL stream selector from labels table

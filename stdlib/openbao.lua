@@ -1,5 +1,7 @@
 --- @module assay.openbao
 --- @description OpenBao secrets management (vault-compatible). Alias for assay.vault.
+--- @category secrets
+--- @icon openbao
 --- @keywords openbao, vault, secrets, kv, policies, auth, transit, pki, encryption, decryption, certificate, seal, initialization, authentication, secret-engine, password, rotation
 --- @quickref M.client(url, opts) -> client | Vault client for url; opts {token} (or the token string: M.client(url, token))
 --- @quickref M.wait(url, opts?) -> true | Wait for Vault to become healthy

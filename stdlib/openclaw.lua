@@ -1,5 +1,7 @@
 --- @module assay.openclaw
 --- @description OpenClaw AI agent platform integration. Invoke tools, send messages, manage state, spawn sub-agents, approval gates, LLM tasks.
+--- @category saas
+--- @icon bot
 --- @keywords openclaw, clawd, agent, ai, workflow, invoke, state, diff, approve, llm, cron, spawn, message, notify
 --- @quickref M.client(url?, opts?) -> client | OpenClaw client; url defaults to $OPENCLAW_URL/$CLAWD_URL; opts {token?, state_dir?, timeout?}
 --- @quickref c.tools:invoke(tool, action, args) -> result | Invoke an OpenClaw tool action; flat: c:invoke(tool, action, args)

@@ -1,5 +1,7 @@
 --- @module assay.postgres
 --- @description PostgreSQL database helpers. User/database management, grants, Vault integration.
+--- @category data
+--- @icon postgresql
 --- @keywords postgres, postgresql, database, users, grants, sql, user, grant, privilege, vault, connection, schema, role
 --- @quickref M.client(url) -> client | Connect with a postgres://user:pass@host:port/db URL (or an opts table {host, port, username, password, database})
 --- @quickref M.client(host, port, username, password, database?) -> client | Connect (database defaults to postgres)

@@ -1,5 +1,7 @@
 --- @module assay.prometheus
 --- @description Prometheus monitoring queries. PromQL instant/range queries, alerts, targets, rules, series.
+--- @category observability
+--- @icon prometheus
 --- @keywords prometheus, promql, metrics, alerts, targets, rules, monitoring, instant-query, range-query, scrape, metadata, reload, observability, metric
 --- @quickref M.client(url, opts?) -> client | Prometheus client for url; opts {token} or {username, password}
 --- @quickref M.query(url, promql) -> number|[{metric, value}] | Every flat method is also a module function taking the URL first

@@ -1,5 +1,7 @@
 --- @module assay.s3
 --- @description S3-compatible object storage. Buckets, objects, copy, list with AWS Signature V4 auth.
+--- @category data
+--- @icon amazons3
 --- @keywords s3, storage, buckets, objects, aws, minio, r2, sigv4, bucket, object, copy, metadata, signature-v4, compatible, cloudflare-r2
 --- @quickref M.client(endpoint, opts) -> client | S3 client for the endpoint URL; opts {region, access_key, secret_key, path_style?}; M.client(opts) with opts.endpoint also works
 --- @quickref c.buckets:create(bucket) -> true | Create a new bucket; flat: c:create_bucket(bucket)

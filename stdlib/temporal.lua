@@ -1,5 +1,7 @@
 --- @module assay.temporal
 --- @description Temporal workflow orchestration. Workflows, task queues, schedules, signals.
+--- @category devtools
+--- @icon temporal
 --- @keywords temporal, workflows, task-queues, schedules, orchestration, workflow, task-queue, schedule, signal, history, search, namespace, execution
 --- @quickref M.client(url, opts?) -> client | Temporal HTTP client; opts {namespace?, api_key?}
 --- @quickref c:health() -> bool | Check Temporal health

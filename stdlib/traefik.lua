@@ -1,5 +1,7 @@
 --- @module assay.traefik
 --- @description Traefik reverse proxy API. Routers, services, middlewares, entrypoints, TLS status.
+--- @category cloud
+--- @icon traefikproxy
 --- @keywords traefik, proxy, routers, services, middlewares, entrypoints, loadbalancer, http, tcp, tls, configuration, dashboard, ingress
 --- @quickref M.client(url, opts?) -> client | Traefik API client for url; opts {token} or {username, password}
 --- @quickref M.overview(url) -> overview | Every flat method is also a module function taking the URL first

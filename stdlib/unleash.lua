@@ -1,5 +1,7 @@
 --- @module assay.unleash
 --- @description Unleash feature flag management. Projects, features, environments, strategies, API tokens.
+--- @category devtools
+--- @icon flag
 --- @keywords unleash, feature-flags, toggles, projects, environments, strategies, feature, toggle, strategy, environment, token, api-token, archive, flag, gradual-rollout
 --- @quickref M.client(url, opts?) -> client | Unleash Admin API client; opts {token} (sent raw as Authorization, also {api_key}) or {username, password}
 --- @quickref M.wait(url, opts?) -> true | Wait for Unleash to become healthy

@@ -1,5 +1,7 @@
 --- @module assay.vault
 --- @description HashiCorp Vault secrets management. KV, policies, auth, transit, PKI, token management.
+--- @category secrets
+--- @icon vault
 --- @keywords vault, secrets, kv, policies, auth, transit, pki, tokens, encryption, decryption, certificate, seal, initialization, authentication, secret-engine, password, rotation
 --- @quickref M.client(url, opts) -> client | Vault client for url; opts {token} (or the token string: M.client(url, token))
 --- @quickref M.wait(url, opts?) -> true | Wait for Vault to become healthy

@@ -1,5 +1,7 @@
 --- @module assay.velero
 --- @description Velero backup and restore. Backups, restores, schedules, storage locations.
+--- @category kubernetes
+--- @icon archive
 --- @keywords velero, backups, restores, schedules, disaster-recovery, kubernetes, backup, restore, schedule, storage-location, snapshot, repository, completion, status, failover
 --- @quickref M.client(url, opts) -> client | Velero client for the Kubernetes API; opts {token, namespace?, ca_cert?} or (url, token, namespace?)
 --- @quickref c.backups:list() -> [backup] | List backups; flat: c:backups()

@@ -1,5 +1,7 @@
 --- @module assay.zitadel
 --- @description Zitadel OIDC identity management. Projects, OIDC apps, IdPs, users, login policies.
+--- @category identity
+--- @icon fingerprint
 --- @keywords zitadel, oidc, identity, projects, applications, idp, users, authentication, domain, app, login-policy, user, password, google, machine-key, jwt, saml
 --- @quickref M.client(url, opts) -> client | Zitadel client for url; opts {domain, machine_key | machine_key_file | token}; M.client(opts) with opts.url also works
 --- @quickref c.domains:ensure_primary(domain) -> bool | Set organization primary domain; flat: c:ensure_primary_domain(domain)

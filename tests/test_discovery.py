@@ -149,7 +149,7 @@ def test_cli_42_context_renders_module_block(tmp_path):
         "  M.client(url, opts?) -> client | Create a widget client\n"
         "  c:health() -> {status, version} | Check widget service health\n"
         "  c:list(opts?) -> [widget]|nil | List widgets\n\n## Built-in Functions")
-    assert r.stdout.endswith("env.get(key) -> str | sleep(secs) | time() -> int\n")
+    assert r.stdout.endswith("env.get(key) -> str | sleep(secs) | time() -> number\n")
     for line in ("http.get(url, opts?) -> {status, body, headers}\n",
                  "json.parse(str) -> table | json.encode(tbl) -> str\n"):
         assert line in r.stdout
@@ -218,7 +218,7 @@ def test_ranking_matches_sqlite_fts5_bm25():
         match = " AND ".join('"%s"' % piece for piece in query.split())
         expected = [mods[row[0]].name for row in db.execute(
             "select id from t where t match ? order by bm25(t, 0, 2, 1, 3, 1), rowid limit 8", (match,))]
-        assert search.search(mods, query, 8) == expected, query
+        assert search.ranked(mods, query, 8) == expected, query
 
 
 STDLIB = ("alertmanager argocd certmanager crossplane dex email_triage eso flux gcal github gmail grafana harbor "

@@ -60,14 +60,17 @@ COMMANDS = {
     "context": Command(
         "context", "Search for modules matching a query",
         [Positional("query", "Search query (e.g. \"grafana health\", \"vault secrets\")", required=True)],
-        [Option("limit", "--limit", "-l", "LIMIT", "Maximum number of modules to show", default=5, kind="uint")],
+        [Option("limit", "--limit", "-l", "LIMIT", "Maximum number of modules to show", default=5, kind="uint"),
+         Option("no_builtins", "--no-builtins", help="Leave out the built-in functions cheat-sheet", kind="flag")],
     ),
     "exec": Command(
         "exec", "Execute a Lua script inline or from file",
         [Positional("file", "Path to a Lua script file")],
         [Option("eval", "--eval", "-e", "EVAL", "Inline Lua code to execute")],
     ),
-    "modules": Command("modules", "List all available modules"),
+    "modules": Command("modules", "List all available modules", [],
+                       [Option("json", "--json", help="One JSON record per module (for tools and catalogues)",
+                               kind="flag")]),
     "run": Command(
         "run", "Run a file (yaml or lua)",
         [Positional("file", "Path to a .yaml config or .lua script", required=True)],

@@ -61,10 +61,10 @@ def main(argv=None):
         return run_lua_file(values["file"], mode=None, timeout=20, script_args=parsed.script_args)
     if command == "modules":
         from assay.discovery.commands import modules_command
-        return modules_command()
+        return modules_command(as_json=values["json"])
     if command == "context":
         from assay.discovery.commands import context_command
-        return context_command(values["query"], values["limit"])
+        return context_command(values["query"], values["limit"], builtins=not values["no_builtins"])
     if command == "completion":
         from .completion import script
         sys.stdout.write(script(values["shell"]))

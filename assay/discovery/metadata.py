@@ -3,6 +3,8 @@
     --- @description Widget service client.
     --- @keywords widget, inventory
     --- @env WIDGET_URL
+    --- @category devtools
+    --- @icon github
     --- @quickref M.client(url, opts?) -> client | Create a widget client
 """
 
@@ -13,6 +15,8 @@ class Metadata:
         self.description = ""
         self.keywords = []
         self.env = []
+        self.category = None  # a grouping for catalogues (core, cloud, identity, ...)
+        self.icon = None      # an icon name (a simple-icons brand slug where one fits)
         self.quickrefs = []   # (signature, returns, description)
         self.functions = []
 
@@ -44,6 +48,10 @@ def parse(text):
             meta.keywords = _items(value)
         elif tag == "env":
             meta.env = _items(value)
+        elif tag == "category":
+            meta.category = value
+        elif tag == "icon":
+            meta.icon = value
         elif tag == "quickref":
             signature, arrow, rest = value.partition(" -> ")
             returns, bar, description = rest.partition(" | ")

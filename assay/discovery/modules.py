@@ -45,7 +45,21 @@ BUILTINS = [
      "markdown, html, commonmark, render, documentation, convert"),
     ("process", "Processes: spawn, wait, list, is_running, kill, wait_idle",
      "process, spawn, wait, background, pid, kill, signal, daemon, subprocess"),
+    ("shell", "Shell commands: exec a command line, with cwd, env, stdin and timeout",
+     "shell, command, exec, run, sh, bash, cli, subprocess, script, stdout, stderr, exit"),
+    ("disk", "Disk space: usage of a filesystem, dir_size, sweep old files",
+     "disk, space, usage, free, filesystem, size, cleanup, sweep, retention, du, df"),
+    ("os", "Operating system: hostname, arch, platform; Lua's os.time, os.date, os.clock",
+     "os, hostname, arch, architecture, platform, system, date, time, clock"),
+    ("credential", "Credential handles: get a secret the script can use but never read",
+     "credential, secret, handle, redact, policy, agent"),
+    ("temporal", "Temporal workflows over gRPC: connect, start, signal, query (assay-full build)",
+     "temporal, workflow, grpc, orchestration, signal, query, task-queue"),
 ]
+
+# The `@category` of each builtin for `assay modules --json` (the rest are "core").
+BUILTIN_CATEGORIES = {"db": "data", "temporal": "devtools", "credential": "secrets", "shell": "host",
+                      "process": "host", "disk": "host", "os": "host"}
 
 
 class Module:
@@ -98,6 +112,7 @@ def discover():
         meta = metadata.Metadata()
         meta.description = description
         meta.keywords = [k.strip() for k in keywords.split(",")]
+        meta.category = BUILTIN_CATEGORIES.get(name, "core")
         modules.append(Module(name, "builtin", meta))
     return modules
 

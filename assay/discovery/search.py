@@ -41,7 +41,16 @@ def query_phrases(query):
 
 
 def search(modules, query, limit):
-    """Names of the best-matching modules, best first."""
+    """Names of the best-matching modules, best first: modules the query names outright,
+    then the BM25 ranking."""
+    if limit <= 0:
+        return []
+    exact = exact_matches([module.name for module in modules], query)
+    return (exact + [n for n in ranked(modules, query, limit + len(exact)) if n not in exact])[:limit]
+
+
+def ranked(modules, query, limit):
+    """Names by BM25 alone (the order SQLite FTS5's bm25() gives), best first."""
     if limit <= 0 or not query.strip():
         return []
     phrases = query_phrases(query)
@@ -53,10 +62,26 @@ def search(modules, query, limit):
         texts = {"name": module.name, "description": m.description, "keywords": " ".join(m.keywords),
                  "functions": " ".join(m.functions)}
         docs.append((module.name, {field: tokens(texts[field]) for field, _ in FIELDS}))
-    ranked = _rank(docs, phrases, require_all=True)
-    if not ranked and len(phrases) > 1:
-        ranked = _rank(docs, phrases, require_all=False)
-    return [name for name, _ in ranked[:limit]]
+    scored = _rank(docs, phrases, require_all=True)
+    if not scored and len(phrases) > 1:
+        scored = _rank(docs, phrases, require_all=False)
+    return [name for name, _ in scored[:limit]]
+
+
+def exact_matches(names, query):
+    """Modules the query names outright, best first: the name itself (`http`,
+    `assay.vault`), then `assay.<query>`, then modules whose last part is the query
+    (`assay.hashicorp.vault`). Someone who types a module's name wants that module
+    first, however often other modules mention the word."""
+    q = query.strip().lower()
+    if not q or any(c.isspace() for c in q):
+        return []
+    tiers = ([n for n in names if n.lower() == q], [n for n in names if n.lower() == "assay." + q],
+             sorted((n for n in names if n.lower().endswith("." + q)), key=lambda n: (n.count("."), n)))
+    out = []
+    for tier in tiers:
+        out += [n for n in tier if n not in out]
+    return out
 
 
 def _rank(docs, phrases, require_all):

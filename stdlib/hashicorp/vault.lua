@@ -1,5 +1,7 @@
 --- @module assay.hashicorp.vault
 --- @description HashiCorp Vault secrets management (the current Assay name). The same client as assay.vault and assay.openbao. KV, policies, auth, transit, PKI, token management.
+--- @category secrets
+--- @icon vault
 --- @keywords hashicorp, vault, openbao, secrets, kv, policies, auth, transit, pki, tokens, encryption, decryption, certificate, seal, authentication, secret-engine
 --- @quickref M.client(url, opts) -> client | Vault client for url; opts {token} (or the token string: M.client(url, token))
 --- @quickref M.wait(url, opts?) -> true | Wait for Vault to become healthy

@@ -1,5 +1,7 @@
 --- @module assay.ory.keto
 --- @description Ory Keto authorization — relation-tuple CRUD, permission checks, role membership queries. Implements relationship-based access control (ReBAC, Google Zanzibar-style).
+--- @category identity
+--- @icon ory
 --- @keywords keto, ory, authorization, authz, rbac, rebac, permissions, roles, relation-tuples, zanzibar, access-control, members, groups
 --- @quickref keto.client(read_url, opts?) -> client | Create a Keto client (read endpoint); opts {write_url} for writes
 --- @quickref c.tuples:list(opts) -> {relation_tuples, next_page_token} | List relation tuples matching filters; flat: c:list(opts)

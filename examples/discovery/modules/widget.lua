@@ -2,6 +2,8 @@
 --- @description Widget service client. Health, list and create widgets.
 --- @keywords widget, widgets, inventory, health
 --- @env WIDGET_URL, WIDGET_TOKEN
+--- @category saas
+--- @icon puzzle
 --- @quickref M.client(url, opts?) -> client | Create a widget client
 --- @quickref c:health() -> {status, version} | Check widget service health
 --- @quickref c:list() -> [widget] | List widgets
