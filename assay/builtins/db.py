@@ -25,6 +25,7 @@ absent; text types are strings; date/time (ISO 8601), UUID, JSON and decimal
 columns come back as their canonical text (spec Note, DB-10), binary columns as
 the raw bytes.
 """
+import re
 import threading
 import weakref
 
@@ -33,6 +34,7 @@ from lupa.lua55 import lua_type
 from assay.runtime import args
 from assay.runtime.bridge import yielding
 from assay.runtime.errors import BuiltinError
+from assay.runtime.logs import logger, quoted
 from assay.runtime.scheduler import InThread
 
 _LUA = r"""
@@ -718,7 +720,9 @@ def install(bridge):
         driver, open_ = _opener(text)
 
         def work():
-            return registry.add(_Conn(driver, open_()))
+            from assay.net.client import redact_url
+            with logger.timed("db connect", driver=driver, url=redact_url(text)):
+                return registry.add(_Conn(driver, open_()))
         return InThread(work)
 
     def runner(who, want_rows):
@@ -730,13 +734,15 @@ def install(bridge):
             run_driver = _RUN[conn.driver]
 
             def work():
-                with conn.lock:
+                with conn.lock, logger.timed(who, driver=conn.driver, statement=_log_statement(text)) as call:
                     if conn.closed:
                         raise BuiltinError("%s: %s" % (who, CLOSED))
                     try:
-                        return run_driver(conn.raw, text, values, want_rows)
+                        rows, affected = result = run_driver(conn.raw, text, values, want_rows)
                     except _Failed as e:
                         raise BuiltinError("%s: %s" % (who, e)) from None
+                    call.fields["rows"] = len(rows) if want_rows else affected
+                    return result
 
             if want_rows:
                 return InThread(work, _rows)
@@ -766,6 +772,17 @@ def install(bridge):
     bridge.define("db", {"_connect": connect, "_query": runner("db.query", True),
                          "_execute": runner("db.execute", False), "_close": close,
                          "_release": release}, lua=_LUA)
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\$\$.*?\$\$", re.DOTALL)
+
+
+def _log_statement(sql):
+    """A statement for the debug log: one line, at most 200 characters, every quoted
+    literal shown as '?' (a password in `CREATE ROLE … PASSWORD '…'` must not be logged;
+    parameters are never logged)."""
+    text = " ".join(_QUOTED.sub("'?'", sql).split())
+    return quoted(text if len(text) <= 200 else text[:197] + "...")
 
 
 def _rows(result):

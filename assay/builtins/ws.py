@@ -11,6 +11,7 @@ import itertools
 from assay.runtime import args
 from assay.runtime.bridge import yielding
 from assay.runtime.errors import BuiltinError
+from assay.runtime.logs import logger
 
 from assay.runtime.scheduler import InThread
 
@@ -143,13 +144,16 @@ def _connect(url=None, opts=None, *dead):
         import websocket
 
         from assay.net import tls
+        from assay.net.client import redact_url
         try:
             if url.lower().startswith("wss:"):
                 given = tls_opts or {}
                 kwargs["sslopt"] = {"context": tls.client_context(
                     [given["ca_cert"]] if given.get("ca_cert") else (), given.get("client_cert"),
                     given.get("client_key"), insecure=given.get("insecure", False))}
-            conn = websocket.create_connection(url, timeout=CONNECT_TIMEOUT, enable_multithread=True, **kwargs)
+            with logger.timed("ws connect", url=redact_url(url)):
+                conn = websocket.create_connection(url, timeout=CONNECT_TIMEOUT, enable_multithread=True,
+                                                   **kwargs)
             conn.settimeout(None)  # recv waits as long as it takes
         except Exception as e:
             raise BuiltinError("ws.connect: %s" % _detail(e)) from None
@@ -170,7 +174,8 @@ def _send_binary(conn_id, data=None):
     def work():
         from websocket import ABNF
         try:
-            _get(conn_id).send(raw, opcode=ABNF.OPCODE_BINARY)
+            with logger.timed("ws send", conn=conn_id, kind="binary", bytes=len(raw)):
+                _get(conn_id).send(raw, opcode=ABNF.OPCODE_BINARY)
         except Exception as e:
             raise BuiltinError("ws.send_binary: %s" % _detail(e)) from None
 
@@ -199,7 +204,8 @@ def _send(conn_id, text=None):
 
     def work():
         try:
-            _get(conn_id).send(message)
+            with logger.timed("ws send", conn=conn_id, kind="text", bytes=len(raw)):
+                _get(conn_id).send(message)
         except Exception as e:
             raise BuiltinError("ws.send: %s" % _detail(e)) from None
 
@@ -213,7 +219,9 @@ def _recv(conn_id):
         from websocket import ABNF
         try:
             conn = _get(conn_id)
-            opcode, data = conn.recv_data(control_frame=False)  # pings answered, pongs skipped
+            with logger.timed("ws recv", conn=conn_id) as call:
+                opcode, data = conn.recv_data(control_frame=False)  # pings answered, pongs skipped
+                call.fields["bytes"] = len(data)
         except websocket.WebSocketConnectionClosedException:
             raise BuiltinError("ws.recv: connection closed") from None
         except Exception as e:
@@ -249,6 +257,7 @@ def _close(conn_id):
         if conn is None or not conn.connected:
             return None
         try:
+            logger.debug("ws close", conn=conn_id)
             conn.send_close()
         except websocket.WebSocketConnectionClosedException:
             pass

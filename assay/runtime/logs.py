@@ -82,6 +82,43 @@ class Logger:
     def error(self, message, /, **fields):
         self.log(ERROR, message, **fields)
 
+    def timed(self, message, /, **fields):
+        """`with logger.timed("db query", statement=...) as call:` logs one debug line when
+        the block ends: the fields, what the block added to `call.fields`, `status=ok` or
+        `status=error` and the duration. Costs nothing when debug is off."""
+        return _Timed(self, message, fields) if self.enabled(DEBUG) else _NOT_TIMED
+
+
+class _Timed:
+    def __init__(self, logger, message, fields):
+        self.logger, self.message, self.fields = logger, message, fields
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        fields = dict(self.fields)
+        fields.setdefault("status", "ok" if exc_type is None else "error")
+        fields["duration"] = "%.1fms" % ((time.monotonic() - self.started) * 1000)
+        self.logger.debug(self.message, **fields)
+        return False
+
+
+class _NotTimed:
+    @property
+    def fields(self):
+        return {}  # a fresh dict: what the block writes is forgotten
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        return False
+
+
+_NOT_TIMED = _NotTimed()
+
 
 def quoted(text):
     """A string field value in double quotes with backslash escapes (`check="api"`)."""
