@@ -95,8 +95,9 @@ _client_ids = itertools.count(1)
 
 # ---- argument handling (loop thread) ----------------------------------------
 
-def _prepare(name, method, url, rest):
-    """Validate a call's arguments; returns (url, body bytes or None, headers dict)."""
+def _prepare(name, method, url, rest, marks=None):
+    """Validate a call's arguments; returns (url, body bytes or None, headers dict,
+    whether opts.on_event was given). `marks`: json.array/json.object shapes for a table body."""
     if not isinstance(url, bytes):
         raise BuiltinError("%s: first argument must be a URL string" % name)
     body, content_type = None, None
@@ -109,7 +110,7 @@ def _prepare(name, method, url, rest):
             body = raw_body or None
         elif args.is_table(raw_body):
             from assay.runtime.jsontext import JsonError, encode
-            value = to_py(raw_body, name + ": JSON encode failed")
+            value = to_py(raw_body, name + ": JSON encode failed", marks=marks)
             try:
                 body = encode(value).encode("utf-8", "surrogateescape")
             except JsonError as e:
@@ -148,8 +149,8 @@ def request_headers(name, opts, ours):
     return dict(headers.values())
 
 
-def _request_op(config, name, method, url, rest):
-    url, body, headers, events = _prepare(name, method, url, rest)
+def _request_op(config, name, method, url, rest, marks=None):
+    url, body, headers, events = _prepare(name, method, url, rest, marks)
     if events:
         return http_stream.open_events(config, name, method, url, body, headers)
     return InThread(lambda: _perform(config, name, method, url, body, headers))
@@ -291,31 +292,37 @@ def _new_client(opts=None, *dead):
 
 # ---- the builtins ------------------------------------------------------------
 
-def _global_method(method):
+def _global_method(method, bridge):
     name = "http." + method
+    from .json import marks_for
 
     @yielding
     def call(url=None, *rest):
         from assay.net import client as net
-        return _request_op(net.DEFAULT, name, method, url, rest)
+        return _request_op(net.DEFAULT, name, method, url, rest, marks_for(bridge))
 
     return call
 
 
-@yielding
-def _client_request(client_id, method=None, url=None, *rest):
-    config = _clients.get(client_id)
-    if config is None:
-        raise BuiltinError("http._client_request: first arg must be an http client")
-    method = args.text(method, "http._client_request: second arg must be method name")
-    if method not in METHODS:
-        raise BuiltinError("http: unsupported method: %s" % method)
-    return _request_op(config, "http." + method, method, url, rest)
+def _client_request(bridge):
+    from .json import marks_for
+
+    @yielding
+    def request(client_id, method=None, url=None, *rest):
+        config = _clients.get(client_id)
+        if config is None:
+            raise BuiltinError("http._client_request: first arg must be an http client")
+        method = args.text(method, "http._client_request: second arg must be method name")
+        if method not in METHODS:
+            raise BuiltinError("http: unsupported method: %s" % method)
+        return _request_op(config, "http." + method, method, url, rest, marks_for(bridge))
+
+    return request
 
 
 def install(bridge):
-    members = {m: _global_method(m) for m in METHODS}
-    members["_request"] = _client_request
+    members = {m: _global_method(m, bridge) for m in METHODS}
+    members["_request"] = _client_request(bridge)
     members["_new_client"] = _new_client
     members.update(serve.members(bridge))
     members.update(http_stream.members())

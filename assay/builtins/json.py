@@ -187,6 +187,36 @@ end
 """
 
 
+# For builtins that encode tables as JSON from Python (http bodies, http.serve `json`):
+# they read the marks by calling Lua, which is safe from inside a coroutine where
+# indexing a Lua table from Python is not.
+_SHAPES_LUA = r"""
+local marks = ...
+local next = next
+return function(t) return marks[t] end, function() return next(marks) ~= nil end
+"""
+
+
+class Shapes:
+    """`shapes[table]` -> b"array" | b"object" | None, as `to_py(marks=...)` reads it."""
+
+    def __init__(self, lookup):
+        self._lookup = lookup
+
+    def __getitem__(self, table):
+        return self._lookup(table)
+
+
+def marks_for(bridge):
+    """The json.array/json.object marks for `to_py`, or None while nothing is marked (so
+    scripts that never mark a table pay nothing). Call during a builtin call."""
+    shapes = getattr(bridge, "json_shapes", None)
+    if shapes is None:
+        return None
+    lookup, any_marked = shapes
+    return Shapes(lookup) if any_marked() else None
+
+
 def honour_marks(bridge, family, name):
     """Make `family.name(value)` receive the json.array/json.object marks."""
     bridge.run_lua(_HONOUR_LUA, "=[assay %s]" % name, family, name.encode(), bridge.json_marks)
@@ -195,4 +225,5 @@ def honour_marks(bridge, family, name):
 def install(bridge):
     t = bridge.define("json", {"parse": parse, "encode": encode})
     bridge.json_marks = bridge.run_lua(_MARKS_LUA, "=[assay json marks]", t)
+    bridge.json_shapes = bridge.run_lua(_SHAPES_LUA, "=[assay json shapes]", bridge.json_marks)
     honour_marks(bridge, t, "encode")

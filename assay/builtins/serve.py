@@ -315,7 +315,8 @@ class _Server:
             return await self.error_response(conn, method, path, "handler must return a table, got %s"
                                              % _type_name(result), keep_alive, version)
         try:
-            status, out_headers, kind, payload = _read_response(result)
+            from .json import marks_for
+            status, out_headers, kind, payload = _read_response(result, marks_for(self.bridge))
         except BuiltinError as e:
             return await self.error_response(conn, method, path, str(e), keep_alive, version)
         if wire.header_value(out_headers, b"connection", b"").lower() == b"close":
@@ -429,8 +430,9 @@ def _redact_target(target):
     return redact_url(target.decode("utf-8", "replace"))
 
 
-def _read_response(result):
-    """(status, [(name, value)], kind, payload) from the handler's table (main-state owned)."""
+def _read_response(result, marks=None):
+    """(status, [(name, value)], kind, payload) from the handler's table (main-state owned);
+    `marks`: the json.array/json.object shapes for a `json` table."""
     status = _status(result[b"status"])
     headers = _response_headers(result[b"headers"])
     ws = result[b"ws"]
@@ -444,7 +446,7 @@ def _read_response(result):
     if payload is not None and args.is_table(payload):
         from assay.runtime.jsontext import JsonError, encode
         try:
-            body = encode(to_py(payload)).encode("utf-8", "surrogateescape")
+            body = encode(to_py(payload, marks=marks)).encode("utf-8", "surrogateescape")
         except JsonError as e:
             raise BuiltinError(str(e)) from None
         if not has_type:

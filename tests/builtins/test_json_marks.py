@@ -97,3 +97,39 @@ def test_parse_all_argument_error(lua_fails):
 
 def test_parse_still_refuses_a_second_document(lua_fails):
     assert "more than one document" in lua_fails('yaml.parse("a: 1\\n---\\nb: 2\\n")')
+
+
+# ---- the HTTP layer encodes table bodies the same way (issue 18) --------------------------
+
+def test_http_table_bodies_honour_the_marks(lua):
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "stdlib"))
+    from fakes import FakeService
+    fake = FakeService()
+    try:
+        lua('''
+            local u = "%s"
+            http.post(u .. "/top", json.object({}))
+            http.put(u .. "/nested", { meta = json.object(), tags = json.array(), plain = {} })
+            http.client():patch(u .. "/client", { labels = json.object() })
+            http.post(u .. "/unmarked", {})
+        ''' % fake.url)
+        bodies = {r.path: r.body for r in fake.requests}
+    finally:
+        fake.close()
+    assert bodies == {"/top": b"{}", "/nested": b'{"meta":{},"plain":[],"tags":[]}',
+                      "/client": b'{"labels":{}}', "/unmarked": b"[]"}
+
+
+def test_http_serve_json_responses_honour_the_marks(lua):
+    got = lua('''
+        async.spawn(function()
+          http.serve(0, { GET = { ["/j"] = function()
+            return { json = { items = json.array(), meta = json.object(), plain = {} } }
+          end } })
+        end)
+        while _SERVER_PORT == nil do sleep(0.01) end
+        return http.get("http://127.0.0.1:" .. _SERVER_PORT .. "/j").body
+    ''')
+    assert got == '{"items":[],"meta":{},"plain":[]}'
