@@ -127,3 +127,20 @@ def test_script_mode_reports_the_pending_write_as_an_error(tmp_path):
     assert r.returncode == 1
     assert "approval: fs.write needs approval" in r.stderr
     assert not os.path.exists(tmp_path / "one.txt")
+
+
+def test_tool_mode_script_arguments_fill_arg_and_survive_a_resume(tmp_path):
+    """issue 18: `assay run --mode tool s.lua -- a b` fills `arg` like script mode, and the
+    re-run after an approval gets the same words."""
+    script = tmp_path / "args.lua"
+    script.write_text("local out = tostring(arg[0]):match('args%%.lua$') and table.concat(arg, ',') or 'no arg[0]'\n"
+                      "fs.write(%s, out)\nreturn { words = out, n = #arg }\n" % json.dumps(str(tmp_path / "out.txt")))
+    env = {"ASSAY_STATE_DIR": str(tmp_path / "state")}
+    r = run_assay("run", "--mode", "tool", script, "--", "staging", "a b", extra_env=env)
+    assert json.loads(r.stdout)["output"] == {"words": "staging,a b", "n": 2}
+    doc = json.loads(run_assay("run", "--mode", "tool", "--approval-mode", script, "--", "prod", "3",
+                               extra_env=env).stdout)
+    assert doc["status"] == "needs_approval"
+    done = resume(doc["requiresApproval"]["resumeToken"], "yes", env)
+    assert done["output"] == {"words": "prod,3", "n": 2}
+    assert (tmp_path / "out.txt").read_text() == "prod,3"

@@ -9,7 +9,7 @@ def run_lua_file(path, mode, timeout, script_args=()):
         mode = "tool" if os.environ.get("ASSAY_MODE") == "tool" else "script"
     if mode == "tool":
         from .tool import tool_command
-        return tool_command(path, timeout)
+        return tool_command(path, timeout, script_args)
     from assay.runtime.vm import ScriptReadError, read_script
     try:
         source = read_script(path)

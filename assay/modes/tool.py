@@ -157,9 +157,10 @@ def parse_approval(text):
     return request["prompt"], request.get("context")
 
 
-def save_approval(script_path, prompt, context, gate=None):
+def save_approval(script_path, prompt, context, gate=None, script_args=()):
     """Store what `assay resume` needs and return the new token. `gate`: for a write
-    suspended by approval mode, the pending operation and the grants so far."""
+    suspended by approval mode, the pending operation and the grants so far;
+    `script_args`: the script's `arg` words, given to it again on resume."""
     from assay.runtime.text import os_error_text
     directory = os.path.join(state_dir(), "resume")
     try:
@@ -180,6 +181,8 @@ def save_approval(script_path, prompt, context, gate=None):
     if gate is not None:
         state += ',"mode":"approval","pending":%s,"approved_ops":%s' % (
             jsontext.encode(gate["pending"]), jsontext.encode(gate["approved_ops"]))
+    if script_args:
+        state += ',"script_args":%s' % jsontext.encode(list(script_args))
     state += "}"
     try:
         with open(os.path.join(directory, token + ".json"), "w", encoding="utf-8") as f:
@@ -190,8 +193,8 @@ def save_approval(script_path, prompt, context, gate=None):
 
 
 # ---- commands -------------------------------------------------------------------------
-def run_tool(path, timeout):
-    """The envelope text for running `path` in tool mode."""
+def run_tool(path, timeout, script_args=()):
+    """The envelope text for running `path` in tool mode; `script_args` fill Lua's `arg`."""
     from assay.runtime.vm import Runtime, ScriptReadError, read_script
     try:
         source = read_script(path)
@@ -201,19 +204,20 @@ def run_tool(path, timeout):
     logger.info("starting assay (tool mode)", script=path, timeout_secs=timeout)
     os.environ["ASSAY_MODE"] = "tool"
     runtime = Runtime(mode="tool")
+    runtime.set_script_args(path, script_args)
     readonly = runtime.guard.readonly
     try:
         values = runtime.run_source(source, "@" + path, timeout=timeout)
     except ScriptError as e:
         if suspended(runtime):  # even when the script caught the refusal with pcall
-            return suspend(path, runtime.guard.approval)
+            return suspend(path, runtime.guard.approval, script_args)
         raw = e.value if isinstance(e.value, str) else e.message
         if raw == "execution timed out":
             return error_envelope("execution timed out after %ds" % timeout, "timeout", readonly)
         approval = parse_approval(raw) or parse_approval(e.message)
         if approval:
             prompt, context = approval
-            token = save_approval(path, prompt, context)
+            token = save_approval(path, prompt, context, script_args=script_args)
             return approval_envelope(prompt, context, token)
         text = e.message if e.kind != "memory" else "memory error: " + e.message
         return error_envelope(text, readonly=readonly)
@@ -222,7 +226,7 @@ def run_tool(path, timeout):
     finally:
         runtime.flush()
     if suspended(runtime):
-        return suspend(path, runtime.guard.approval)
+        return suspend(path, runtime.guard.approval, script_args)
     try:
         return capped(output_to_json(values[0] if values else None), readonly)
     except SerializeError as e:
@@ -234,21 +238,21 @@ def suspended(runtime):
     return approval is not None and approval.pending is not None
 
 
-def suspend(path, approval):
+def suspend(path, approval, script_args=()):
     """A write waits for a decision: store it with the grants so far, answer needs_approval."""
     pending = approval.pending
     prompt = "Approve %s?" % pending["op"]
     approved = sorted(approval.grants.values(), key=lambda g: g["index"])
-    token = save_approval(path, prompt, pending, {"pending": pending, "approved_ops": approved})
+    token = save_approval(path, prompt, pending, {"pending": pending, "approved_ops": approved}, script_args)
     return approval_envelope(prompt, pending, token)
 
 
-def tool_command(path, timeout):
+def tool_command(path, timeout, script_args=()):
     from assay.runtime.exiting import exit_now
     from assay.runtime.signals import quiet_signals
     quiet_signals()
     try:
-        envelope = run_tool(path, timeout)
+        envelope = run_tool(path, timeout, script_args)
     except ToolFailure as e:
         envelope = error_envelope(str(e))
     sys.stdout.write(envelope)
@@ -290,6 +294,9 @@ def resume(token, approve, resume_ttl, approver=None):
         created_at = int(state["created_at"])
         if not isinstance(script_path, str):
             raise TypeError("script_path must be a string")
+        script_args = state.get("script_args") or []
+        if not isinstance(script_args, list) or not all(isinstance(a, str) for a in script_args):
+            raise TypeError("script_args must be a list of strings")
     except (ValueError, KeyError, TypeError) as e:
         raise ToolFailure("parsing resume state: %s" % e) from None
     ttl = resume_ttl if resume_ttl is not None else int(state.get("ttl_secs", DEFAULT_TTL))
@@ -308,7 +315,8 @@ def resume(token, approve, resume_ttl, approver=None):
         env.update(decision_env(state, approve, approver))
         record_decision(directory, token, state, approve, approver)
     try:
-        child = subprocess.run(self_command() + ["run", "--mode", "tool", script_path], env=env,
+        words = ["--"] + script_args if script_args else []
+        child = subprocess.run(self_command() + ["run", "--mode", "tool", script_path] + words, env=env,
                                capture_output=True, stdin=subprocess.DEVNULL)
     except OSError as e:
         raise ToolFailure("spawning resume execution: %s" % os_error_text(e)) from None
