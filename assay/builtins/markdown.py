@@ -1,6 +1,7 @@
-"""`markdown.to_html(source, opts?)`: CommonMark with tables and strikethrough.
+"""`markdown.to_html(source, opts?)`: CommonMark with tables, strikethrough and task lists.
 
-markdown-it-py (a complete CommonMark implementation) does the work; it is
+markdown-it-py (a complete CommonMark implementation) does the work, with the task
+list plugin of its companion package mdit-py-plugins; it is
 imported on the first call, so scripts that never render Markdown do not pay
 its ~50-100 ms import. One parser per process, built on first use.
 """
@@ -14,8 +15,11 @@ def _parser(allow_html):
     parser = _parsers.get(allow_html)
     if parser is None:
         from markdown_it import MarkdownIt
+        from mdit_py_plugins.tasklists import tasklists_plugin
         # the CommonMark preset, plus the GitHub-style extensions scripts expect
-        parser = MarkdownIt("commonmark", {"html": allow_html}).enable(["table", "strikethrough"])
+        # (tables, strikethrough, `- [ ]` / `- [x]` task lists as disabled checkboxes)
+        parser = MarkdownIt("commonmark", {"html": allow_html}).enable(["table", "strikethrough"]) \
+            .use(tasklists_plugin)
         _parsers[allow_html] = parser
     return parser
 

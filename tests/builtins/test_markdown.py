@@ -43,3 +43,18 @@ def test_deeply_nested_input_does_not_hang_or_leak_python(lua):
     html = lua('return markdown.to_html(string.rep(">", 5000) .. " deep")')
     # the parser stops nesting at its depth limit instead of recursing without end
     assert html.startswith("<blockquote>\n") and html.count("<blockquote>") < 100
+
+
+def test_task_lists_render_as_disabled_checkboxes(lua):
+    """issue 18: `- [ ]` / `- [x]` items are GitHub-style task lists (the original enables them)."""
+    html = lua('return markdown.to_html("- [ ] write docs\\n- [x] ship\\n- [X] upper\\n- plain [ ] item\\n")')
+    assert html.startswith('<ul class="contains-task-list">\n')
+    assert ('<li class="task-list-item"><input class="task-list-item-checkbox" disabled="disabled" '
+            'type="checkbox"> write docs</li>') in html
+    assert html.count('checked="checked"') == 2
+    assert "<li>plain [ ] item</li>" in html
+
+
+def test_brackets_that_are_not_a_task_stay_text(lua):
+    assert lua('return markdown.to_html("- [link](x)\\n- [y]\\n")') == \
+        '<ul>\n<li><a href="x">link</a></li>\n<li>[y]</li>\n</ul>\n'
