@@ -178,7 +178,8 @@ def _download(client, url, path, headers, timeout, max_size):
                               timeout=timeout)
     try:
         if not 200 <= response.status < 300:
-            raise BuiltinError("http.download: HTTP %d for %s" % (response.status, net.redact_url(url)))
+            raise BuiltinError("http.download: HTTP %s for %s" % (_status_text(response.status),
+                                                                  net.redact_url(url)))
         policy = policies.current()
         limits = [n for n in (max_size or None, policy and policy.max_response_bytes) if n]
         limit = min(limits) if limits else None
@@ -214,6 +215,15 @@ def _download(client, url, path, headers, timeout, max_size):
     finally:
         response.close()
     return total
+
+
+def _status_text(status):
+    """`404 Not Found`, as the original words it (the number alone for an unknown code)."""
+    import http
+    try:
+        return "%d %s" % (status, http.HTTPStatus(status).phrase)
+    except ValueError:
+        return str(status)
 
 
 def _remove(path):

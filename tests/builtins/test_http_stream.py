@@ -46,7 +46,7 @@ def test_download_error_status_leaves_no_file(recorder, tmp_path):
     recorder.fail("GET", "/gone", 404, "no such release")
     target = tmp_path / "out.bin"
     err = lua_error('http.download(%s, %s)' % (q(recorder.url + "/gone"), q(target)))
-    assert err == "http.download: HTTP 404 for %s/gone" % recorder.url
+    assert err == "http.download: HTTP 404 Not Found for %s/gone" % recorder.url
     assert not target.exists() and leftovers(tmp_path) == []
 
 
