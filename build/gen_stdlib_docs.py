@@ -55,9 +55,9 @@ def module_files():
 
 def declared(names):
     """{module suffix: declaration} read from a fresh VM."""
-    from assay.runtime.vm import Runtime
+    from assay.builtins import new_runtime
     code = "local NAMES = %s\n%s" % (json.dumps(json.dumps(names)), _DUMP)
-    rt = Runtime()
+    rt = new_runtime()
     try:
         (text,) = rt.run_source(code.encode(), "@gen_stdlib_docs")
     finally:

@@ -63,8 +63,8 @@ def assay():
 def lua_values(code, mode="script", check_env=None):
     """Run `code` in a fresh in-process VM; return its return values as Python data."""
     from assay.runtime.convert import to_py
-    from assay.runtime.vm import Runtime
-    rt = Runtime(mode=mode, check_env=check_env)
+    from assay.builtins import new_runtime
+    rt = new_runtime(mode=mode, check_env=check_env)
     try:
         values = rt.run_source(code.encode(), "@test.lua")
         out = []

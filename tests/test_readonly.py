@@ -18,8 +18,8 @@ def walk_builtins():
     """(global path of every function reachable from a fresh VM's globals,
     the bridge name of every Python builtin)."""
     from assay.runtime.guard import Guard
-    from assay.runtime.vm import Runtime
-    rt = Runtime(guard=Guard())
+    from assay.builtins import new_runtime
+    rt = new_runtime(guard=Guard())
     walk = rt.lua.eval('''function()
       local out, seen = {}, {}
       local function go(t, prefix, depth)

@@ -54,3 +54,9 @@ def available_families():
 def install_all(bridge):
     for module in available_families():
         importlib.import_module("assay.builtins." + module).install(bridge)
+
+
+def new_runtime(mode="script", **options):
+    """A Lua VM with every builtin family installed; see `assay.runtime.vm.Runtime`."""
+    from assay.runtime.vm import Runtime
+    return Runtime(mode=mode, install=install_all, **options)

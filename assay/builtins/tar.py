@@ -18,7 +18,7 @@ from assay.runtime import args
 from assay.runtime.errors import BuiltinError
 from assay.runtime.text import debug_quote as quote, os_error_text
 
-from .compress import compression_name, one_line, read_limited, reader, sniff, stream_errors, writer
+from ._codecs import compression_name, one_line, read_limited, reader, sniff, stream_errors, writer
 
 _EXTENSIONS = ((".tar.gz", "gz"), (".tgz", "gz"), (".tar.xz", "xz"), (".txz", "xz"),
                (".tar.zst", "zst"), (".tar.zstd", "zst"), (".tzst", "zst"), (".tar", None))
@@ -165,7 +165,7 @@ def read(archive=None):
         if info.isfile():
             budget[0] += info.size
             content = read_limited(tf.extractfile(info), who)
-            from .compress import OUTPUT_LIMIT
+            from ._codecs import OUTPUT_LIMIT
             if budget[0] > OUTPUT_LIMIT:
                 raise BuiltinError("%s: archive content larger than %d MiB" % (who, OUTPUT_LIMIT >> 20))
             out[info.name.encode("utf-8", "surrogateescape")] = content

@@ -87,8 +87,8 @@ def run_lua(source, params):
     """Run a probe with `CHECK` = params; its return values as Python data, or a failed Outcome."""
     from assay.runtime.convert import make_to_lua, to_py
     from assay.runtime.errors import ScriptError
-    from assay.runtime.vm import Runtime
-    runtime = Runtime(mode="check")
+    from assay.builtins import new_runtime
+    runtime = new_runtime(mode="check")
     try:
         runtime.lua.globals().CHECK = make_to_lua(runtime.lua)(params)
         values = runtime.run_source(source, "=[check]")

@@ -35,10 +35,10 @@ def run(check):
         return Outcome(False, 'failed to read Lua script "%s": stream did not contain valid UTF-8' % check.file)
 
     from assay.runtime.errors import ScriptError
-    from assay.runtime.vm import Runtime
+    from assay.builtins import new_runtime
     runtime = None
     try:
-        runtime = Runtime(mode="check", check_env=dict(check.env))
+        runtime = new_runtime(mode="check", check_env=dict(check.env))
         runtime.lua.execute(_CHECK_PRELUDE)
         runtime.run_source(blank_shebang(source), "@" + check.file)
     except ScriptError as e:

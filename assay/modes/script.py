@@ -38,9 +38,9 @@ def execute(source, chunkname, script=None, script_args=()):
     from assay.runtime.exiting import exit_now
     from assay.runtime.logs import logger
     from assay.runtime.signals import quiet_signals
-    from assay.runtime.vm import Runtime
+    from assay.builtins import new_runtime
     quiet_signals()
-    runtime = Runtime(mode="script")
+    runtime = new_runtime(mode="script")
     runtime.set_script_args(script, script_args)
     code = 0
     try:

@@ -195,7 +195,8 @@ def save_approval(script_path, prompt, context, gate=None, script_args=()):
 # ---- commands -------------------------------------------------------------------------
 def run_tool(path, timeout, script_args=()):
     """The envelope text for running `path` in tool mode; `script_args` fill Lua's `arg`."""
-    from assay.runtime.vm import Runtime, ScriptReadError, read_script
+    from assay.builtins import new_runtime
+    from assay.runtime.vm import ScriptReadError, read_script
     try:
         source = read_script(path)
     except ScriptReadError as e:
@@ -203,7 +204,7 @@ def run_tool(path, timeout, script_args=()):
         return error_envelope(str(e))
     logger.info("starting assay (tool mode)", script=path, timeout_secs=timeout)
     os.environ["ASSAY_MODE"] = "tool"
-    runtime = Runtime(mode="tool")
+    runtime = new_runtime(mode="tool")
     runtime.set_script_args(path, script_args)
     readonly = runtime.guard.readonly
     try:

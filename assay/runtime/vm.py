@@ -1,8 +1,9 @@
 """One Lua 5.5 VM with the sandbox, the builtins and the scheduler.
 
-Public API used by the CLI, checks mode and tool mode:
+Public API used by the modes (through `assay.builtins.new_runtime`, which passes
+the builtin families: the runtime is the layer below them and does not import them):
 
-    rt = Runtime(mode="script")            # "script", "tool" or "check"
+    rt = Runtime(mode="script", install=install_all)   # "script", "tool" or "check"
     values = rt.run_source(src, "@x.lua")   # raises ScriptError on failure
     rt.flush()
 """
@@ -47,9 +48,10 @@ def read_script(path):
 
 
 class Runtime:
-    def __init__(self, mode="script", check_env=None, guard=None):
+    def __init__(self, mode="script", check_env=None, guard=None, install=None):
         """`guard`: the read-only/approval gate (default: what ASSAY_READONLY and
-        ASSAY_APPROVAL ask for)."""
+        ASSAY_APPROVAL ask for). `install(bridge)` installs the globals scripts see
+        (the builtin families); without it the VM has only the sandboxed standard library."""
         from .guard import Guard
         self.mode = mode
         self.guard = guard if guard is not None else Guard.from_env()
@@ -79,8 +81,8 @@ class Runtime:
             self.bridge.guard = self.guard
         self.scheduler = Scheduler(self.bridge)
 
-        from assay.builtins import install_all
-        install_all(self.bridge)
+        if install is not None:
+            install(self.bridge)
         self.guard.install(self.bridge)
         sandbox.block_globals(lua)
         if mode in ("tool", "check"):

@@ -81,7 +81,7 @@ def test_temporal_03_without_sdk_through_the_command(tmp_path):
 
 def test_temporal_startup_does_not_import_sdk():
     """The SDK (~300 ms) is imported only when a script calls temporal.connect/start."""
-    code = ("import sys\nfrom assay.runtime.vm import Runtime\nrt = Runtime()\n"
+    code = ("import sys\nfrom assay.builtins import new_runtime\nrt = new_runtime()\n"
             "rt.run_source(b'return type(temporal.connect), temporal.start ~= nil', '@x.lua')\n"
             "print('temporalio' in sys.modules, 'grpc' in sys.modules)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)

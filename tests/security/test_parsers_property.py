@@ -20,8 +20,8 @@ TEXT = st.one_of(
 
 @pytest.fixture(scope="module")
 def call():
-    from assay.runtime.vm import Runtime
-    rt = Runtime(mode="script")
+    from assay.builtins import new_runtime
+    rt = new_runtime(mode="script")
     runner = rt.lua.eval("function(f, ...) return pcall(f, ...) end")
 
     def call(path, *args):
