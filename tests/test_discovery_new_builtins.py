@@ -104,8 +104,8 @@ def test_cheat_sheet_names_every_builtin_function(tmp_path):
     """Walk a fresh VM: every public function of every builtin family is in the sheet."""
     from assay.discovery.context import BUILTIN_FUNCTIONS
     from assay.discovery.modules import BUILTINS
-    from assay.runtime.vm import Runtime
-    rt = Runtime()
+    from assay.builtins import new_runtime
+    rt = new_runtime()
     try:
         listing = rt.lua.eval('''function(names)
           local out = {}

@@ -24,6 +24,7 @@ from assay.runtime.text import debug_quote as quote_path, os_error_text
 
 from . import http_stream
 from ._http_common import handle_table
+from ._http_exchange import buffered_result, request_headers, send_open
 
 METHODS = ("get", "post", "put", "patch", "delete")
 WITH_BODY = ("post", "put", "patch")
@@ -131,24 +132,6 @@ def _prepare(name, method, url, rest, marks=None):
     return url.decode("utf-8", "surrogateescape"), body, headers, on_event is not None
 
 
-def request_headers(name, opts, ours):
-    """The headers to send: `ours` (what the runtime sets) merged with `opts.headers`.
-    A header the caller names replaces ours whatever its spelling, so it is never sent
-    twice (servers reject a doubled Content-Type)."""
-    headers = {key.lower(): (key, value) for key, value in ours.items()}
-    user_headers = args.field(opts, "headers")
-    if user_headers is not None:
-        if not args.is_table(user_headers):
-            raise BuiltinError("%s: headers must be a table" % name)
-        for key, value in user_headers.items():
-            if not isinstance(key, bytes):
-                raise BuiltinError("%s: header names must be strings" % name)
-            key_text = key.decode("latin-1")
-            value = args.string(value, "%s: header %s must have a string value" % (name, key_text))
-            headers[key_text.lower()] = (key_text, value)
-    return dict(headers.values())
-
-
 def _request_op(config, name, method, url, rest, marks=None):
     url, body, headers, events = _prepare(name, method, url, rest, marks)
     if events:
@@ -160,76 +143,6 @@ def _request_op(config, name, method, url, rest, marks=None):
 
 def _perform(client, name, method, url, body, headers):
     return buffered_result(name, send_open(client, name, method, url, body, headers))
-
-
-def buffered_result(name, response):
-    """Read the whole body of an opened response; the `{status, body, headers}` data."""
-    from assay.net import client as net
-    from assay.runtime import credentials, policy as policies
-
-    policy = policies.current()
-    try:
-        limit = policy.max_response_bytes if policy is not None else None
-        chunks, size = [], 0
-        for chunk in response.chunks():
-            chunks.append(chunk)
-            size += len(chunk)
-            if limit is not None and size > limit:
-                raise BuiltinError("%s: response body exceeds http.max_response_bytes (%d) of the policy"
-                                   % (name, limit))
-        data = credentials.conceal(b"".join(chunks))
-    except net.BodyError as e:
-        raise BuiltinError("%s: reading body failed: %s" % (name, e)) from None
-    finally:
-        response.close()
-    out_headers = visible_response_headers(response)
-    if policy is not None and policy.redact:
-        data = policy.redact_body(data)
-    return {"status": response.status, "body": _body_text(data, out_headers.get("content-type")),
-            "headers": out_headers}
-
-
-def send_open(client, name, method, url, body, headers, stream=False, timeout=None):
-    """Open the request (worker thread) with the builtin `name`'s error texts; returns
-    the net Response with its body unread."""
-    from assay.net import client as net
-    from assay.runtime import credentials, policy as policies
-
-    # Credential handles: a handle never goes into a URL; in headers and body it is
-    # swapped for the secret here, and net.open refuses the request (and any redirect
-    # hop) the policy forbids before anything is sent.
-    if credentials.has_handle(url.encode("utf-8", "surrogateescape")):
-        raise BuiltinError("%s: a credential handle in the URL is refused (send it in a header or the body)" % name)
-    headers = {k: credentials.reveal(v) for k, v in headers.items()}
-    body = credentials.reveal(body)
-    try:
-        return net.open(client, method, url, body, headers, stream=stream, timeout=timeout)
-    except policies.PolicyDenied as e:
-        raise BuiltinError("%s: %s" % (name, e)) from None
-    except net.RequestError as e:
-        raise BuiltinError("%s failed: %s" % (name, e)) from None
-
-
-def visible_response_headers(response):
-    """The response headers as Lua sees them: credential secrets and policy-redacted
-    names hidden."""
-    from assay.runtime import credentials, policy as policies
-    out = {key: credentials.conceal(value.encode("latin-1")).decode("latin-1")
-           for key, value in response.headers.items()}
-    policy = policies.current()
-    if policy is not None and policy.redact:
-        out = policy.redact_headers(out)
-    return out
-
-
-def _body_text(data, content_type):
-    """The body as Lua sees it: text in a declared non-UTF-8 charset is transcoded to
-    UTF-8 (as the original does); everything else is returned as the raw bytes."""
-    from assay.net import client as net
-    codec = net.charset(content_type)
-    if codec and codec != "utf-8":
-        return data.decode(codec, "replace").encode("utf-8")
-    return data
 
 
 # ---- http.client -------------------------------------------------------------

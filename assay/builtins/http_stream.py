@@ -18,6 +18,8 @@ from assay.runtime.errors import BuiltinError
 from assay.runtime.scheduler import InThread
 from assay.runtime.text import debug_quote as quote_path, os_error_text
 
+from ._http_exchange import buffered_result, request_headers, send_open, visible_response_headers
+
 DOWNLOAD_MAX_SIZE = 1 << 30  # a hostile URL must not fill the disk; max_size = 0 lifts it
 
 _streams = {}  # stream id -> EventStream, while a script reads it
@@ -29,16 +31,15 @@ _stream_ids = itertools.count(1)
 def open_events(client, name, method, url, body, headers):
     """The op for a request made with `on_event`: an event stream stays open and its id
     comes back as a second value; any other response is read whole as usual."""
-    from . import http
 
     def run():
-        response = http.send_open(client, name, method, url, body, headers, stream=True)
+        response = send_open(client, name, method, url, body, headers, stream=True)
         content_type = response.headers.get("content-type", "")
         if "text/event-stream" not in content_type.lower():
-            return http.buffered_result(name, response)
+            return buffered_result(name, response)
         stream_id = next(_stream_ids)
         _streams[stream_id] = EventStream(name, response)
-        return Multi([{"status": response.status, "headers": http.visible_response_headers(response)},
+        return Multi([{"status": response.status, "headers": visible_response_headers(response)},
                       stream_id])
 
     return InThread(run)
@@ -127,14 +128,13 @@ class EventStream:
 
 @yielding
 def download(url=None, path=None, opts=None):
-    from . import http
     name = "http.download"
     if not isinstance(url, bytes):
         raise BuiltinError("http.download: first argument must be a URL string")
     if not isinstance(path, bytes):
         raise BuiltinError("http.download: second argument must be a destination path string")
     opts = args.optional_table(opts, "http.download: third argument must be a table or nil")
-    headers = http.request_headers(name, opts, {})
+    headers = request_headers(name, opts, {})
     timeout = args.field(opts, "timeout")
     if timeout is not None:
         timeout = args.number(timeout, "http.download: timeout must be a number of seconds")
@@ -162,7 +162,6 @@ def _download(client, url, path, headers, timeout, max_size):
     from assay.net import client as net
     from assay.runtime import policy as policies
 
-    from . import http
     name = "http.download"
     if os.path.isdir(path):
         raise BuiltinError("http.download: %s is a directory" % quote_path(path))
@@ -174,7 +173,7 @@ def _download(client, url, path, headers, timeout, max_size):
                            % (quote_path(parent), os_error_text(e))) from None
     # without a timeout of its own a download may take as long as it needs, as long
     # as data keeps coming (the client timeout bounds each wait)
-    response = http.send_open(client, name, "get", url, None, headers, stream=timeout is None,
+    response = send_open(client, name, "get", url, None, headers, stream=timeout is None,
                               timeout=timeout)
     try:
         if not 200 <= response.status < 300:
