@@ -216,6 +216,7 @@ def services(workdir):
     import fake_gitlab
     import fake_google
     import fake_harbor
+    import fake_huly
     import fake_infoblox
     import fake_k8s
     import fake_neutron
@@ -305,6 +306,8 @@ def services(workdir):
         env.update(CLICKUP_URL=start(fake_clickup.FakeClickUp()).url + "/api", CLICKUP_TOKEN=fake_clickup.TOKEN)
         env.update(PLANE_BASE_URL=start(fake_plane.FakePlane()).url, PLANE_WORKSPACE=fake_plane.WORKSPACE,
                    PLANE_API_KEY=fake_plane.API_KEY)
+        env.update(HULY_URL=start(fake_huly.FakeHuly()).url, HULY_TOKEN=fake_huly.TOKEN,
+                   HULY_WORKSPACE=fake_huly.WORKSPACE)
         try:
             moto = start(aws_moto.Moto())
         except pytest.skip.Exception:
