@@ -229,6 +229,7 @@ STDLIB = ("alertmanager argocd certmanager crossplane dex email_triage eso flux 
 STDLIB += "openstack neutron".split()  # issue 21: cloud inventory and agent-platform admin
 STDLIB += "sonarqube servicenow infoblox".split()  # issue 21: quality gate, ITSM, IPAM
 STDLIB += "clickup plane huly".split()  # issue 21: work tracking
+STDLIB += ["rauthy"]  # issue 21: identity provider admin
 
 
 def test_disc_10_clean_install_lists_every_module(tmp_path):

@@ -224,6 +224,7 @@ def services(workdir):
     import fake_openclaw
     import fake_openstack
     import fake_plane
+    import fake_rauthy
     import fake_s3
     import fake_servicenow
     import fake_sonarqube
@@ -298,6 +299,7 @@ def services(workdir):
                    OS_USERNAME=fake_openstack.USER, OS_PASSWORD=fake_openstack.PASSWORD,
                    OS_PROJECT_NAME=fake_openstack.PROJECT)
         env.update(NEUTRON_URL=start(fake_neutron.FakeNeutron()).url, NEUTRON_TOKEN=fake_neutron.TOKEN)
+        env.update(RAUTHY_URL=start(fake_rauthy.FakeRauthy()).url + "/auth/v1", RAUTHY_API_KEY=fake_rauthy.API_KEY)
         env.update(SONAR_HOST_URL=start(fake_sonarqube.FakeSonarQube()).url, SONAR_TOKEN=fake_sonarqube.TOKEN)
         env.update(SERVICENOW_URL=start(fake_servicenow.FakeServiceNow()).url, SERVICENOW_USER=fake_servicenow.USER,
                    SERVICENOW_PASSWORD=fake_servicenow.PASSWORD)
