@@ -120,15 +120,18 @@ def with_quickrefs(text, lines):
 
 
 def group_page(module):
-    """The hand-written group page that has a section on `assay.<module>`, or None."""
+    """(the hand-written group page that has a section on `assay.<module>`, the anchor
+    of that section), or None."""
+    from mkdocs_hooks import forge_slug
     for page in GROUP_PAGES:
         path = os.path.join(DOCS, page)
         if not os.path.exists(path):
             continue
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        if re.search(r"^#+ .*`assay\.%s`" % re.escape(module), text, re.M):
-            return page
+        heading = re.search(r"^#+ (.*`assay\.%s`.*)$" % re.escape(module), text, re.M)
+        if heading:
+            return page, forge_slug(heading.group(1))
     return None
 
 
@@ -162,8 +165,9 @@ def page(module, text, api, alias=None):
                 % (module, alias, alias, module, alias), ""]
     group = group_page(alias or module)
     if group:
-        out += ["Examples and details: [%s](%s#assay%s)." % (
-            group[:-3].replace("-", " ").capitalize(), group, module.replace(".", "")), ""]
+        page, anchor = group
+        out += ["Examples and details: [%s](%s#%s)." % (
+            page[:-3].replace("-", " ").capitalize(), page, anchor), ""]
     if api is None:
         out += ["## Functions", "", "| call | returns | what |", "| --- | --- | --- |"]
         for tag, value in tags:
