@@ -2,7 +2,7 @@
 `http_stream.py` (downloads, server-sent events): the headers sent, credential handles
 swapped for their secrets, the policy's limits and redaction, error texts naming the
 builtin. Runs on worker threads except `request_headers` (loop thread, reads Lua)."""
-from assay.runtime import args
+from assay.runtime import args, sandbox
 from assay.runtime.errors import BuiltinError
 
 
@@ -24,14 +24,20 @@ def request_headers(name, opts, ours):
     return dict(headers.values())
 
 
-def buffered_result(name, response):
-    """Read the whole body of an opened response; the `{status, body, headers}` data."""
+def buffered_result(name, response, room=None):
+    """Read the whole body of an opened response; the `{status, body, headers}` data.
+
+    `room`: the bytes the script's heap can still take (None: no limit). A body that
+    declares more is refused before it is read; one that does not is read no further."""
     from assay.net import client as net
     from assay.runtime import credentials, policy as policies
 
     policy = policies.current()
     try:
         limit = policy.max_response_bytes if policy is not None else None
+        declared = response.headers.get("content-length", "")
+        if room is not None and declared.isdigit() and int(declared) > room:
+            raise BuiltinError("%s: %s" % (name, sandbox.too_big(int(declared), room)))
         chunks, size = [], 0
         for chunk in response.chunks():
             chunks.append(chunk)
@@ -39,6 +45,8 @@ def buffered_result(name, response):
             if limit is not None and size > limit:
                 raise BuiltinError("%s: response body exceeds http.max_response_bytes (%d) of the policy"
                                    % (name, limit))
+            if room is not None and size > room:
+                raise BuiltinError("%s: %s" % (name, sandbox.too_big(room, room, more=True)))
         data = credentials.conceal(b"".join(chunks))
     except net.BodyError as e:
         raise BuiltinError("%s: reading body failed: %s" % (name, e)) from None

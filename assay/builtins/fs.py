@@ -11,7 +11,7 @@ import os
 import stat as _stat
 import time as _time
 
-from assay.runtime import args
+from assay.runtime import args, sandbox
 from assay.runtime.errors import BuiltinError
 from assay.runtime.text import debug_quote as quote, os_error_text
 
@@ -100,9 +100,27 @@ def read(path=None):
 def _read_file(path, who):
     try:
         with open(path, "rb") as f:
-            return f.read()
+            return _read_within_heap(f)
     except (OSError, ValueError) as e:
         raise BuiltinError("%s: failed to read %s: %s" % (who, quote(path), os_error(e))) from None
+
+
+def _read_within_heap(f):
+    """The whole file, refused before it is read if it cannot fit in the script's heap.
+
+    The size is checked first; a file whose size is not known up front (a pipe, a
+    device, one that grows) is read no further than the room there is.
+    """
+    free = sandbox.room()
+    if free is None:
+        return f.read()
+    size = os.fstat(f.fileno()).st_size
+    if size > free:
+        raise sandbox.too_big(size, free)
+    data = f.read(free + 1)
+    if len(data) > free:
+        raise sandbox.too_big(free, free, more=True)
+    return data
 
 
 def write(path=None, content=None):

@@ -12,7 +12,7 @@ into the `{status, body, headers}` table.
 """
 import itertools
 
-from assay.runtime import args
+from assay.runtime import args, sandbox
 from assay.runtime.bridge import yielding
 from assay.runtime.convert import to_py
 from assay.runtime.errors import BuiltinError
@@ -136,13 +136,14 @@ def _request_op(config, name, method, url, rest, marks=None):
     url, body, headers, events = _prepare(name, method, url, rest, marks)
     if events:
         return http_stream.open_events(config, name, method, url, body, headers)
-    return InThread(lambda: _perform(config, name, method, url, body, headers))
+    room = sandbox.room()  # measured here: the worker thread cannot ask the Lua heap
+    return InThread(lambda: _perform(config, name, method, url, body, headers, room))
 
 
 # ---- the request itself (worker thread: plain Python only) -------------------
 
-def _perform(client, name, method, url, body, headers):
-    return buffered_result(name, send_open(client, name, method, url, body, headers))
+def _perform(client, name, method, url, body, headers, room=None):
+    return buffered_result(name, send_open(client, name, method, url, body, headers), room)
 
 
 # ---- http.client -------------------------------------------------------------

@@ -21,7 +21,7 @@ call returned: lupa binds each object to the coroutine it came from, and that
 coroutine may be gone.
 """
 from .convert import Multi, make_to_lua
-from .sandbox import check_room, error_text
+from .sandbox import check_room, enter, error_text
 
 
 def yielding(fn):
@@ -54,6 +54,7 @@ class Bridge:
 
         def call(*args):
             try:
+                enter(lua)
                 if guard is not None:
                     guard.check(name, args)
                 result = fn(*args)

@@ -12,6 +12,7 @@
   place to wrap or replace a global (used by modes that restrict a run).
 """
 import os
+import threading
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 LUA_SOURCE = os.path.join(_HERE, "lua", "sandbox.lua")
@@ -68,6 +69,40 @@ def _size(value, depth=0):
     return _SLOT
 
 
+_active = threading.local()  # the Lua state whose builtin runs on this thread
+
+
+def enter(lua):
+    """Mark `lua` as the heap the builtin about to run on this thread fills."""
+    _active.lua = lua
+
+
+def _free(lua):
+    limit = lua.get_max_memory()
+    if not limit:
+        return None
+    return max(limit - lua.get_memory_used(), 0)
+
+
+def room():
+    """Bytes a builtin may still hand to the running script (None: no limit known).
+
+    Read on the thread that called the builtin, so a worker can be given the number
+    before it starts reading a body.
+    """
+    lua = getattr(_active, "lua", None)
+    if lua is None:
+        return None
+    free = _free(lua)
+    return None if free is None else max(free - _HEADROOM - _SLOT, 0)
+
+
+def too_big(size, free, more=False):
+    """The MemoryError for a value of `size` bytes that does not fit in `free` bytes."""
+    return MemoryError("not enough memory (a value of %s%d bytes, %d bytes free)"
+                       % ("more than " if more else "", size, free))
+
+
 def check_room(lua, value):
     """MemoryError if `value` could not be built inside the Lua heap's remaining room.
 
@@ -75,12 +110,33 @@ def check_room(lua, value):
     and the interpreter lock held (the process hangs, or Lua panics); so a value
     is refused before anything is allocated.
     """
-    free = lua.get_max_memory() - lua.get_memory_used()
-    if free <= 0 or not lua.get_max_memory():
+    free = _free(lua)
+    if not free:
         return
     size = _size(value)
     if size + _HEADROOM > free:
-        raise MemoryError("not enough memory (a value of %d bytes, %d bytes free)" % (size, max(free, 0)))
+        raise too_big(size, free)
+
+
+_MEMORY = None
+
+
+def memory_message(text):
+    """For an uncaught error that is the heap running out (Lua's own, or a builtin's
+    `fn: not enough memory (…)`), the text after `memory error: `; None otherwise.
+
+    It always starts with Lua's `not enough memory`; where it happened follows in
+    parentheses, so the user's line is not lost.
+    """
+    global _MEMORY
+    if _MEMORY is None:
+        import re
+        _MEMORY = re.compile(r"\A(?P<where>(?:.*: )?)not enough memory(?: \((?P<detail>[^\n]*)\))?\Z")
+    m = _MEMORY.match(text)
+    if m is None:
+        return None
+    parts = [p for p in (m.group("where").rstrip(": "), m.group("detail")) if p]
+    return "not enough memory" + (" (%s)" % ": ".join(parts) if parts else "")
 
 
 # ---- Python exceptions -> Lua error text -------------------------------------------

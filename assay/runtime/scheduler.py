@@ -16,7 +16,7 @@ from lupa.lua55 import LuaError, LuaMemoryError
 
 from .errors import BuiltinError, ScriptError
 from .logs import logger
-from .sandbox import check_room, error_text
+from .sandbox import check_room, error_text, memory_message
 
 _DEAD = b"dead"
 
@@ -170,8 +170,10 @@ class Scheduler:
             raise _lua_failure(e) from None
         if not ok:
             raw, message, tb = values
-            raise ScriptError(_text(message), _text(tb), value=_text(raw) if isinstance(raw, bytes) else raw,
-                              kind="memory" if raw == b"not enough memory" else "runtime")
+            memory = memory_message(_text(message)) if isinstance(raw, bytes) else None
+            raise ScriptError(memory or _text(message), _text(tb),
+                              value=_text(raw) if isinstance(raw, bytes) else raw,
+                              kind="memory" if memory else "runtime")
         if status == _DEAD:
             return True, values
         return False, (values[0] if values else None)
