@@ -2,10 +2,18 @@
 
     python bench/regex.py
 
-For a normal pattern and for pathological ones, prints the time of one
-`regex.find_all`-style scan with each engine on the same translated pattern, and the
-ratio old/new. The backtracking engine gets a small input for the pathological
-patterns (it would run for minutes on the large one); RE2 gets both sizes.
+For normal patterns and pathological ones, prints the time of one `regex.find_all`
+scan (the builtin's own loop, without the Lua call) against Python's `re` running the
+same pattern (every pattern here means the same in both syntaxes), and the ratio
+old/new. The backtracking engine gets a small input for the pathological patterns (it
+would run for minutes on the large one); RE2 gets both sizes.
+
+Measured here (best of 5, 2 shared cores, 100 KB input, ~5,000-10,000 matches): the
+scan took 11 ms (dates) and 24 ms (key=value) when each match went through a Python
+closure that also sliced out every group; calling RE2's Match directly, on a copy of
+the pattern without capturing groups where only whole matches are wanted, brings that
+to ~4 ms and ~8 ms, against `re`'s 1.5 ms and 2.1 ms. What is left is one call into
+RE2 per match (~0.7 us); pathological patterns stay at microseconds.
 """
 import re
 import sys
@@ -25,28 +33,33 @@ CASES = [
 ]
 
 
-def timed(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def timed(fn, runs=5):
+    """The best of `runs` runs (the machine is shared; the best is the least disturbed)."""
+    best = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        took = time.perf_counter() - start
+        best = took if best is None else min(best, took)
+    return best
 
 
 def scan_re(pattern, text):
-    compiled = re.compile(regex.translate(pattern, target="re"))
-    return lambda: compiled.findall(text)
+    compiled = re.compile(pattern)
+    return lambda: [m.group() for m in compiled.finditer(text)]
 
 
 def scan_re2(pattern, text):
     compiled, _ = regex._compile(pattern)
     data = text.encode()
-    return lambda: list(regex._matches(compiled, data))
+    return lambda: [data[s[0][0]:s[0][1]] for s in regex._matches(compiled.spans_only, data)]
 
 
 def main():
     print("%-32s %16s %16s %16s %10s" % ("pattern", "re (backtrack)", "re2 same input", "re2 100 KB", "re/re2"))
     for name, pattern, build, n_re, n_re2 in CASES:
         small = build(n_re)
-        old = timed(scan_re(pattern, small))
+        old = timed(scan_re(pattern, small), runs=1 if name.startswith("pathological") else 5)
         new_same = timed(scan_re2(pattern, small))
         new_big = timed(scan_re2(pattern, build(n_re2)))
         print("%-32s %13.3f ms %13.3f ms %13.3f ms %9.2fx" % (

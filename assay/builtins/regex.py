@@ -1,35 +1,37 @@
 """`regex.match/find/find_all/replace(text, pattern[, replacement])`.
 
-The original uses Rust's `regex-lite` crate. Its syntax is close to Python's `re`
-but differs in many details, so patterns are not handed to `re` as they are:
+The original uses Rust's `regex-lite` crate, a linear-time engine; here patterns run
+on RE2 (also linear-time: no pattern and no input can make a match hang). The
+syntaxes differ in many details, so patterns are not handed to RE2 as they are:
 `_Translator` parses the Rust syntax itself (rejecting what Rust rejects, with
-Rust's error texts as the detail) and emits an equivalent `re` pattern that uses
-no `re` flags at all. The differences it takes care of:
+Rust's error texts as the detail) and emits an equivalent RE2 pattern that uses no
+flags at all. The differences it takes care of:
 
 - Every character class is computed as explicit code point ranges: `\\d \\w \\s`
   (and `\\D \\W \\S`, POSIX `[[:alpha:]]`...) are ASCII-only, `(?i)` folds only
   ASCII letters, negation is done by complementing the ranges. `.` becomes
   "anything but \\n" (or everything with `(?s)`; "but \\n and \\r" with `(?R)`).
-- Anchors: `^`/`\\A` -> `\\A`; `$`/`\\z` -> `\\Z` (Python's `\\Z` is the very end;
-  its `$` would also match before a final newline). With `(?m)` they become
-  explicit line look-arounds; `(?R)` makes them CRLF-aware.
-- `\\b \\B \\< \\> \\b{start}...` become ASCII look-arounds (Python's `\\B` never
-  matches in an empty string, Rust's does).
+- Anchors: `^`/`\\A` -> `\\A`; `$`/`\\z` -> `\\z`; with `(?m)` RE2's line anchors.
+- `\\b \\B` are RE2's (ASCII, as Rust's). RE2 has no `\\< \\> \\b{start}...`: each is
+  replaced by what it means given the characters the pattern puts on either side
+  (`\\<\\w+` is `\\b\\w+`); where those do not decide it, or for CRLF-aware line
+  anchors (`^`/`$` under both `(?m)` and `(?R)`), the pattern is refused with an error
+  naming the construct, never run on a backtracking engine.
 - Flags `(?imsxRU)` are tracked by the translator: they last to the end of the
   enclosing group (also when set mid-pattern) or apply to `(?flags:...)` only.
   `(?x)` whitespace/comments are dropped while parsing; `(?U)` swaps greediness.
 - Named groups `(?P<n>..)`/`(?<n>..)` are emitted as plain groups (Rust allows
-  names such as `a.b` that Python does not); the name -> number map is kept here.
+  names such as `a.b` that RE2 does not); the name -> number map is kept here.
 - Rust-only syntax: `{` always starts a counted repetition (`a{` is an error,
   `a{ 2 }` is valid), quantifiers may follow anything (`^*`, `a**`), hex escapes
   `\\x{...} \\u.... \\U........`, `\\a \\v`. Rejected: look-around, backreferences,
   `\\p{..}`, nested classes, `&& -- ~~` in classes, `[\\b]`, unknown escapes.
 
 Iteration (find_all, replace) follows Rust: an empty match that ends where the
-previous match ended is skipped (Python would report it). Replacement strings use
-Rust's `$` syntax, expanded here. Texts are Lua strings (bytes): they are decoded
-as UTF-8 with surrogateescape, so invalid bytes match as single characters and
-come back unchanged.
+previous match ended is skipped. Replacement strings use Rust's `$` syntax, expanded
+here. Texts are Lua strings (bytes): invalid UTF-8 bytes stand in as private-use
+code points while matching, so they match as single characters and come back
+unchanged.
 """
 import functools
 import re
@@ -65,22 +67,6 @@ _POSIX = {
 _PERL = {"d": "digit", "s": "space", "w": "word"}
 _POSIX_CLASS = re.compile(r"\[:(\^?)([^:]*):\]")
 
-# ASCII word character, for the word-boundary look-arounds
-_W = "[0-9A-Za-z_]"
-_LOOKS = {
-    "start": r"\A",
-    "end": r"\Z",
-    "start_lf": r"(?:\A|(?<=\n))",
-    "end_lf": r"(?:\Z|(?=\n))",
-    "start_crlf": r"(?:\A|(?<=\n)|(?<=\r)(?!\n))",
-    "end_crlf": r"(?:\Z|(?=\r)|(?<!\r)(?=\n))",
-    "word": r"(?:(?<=%s)(?!%s)|(?<!%s)(?=%s))" % (_W, _W, _W, _W),
-    "not_word": r"(?:(?<=%s)(?=%s)|(?<!%s)(?!%s))" % (_W, _W, _W, _W),
-    "word_start": r"(?:(?<!%s)(?=%s))" % (_W, _W),
-    "word_end": r"(?:(?<=%s)(?!%s))" % (_W, _W),
-    "word_start_half": r"(?<!%s)" % _W,
-    "word_end_half": r"(?!%s)" % _W,
-}
 _SPECIAL_BOUNDARIES = {"start": "word_start", "end": "word_end",
                        "start-half": "word_start_half", "end-half": "word_end_half"}
 
@@ -125,13 +111,7 @@ def _ascii_fold(ranges):
     return _canonical(list(ranges) + extra)
 
 
-# The translation targets RE2 (linear time); a pattern using an assertion RE2 lacks
-# (\\< \\> \\b{start}... and (?R) line anchors) is translated again for `re`.
-_TARGET = ["re2"]
-
-
-class _NeedsBacktracking(Exception):
-    pass
+_NEVER = "[^\\x{0}-\\x{10ffff}]"  # an empty class: never matches
 
 
 def _esc(cp):
@@ -139,18 +119,35 @@ def _esc(cp):
     c = chr(cp)
     if c.isascii() and c.isalnum():
         return c
-    if _TARGET[0] == "re2":
-        return "\\x{%x}" % cp
-    return "\\u%04x" % cp if cp < 0x10000 else "\\U%08x" % cp
+    return "\\x{%x}" % cp
 
 
 def _class_py(ranges):
     if not ranges:
-        return "(?!)" if _TARGET[0] == "re" else "[^\\x{0}-\\x{10ffff}]"  # never matches
+        return _NEVER
     parts = []
     for lo, hi in ranges:
         parts.append(_esc(lo) if lo == hi else "%s-%s" % (_esc(lo), _esc(hi)))
     return "[%s]" % "".join(parts)
+
+
+# What a character next to an assertion may be: a word character ("w") or anything
+# else, the start and end of the text included ("n"), as \b sees them.
+_WORD = [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)]
+_ANY = frozenset("wn")
+
+
+def _kinds(ranges):
+    kinds = set()
+    covered = 0
+    for lo, hi in ranges:
+        inside = sum(max(0, min(hi, b) - max(lo, a) + 1) for a, b in _WORD)
+        covered += inside
+        if inside:
+            kinds.add("w")
+        if inside < hi - lo + 1:
+            kinds.add("n")
+    return frozenset(kinds)
 
 
 # ---------------------------------------------------------------------------
@@ -159,44 +156,110 @@ def _class_py(ranges):
 # because character-class syntax needs it.
 
 class _Node:
-    __slots__ = ("kind", "py", "height", "cp", "ranges")
+    """`first`/`last`: the kinds of the first and last character the node consumes;
+    `nullable`: it can match the empty string. They let a word assertion RE2 lacks
+    be decided by its neighbours."""
+    __slots__ = ("kind", "py", "height", "cp", "ranges", "first", "last", "nullable", "look")
 
-    def __init__(self, kind, py, height=0, cp=None, ranges=None):
+    def __init__(self, kind, py, height=0, cp=None, ranges=None, first=frozenset(), last=None,
+                 nullable=True, look=None):
         self.kind, self.py, self.height, self.cp, self.ranges = kind, py, height, cp, ranges
+        self.first, self.last, self.nullable, self.look = first, first if last is None else last, nullable, look
 
 
 def _char(cp):
-    return _Node("char", _esc(cp), cp=cp)
+    return _Node("char", _esc(cp), cp=cp, first=_kinds([(cp, cp)]), nullable=False)
 
 
 def _class(ranges):
-    return _Node("class", _class_py(ranges), ranges=ranges)
+    return _Node("class", _class_py(ranges), ranges=ranges, first=_kinds(ranges), nullable=False)
 
 
+# Assertions RE2 has, and how each one that RE2 lacks is true for a (before, after)
+# pair of character kinds.
 _RE2_LOOKS = {"start": r"\A", "end": r"\z", "start_lf": r"(?m:^)", "end_lf": r"(?m:$)",
               "word": r"\b", "not_word": r"\B"}
+_DECIDED = {
+    "word_start": lambda b, a: b == "n" and a == "w",
+    "word_end": lambda b, a: b == "w" and a == "n",
+    "word_start_half": lambda b, a: b == "n",
+    "word_end_half": lambda b, a: a == "n",
+}
+# What RE2 can say instead, tried in this order
+_EQUIVALENTS = [("", lambda b, a: True), (_NEVER, lambda b, a: False),
+                (r"\b", lambda b, a: b != a), (r"\B", lambda b, a: b == a)]
+_SYNTAX = {"word_start": "\\< (or \\b{start})", "word_end": "\\> (or \\b{end})",
+           "word_start_half": "\\b{start-half}", "word_end_half": "\\b{end-half}",
+           "start_crlf": "^ under both (?m) and (?R)", "end_crlf": "$ under both (?m) and (?R)"}
 
 
 def _look(name):
-    if _TARGET[0] == "re2":
-        if name not in _RE2_LOOKS:
-            raise _NeedsBacktracking()
+    if name in _RE2_LOOKS:
         return _Node("look", _RE2_LOOKS[name])
-    return _Node("look", _LOOKS[name])
+    return _Node("look", "", look=name)  # decided by `_concat` from its neighbours
+
+
+def _undecidable(name):
+    if name in _DECIDED:
+        return PatternError("%s is supported only where the characters on both sides decide it "
+                            "(as in \\<\\w+\\>): the linear-time engine has no such assertion" % _SYNTAX[name])
+    return PatternError("%s is not supported: the linear-time engine has no CRLF-aware line "
+                        "anchors (use (?m) alone, or \\r?$)" % _SYNTAX[name])
+
+
+def _decide(name, before, after):
+    """The RE2 text equal to assertion `name` for every pair of possible neighbours."""
+    test = _DECIDED.get(name)
+    if test is None:
+        raise _undecidable(name)
+    pairs = [(b, a) for b in before for a in after]
+    for text, equivalent in _EQUIVALENTS:
+        if all(test(b, a) == equivalent(b, a) for b, a in pairs):
+            return text
+    raise _undecidable(name)
+
+
+def _edge_kinds(nodes, attr):
+    """Kinds of the character at the edge of `nodes` (first of them: attr="first")."""
+    kinds = set()
+    for node in nodes:
+        kinds |= getattr(node, attr)
+        if not node.nullable:
+            return frozenset(kinds)
+    return _ANY  # all of it may match empty: the neighbour lies outside
 
 
 def _concat(nodes):
+    for k, node in enumerate(nodes):
+        if node.look is not None:
+            before = _edge_kinds(reversed(nodes[:k]), "last")
+            after = _edge_kinds(nodes[k + 1:], "first")
+            nodes[k] = _Node("look", _decide(node.look, before, after))
     if not nodes:
         return _Node("empty", "")
     if len(nodes) == 1:
         return nodes[0]
-    return _Node("concat", "".join(n.py for n in nodes), max(n.height for n in nodes) + 1)
+    return _Node("concat", "".join(n.py for n in nodes), max(n.height for n in nodes) + 1,
+                 first=_edge_kinds(nodes, "first") if not all(n.nullable for n in nodes) else
+                 frozenset().union(*(n.first for n in nodes)),
+                 last=_edge_kinds(reversed(nodes), "last") if not all(n.nullable for n in nodes) else
+                 frozenset().union(*(n.last for n in nodes)),
+                 nullable=all(n.nullable for n in nodes))
+
+
+def _wrapped(py, sub, height, kind="group", nullable=None):
+    """A group or repetition around `sub`: its neighbours are those of `sub`."""
+    return _Node(kind, py, height, first=sub.first, last=sub.last,
+                 nullable=sub.nullable if nullable is None else nullable)
 
 
 def _alternation(branches):
     if len(branches) == 1:
         return branches[0]
-    return _Node("alt", "|".join(b.py for b in branches), max(b.height for b in branches) + 1)
+    return _Node("alt", "|".join(b.py for b in branches), max(b.height for b in branches) + 1,
+                 first=frozenset().union(*(b.first for b in branches)),
+                 last=frozenset().union(*(b.last for b in branches)),
+                 nullable=any(b.nullable for b in branches))
 
 
 class _Flags:
@@ -214,7 +277,8 @@ class _Flags:
 class _Translator:
     """Recursive-descent parser for regex-lite syntax that emits a `re` pattern."""
 
-    def __init__(self, pattern):
+    def __init__(self, pattern, capture=True):
+        self.capture = "(" if capture else "(?:"
         self.p = pattern
         self.n = len(pattern)
         self.i = 0
@@ -337,7 +401,7 @@ class _Translator:
             name = self.parse_capture_name()
             self.names[name] = index
             sub = self.parse_inner()
-            return _Node("group", "(%s)" % sub.py, sub.height + 1)
+            return _wrapped("%s%s)" % (self.capture, sub.py), sub, sub.height + 1)
         if self.bump_if("?"):
             if self.done():
                 raise PatternError("expected closing ')', but got end of pattern")
@@ -349,10 +413,10 @@ class _Translator:
                 return None
             self.bump()  # ':'
             sub = self.parse_inner()
-            return _Node("group", "(?:%s)" % sub.py, sub.height)
+            return _wrapped("(?:%s)" % sub.py, sub, sub.height)
         self.groups += 1
         sub = self.parse_inner()
-        return _Node("group", "(%s)" % sub.py, sub.height + 1)
+        return _wrapped("%s%s)" % (self.capture, sub.py), sub, sub.height + 1)
 
     def parse_capture_name(self):
         if self.done():
@@ -587,7 +651,7 @@ class _Translator:
             quant = "{%d}" % lo
         else:
             quant = "{%d,%d}" % (lo, hi)
-        # Always wrapped: Python refuses `^*` and `a**`, Rust accepts them.
+        # Always wrapped: RE2 refuses `a**`, Rust accepts it.
         py = "(?:%s)%s%s" % (sub.py, quant, "" if greedy else "?")
         if (lo, hi) == (0, 0):
             height = 0          # Rust folds x{0} to the empty regex
@@ -595,7 +659,11 @@ class _Translator:
             height = sub.height  # ... and x{1} to x
         else:
             height = sub.height + 1
-        return _Node("repeat", py, height)
+        if sub.look is not None:
+            raise _undecidable(sub.look)
+        if (lo, hi) == (0, 0):
+            return _Node("repeat", py, height)
+        return _wrapped(py, sub, height, "repeat", nullable=lo == 0 or sub.nullable)
 
     def parse_class(self):
         union = []
@@ -688,12 +756,13 @@ def _is_capture_char(c, first):
 
 
 class Compiled:
-    """A translated pattern: `search(data, pos)` finds the next match in UTF-8 bytes
-    at or after byte `pos`, as (start, end, groups) with groups[0] the whole match."""
-    __slots__ = ("search", "groups", "names")
+    """A translated pattern on RE2: `match` and `spans_only` (the same without
+    capturing groups) are RE2 Match functions; each gives the spans (start, end) in
+    UTF-8 bytes of the match and of each group ((-1, -1): did not take part)."""
+    __slots__ = ("match", "spans_only", "groups", "names")
 
-    def __init__(self, search, groups, names):
-        self.search, self.groups, self.names = search, groups, names
+    def __init__(self, match, spans_only, groups, names):
+        self.match, self.spans_only, self.groups, self.names = match, spans_only, groups, names
 
 
 def _re2_options():
@@ -703,87 +772,44 @@ def _re2_options():
     return options
 
 
-def _re2_searcher(regex, ngroups):
-    # RE2's own Match, not the wrapper's search: the wrapper builds a Python match
-    # object per call, which made a scan with many matches ~10x slower.
+def _matcher(text):
+    """RE2's own Match as `match(anchor, data, pos, endpos)`: the wrapper's `search`
+    builds a Python match object per call, which costs more than the search itself."""
     import re2
-    match, unanchored = regex._regexp.Match, re2._Anchor.UNANCHORED
-
-    def search(data, pos):
-        spans = match(unanchored, data, pos, len(data))
-        start, end = spans[0]
-        if start < 0:
-            return None
-        return start, end, [None if a < 0 else data[a:b] for a, b in spans[:ngroups + 1]]
-    return search
+    return re2.compile(text.encode("utf-8"), _re2_options())._regexp.Match
 
 
-def _re_searcher(regex, ngroups):
-    """`re` works on text: decode once per subject and map offsets back to bytes."""
-    cache = {}
-
-    def search(data, pos):
-        if cache.get("data") is not data:
-            text = data.decode("utf-8")
-            if len(text) == len(data):
-                offsets = None
-            else:
-                offsets, n = [], 0
-                for c in text:
-                    offsets.append(n)
-                    n += len(c.encode("utf-8"))
-                offsets.append(n)
-            cache.update(data=data, text=text, offsets=offsets,
-                         chars={b: i for i, b in enumerate(offsets)} if offsets else None)
-        text, offsets = cache["text"], cache["offsets"]
-        m = regex.search(text, cache["chars"][pos] if offsets else pos)
-        if m is None:
-            return None
-        start, end = m.span()
-        groups = [None if g is None else g.encode("utf-8") for g in m.groups(None)]
-        if offsets:
-            start, end = offsets[start], offsets[end]
-        return start, end, [data[start:end]] + groups
-    return search
+def _unanchored():
+    import re2
+    return re2._Anchor.UNANCHORED
 
 
 @functools.lru_cache(maxsize=128)
 def _compile(pattern):
     """(Compiled, None) or (None, error detail) for a pattern (str); cached."""
+    import re2
     try:
-        try:
-            _TARGET[0] = "re2"
-            t = _Translator(pattern)
-            text = t.translate()
-            import re2
-            try:
-                regex = re2.compile(text.encode("utf-8"), _re2_options())
-            except re2.error as e:
-                detail = e.args[0] if e.args else "invalid pattern"
-                if isinstance(detail, bytes):
-                    detail = detail.decode("utf-8", "replace")
-                return None, str(detail)
-            return Compiled(_re2_searcher(regex, t.groups), t.groups, t.names), None
-        except _NeedsBacktracking:
-            _TARGET[0] = "re"
-            t = _Translator(pattern)
-            regex = re.compile(t.translate())
-            return Compiled(_re_searcher(regex, t.groups), t.groups, t.names), None
-        finally:
-            _TARGET[0] = "re2"
+        t = _Translator(pattern)
+        text = t.translate()
+        match = _matcher(text)
+        # Where only the whole match is wanted (find_all, match), a copy without
+        # capturing groups lets RE2 skip working out where each group matched.
+        spans_only = match if not t.groups else _matcher(_Translator(pattern, capture=False).translate())
+        return Compiled(match, spans_only, t.groups, t.names), None
     except PatternError as e:
         return None, str(e)
-    except (re.error, OverflowError, RecursionError) as e:
+    except re2.error as e:
+        detail = e.args[0] if e.args else "invalid pattern"
+        if isinstance(detail, bytes):
+            detail = detail.decode("utf-8", "replace")
+        return None, str(detail)
+    except (OverflowError, RecursionError) as e:
         return None, str(e)
 
 
-def translate(pattern, target="re2"):
-    """The engine's pattern text for a Rust pattern (for tests and debugging)."""
-    _TARGET[0] = target
-    try:
-        return _Translator(pattern).translate()
-    finally:
-        _TARGET[0] = "re2"
+def translate(pattern):
+    """RE2's pattern text for a Rust pattern (for tests and debugging)."""
+    return _Translator(pattern).translate()
 
 
 # Texts are Lua strings. Valid UTF-8 is matched as it is. A text with invalid bytes
@@ -831,20 +857,29 @@ def _next_char(data, pos):
     return pos
 
 
-def _matches(compiled, data):
-    """All non-overlapping matches, left to right, with Rust's empty-match rule:
-    an empty match ending where the previous match ended is skipped."""
-    pos, last_end, n = 0, None, len(data)
+def _matches(match, data):
+    """The spans of all non-overlapping matches, left to right, with Rust's empty-match
+    rule: an empty match ending where the previous match ended is skipped.
+
+    One call into RE2 per match is the whole cost of a scan, so this loop does
+    nothing else."""
+    out, pos, last_end, n, unanchored = [], 0, -1, len(data), _unanchored()
     while pos <= n:
-        m = compiled.search(data, pos)
-        if m is None:
-            return
-        start, end, _ = m
-        if start == end and end == last_end:
+        spans = match(unanchored, data, pos, n)
+        start, end = spans[0]
+        if start < 0:
+            break
+        if start == end == last_end:
             pos = _next_char(data, end)
             continue
-        yield m
+        out.append(spans)
         last_end = pos = end
+    return out
+
+
+def _first(match, data):
+    """The spans of the first match; the whole match's start is -1 when there is none."""
+    return match(_unanchored(), data, 0, len(data))
 
 
 def _u32(name):
@@ -899,32 +934,45 @@ def _expand(replacement, groups, names):
     return b"".join(out)
 
 
+def _group(data, span):
+    return None if span[0] < 0 else data[span[0]:span[1]]
+
+
 def regex_match(text=None, pattern=None):
     data, _, compiled = _prepare("match", text, pattern)
-    return compiled.search(data, 0) is not None
+    return _first(compiled.spans_only, data)[0][0] >= 0
 
 
 def regex_find(text=None, pattern=None):
     data, mapped, compiled = _prepare("find", text, pattern)
-    m = compiled.search(data, 0)
-    if m is None:
+    spans = _first(compiled.match, data)
+    if spans[0][0] < 0:
         return None
-    groups = {i: _from_match(g, mapped) for i, g in enumerate(m[2]) if i and g is not None}
-    return {"match": _from_match(m[2][0], mapped), "groups": groups}
+    groups = {i: _from_match(_group(data, span), mapped)
+              for i, span in enumerate(spans[:compiled.groups + 1]) if i and span[0] >= 0}
+    return {"match": _from_match(_group(data, spans[0]), mapped), "groups": groups}
 
 
 def regex_find_all(text=None, pattern=None):
     data, mapped, compiled = _prepare("find_all", text, pattern)
-    return [_from_match(data[m[0]:m[1]], mapped) for m in _matches(compiled, data)]
+    if not mapped:
+        return [data[s[0][0]:s[0][1]] for s in _matches(compiled.spans_only, data)]
+    return [_from_match(data[s[0][0]:s[0][1]], mapped) for s in _matches(compiled.spans_only, data)]
 
 
 def regex_replace(text=None, pattern=None, replacement=None):
     data, mapped, compiled = _prepare("replace", text, pattern)
     replacement, replacement_mapped = _to_match(_param(replacement, 3, "replace"))
+    literal = b"$" not in replacement
     out, last = [], 0
-    for start, end, groups in _matches(compiled, data):
+    for spans in _matches(compiled.spans_only if literal else compiled.match, data):
+        start, end = spans[0]
         out.append(data[last:start])
-        out.append(_expand(replacement, groups, compiled.names))
+        if literal:
+            out.append(replacement)
+        else:
+            out.append(_expand(replacement, [_group(data, span) for span in spans[:compiled.groups + 1]],
+                               compiled.names))
         last = end
     out.append(data[last:])
     return _from_match(b"".join(out), mapped or replacement_mapped)

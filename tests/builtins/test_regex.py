@@ -70,8 +70,18 @@ def test_regex_01_crlf_mode(lua):
     # (?R): `.` also excludes \r, and ^/$ treat \r\n as one line terminator
     assert lua(r'return regex.find_all("a\r\nb", "(?R).")') == ["a", "b"]
     assert lua(r'return regex.find_all("a\r\nb", ".")') == ["a", "\r", "b"]
-    assert lua(r'return regex.find("\r\nfoo\r\n", "(?mR)^foo$").match') == "foo"
+    assert lua(r'return regex.find("\r\nfoo\r\n", "(?R)\\Afoo$")') is None
     assert lua(r'return regex.match("\r\nfoo\r\n", "(?m)^foo$")') is False
+
+
+def test_regex_01_crlf_line_anchors_are_refused_naming_the_construct(lua):
+    # RE2 has no CRLF-aware line anchors; running the pattern on a backtracking
+    # engine instead would let it hang (a deviation, see docs/deviations.md)
+    message = lua(r'return select(2, pcall(regex.find, "\r\nfoo\r\n", "(?mR)^foo$"))')
+    assert message.startswith("regex.find: invalid pattern: ^ under both (?m) and (?R) is not supported")
+    assert "\n" not in message
+    message = lua(r'return select(2, pcall(regex.match, "x", "(?m)(?R)x$"))')
+    assert message.startswith("regex.match: invalid pattern: $ under both (?m) and (?R)")
 
 
 def test_regex_01_posix_classes(lua):
@@ -128,6 +138,15 @@ def test_regex_01_word_boundaries_are_ascii(lua):
     assert lua(r'return regex.find_all("the cat", %s)' % esc(r"\<\w")) == ["t", "c"]
     assert lua(r'return regex.find_all("the cat", %s)' % esc(r"\w\b{end}")) == ["e", "t"]
     assert lua(r'return regex.find_all("the cat", %s)' % esc(r"\b{start}\w")) == ["t", "c"]
+    assert lua(r'return regex.find_all("the cat sat", %s)' % esc(r"\<\w+\>")) == ["the", "cat", "sat"]
+    assert lua(r'return regex.find_all("a-b c", %s)' % esc(r"\<[a-z]")) == ["a", "b", "c"]
+    assert lua(r'return regex.find_all("ab-cd", %s)' % esc(r"[a-z]\>")) == ["b", "d"]
+    # half boundaries: \b{start-half} needs no word character before, nothing after
+    assert lua(r'return regex.find_all("x -y", %s)' % esc(r"\b{start-half}-")) == ["-"]
+    assert lua(r'return regex.find_all("x-y", %s)' % esc(r"\b{start-half}-")) == []
+    assert lua(r'return regex.find_all("x- y-", %s)' % esc(r"-\b{end-half}")) == ["-", "-"]
+    # a boundary that can never hold next to its neighbours matches nothing
+    assert lua(r'return regex.find_all("a b", %s)' % esc(r"\< ")) == []
     # "é" is not a word character for \b
     assert lua(r'return regex.find_all("éa", %s)' % esc(r"\ba")) == ["a"]
 
@@ -386,7 +405,7 @@ def test_regex_01_translator_output_needs_no_python_flags():
     from assay.builtins.regex import translate
     assert translate("abc$") == r"abc\z"
     assert translate(r"^\d") == r"\A[0-9]"
-    assert translate("abc$", target="re") == r"abc\Z"
+    assert translate(r"\<\w+\>") == r"\b" + translate(r"\w+") + r"\b"
     assert translate("(?i)a") == "[Aa]"
     assert translate("(?<n>x)") == "(x)"
 
@@ -406,6 +425,31 @@ def test_regex_catastrophic_pattern_is_linear_time():
     assert lua_values('return regex.match(string.rep("a", 100000) .. "b", "(a+)+$")') is False
     assert lua_values('return regex.match(string.rep("a", 40) .. "!", "^(a+)+$")') is False
     assert lua_values('return #regex.find_all(string.rep("ab ", 20000), "(a|b)*b")') == 20000
+
+
+@pytest.mark.parametrize("pattern, subject, found", [
+    (r"(\<a+)+\>$", 'string.rep("a", 100000) .. "!"', False),
+    (r"(\<a+)+\>!", 'string.rep("a", 100000) .. "!"', True),
+    (r"(?m)^(a|aa)*\b{end}c", 'string.rep("a", 100000)', False),
+    (r"(\w+\b{end-half})+x", 'string.rep("ab ", 30000)', False),
+    (r"(?i)(x+x+)+y\>", 'string.rep("x", 100000)', False),
+])
+def test_regex_patterns_with_rust_only_assertions_never_hang(pattern, subject, found):
+    # these used to go to Python's backtracking engine; now every pattern runs on RE2
+    from conftest import lua_values
+    assert lua_values('return regex.match(%s, %s)' % (subject, esc(pattern))) is found
+
+
+@pytest.mark.parametrize("pattern, construct", [
+    (r"\<.", "\\< (or \\b{start})"),
+    (r"(a|-)\>", "\\> (or \\b{end})"),
+    (r"\b{start-half}", "\\b{start-half}"),
+    (r"x?\b{end-half}", "\\b{end-half}"),
+])
+def test_regex_undecidable_assertion_is_one_line_error_naming_it(lua, pattern, construct):
+    message = lua(r'return select(2, pcall(regex.match, "a", %s))' % esc(pattern))
+    assert message.startswith("regex.match: invalid pattern: %s is supported only where" % construct)
+    assert "\n" not in message
 
 
 def test_regex_lookaround_and_backreference_errors_keep_their_texts():
