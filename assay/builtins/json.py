@@ -6,6 +6,7 @@ parsed document into values `to_lua` can hand to Lua (strings as UTF-8 bytes,
 integers outside int64 as floats).
 """
 import math
+import os
 
 from assay.runtime import jsontext
 from assay.runtime.convert import INT64_MAX, INT64_MIN, to_py
@@ -222,8 +223,60 @@ def honour_marks(bridge, family, name):
     bridge.run_lua(_HONOUR_LUA, "=[assay %s]" % name, family, name.encode(), bridge.json_marks)
 
 
+# json.parse / json.encode try the Lua codec first and fall back to the Python
+# functions above, which stay the reference for every result and error text.
+_FAST_LUA = r"""
+local json, codec, collect, slow_parse, slow_encode, marks, internals = ...
+local raw_pcall, type, select, next, error = internals.raw_pcall, type, select, next, error
+local decode, encode, FAIL = codec.decode, codec.encode, codec.FAIL
+
+-- After a decline, the Python path decides; after running out of memory too
+-- (it refuses the value with its own catchable message), once the garbage is gone.
+local function declined(err)
+  if err == FAIL then return end
+  if err ~= "not enough memory" then error(err, 0) end
+  collect()
+end
+
+json.parse = function(text, ...)
+  if type(text) == "string" and select("#", ...) == 0 then
+    local ok, value = raw_pcall(decode, text)
+    if ok then return value end
+    declined(value)
+  end
+  return slow_parse(text, ...)
+end
+
+json.encode = function(value)
+  local ok, text = raw_pcall(encode, value, next(marks) ~= nil and marks or nil)
+  if ok then return text end
+  declined(text)
+  return slow_encode(value)
+end
+return codec
+"""
+
+_CODEC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                      "runtime", "lua", "jsoncodec.lua")
+
+
+def _install_codec(bridge, t):
+    from json.encoder import encode_basestring
+    escapes = bridge.lua.table_from({
+        bytes([c]): encode_basestring(chr(c))[1:-1].encode() for c in list(range(32)) + [34, 92]})
+    float_text = bridge.internals.wrap(bridge.protocol(
+        lambda v: jsontext.format_float(v).encode(), "json.encode"))
+    with open(_CODEC, "rb") as f:
+        source = f.read().decode("utf-8")
+    codec = bridge.run_lua(source, "=[assay json codec]", escapes, float_text)
+    collect = bridge.lua.eval(b"function() collectgarbage() end")
+    bridge.json_codec = bridge.run_lua(_FAST_LUA, "=[assay json fast]", t, codec, collect,
+                                       t[b"parse"], t[b"encode"], bridge.json_marks)
+
+
 def install(bridge):
     t = bridge.define("json", {"parse": parse, "encode": encode})
     bridge.json_marks = bridge.run_lua(_MARKS_LUA, "=[assay json marks]", t)
     bridge.json_shapes = bridge.run_lua(_SHAPES_LUA, "=[assay json shapes]", bridge.json_marks)
     honour_marks(bridge, t, "encode")
+    _install_codec(bridge, t)

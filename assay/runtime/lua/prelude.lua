@@ -186,4 +186,5 @@ return {
   flush = flush,
   print_to_stderr = print_to_stderr,
   pack = pack,
+  raw_pcall = sandbox.pcall,  -- for builtins that retry another way after an error
 }
