@@ -230,6 +230,7 @@ STDLIB += "openstack neutron".split()  # issue 21: cloud inventory and agent-pla
 STDLIB += "sonarqube servicenow infoblox".split()  # issue 21: quality gate, ITSM, IPAM
 STDLIB += "clickup plane huly".split()  # issue 21: work tracking
 STDLIB += ["rauthy"]  # issue 21: identity provider admin
+STDLIB += ["n8n"]  # issue 21: workflow automation
 
 
 def test_disc_10_clean_install_lists_every_module(tmp_path):

@@ -219,6 +219,7 @@ def services(workdir):
     import fake_huly
     import fake_infoblox
     import fake_k8s
+    import fake_n8n
     import fake_neutron
     import fake_oauth2
     import fake_openclaw
@@ -299,6 +300,7 @@ def services(workdir):
                    OS_USERNAME=fake_openstack.USER, OS_PASSWORD=fake_openstack.PASSWORD,
                    OS_PROJECT_NAME=fake_openstack.PROJECT)
         env.update(NEUTRON_URL=start(fake_neutron.FakeNeutron()).url, NEUTRON_TOKEN=fake_neutron.TOKEN)
+        env.update(N8N_URL=start(fake_n8n.FakeN8n()).url, N8N_API_KEY=fake_n8n.API_KEY)
         env.update(RAUTHY_URL=start(fake_rauthy.FakeRauthy()).url + "/auth/v1", RAUTHY_API_KEY=fake_rauthy.API_KEY)
         env.update(SONAR_HOST_URL=start(fake_sonarqube.FakeSonarQube()).url, SONAR_TOKEN=fake_sonarqube.TOKEN)
         env.update(SERVICENOW_URL=start(fake_servicenow.FakeServiceNow()).url, SERVICENOW_USER=fake_servicenow.USER,
