@@ -103,8 +103,8 @@ def best(fn, runs):
 
 
 def runtime():
-    from assay.runtime.vm import Runtime
-    return Runtime()
+    from assay.builtins import new_runtime
+    return new_runtime()
 
 
 def lua_timer(rt, code):

@@ -125,8 +125,8 @@ def cases():
 
 def run_cases(selected):
     """name -> pinned text, running every case in one VM."""
-    from assay.runtime.vm import Runtime
-    rt = Runtime()
+    from assay.builtins import new_runtime
+    rt = new_runtime()
     try:
         show = rt.run_source(DUMP.encode(), "=dump")[0]
         results = {}

@@ -4,7 +4,7 @@ import random
 import struct
 
 from assay.runtime import jsontext
-from assay.runtime.vm import Runtime
+from assay.builtins import new_runtime
 
 
 def _floats(n, seed=23):
@@ -27,7 +27,7 @@ def _floats(n, seed=23):
 
 def test_encoded_floats_match_the_reference_text():
     floats = _floats(20000)
-    rt = Runtime()
+    rt = new_runtime()
     try:
         table = rt.lua.table_from(floats)
         encode = rt.lua.globals()[b"json"][b"encode"]
@@ -41,7 +41,7 @@ def test_parsed_document_round_trips_through_python_json():
     doc = [{"k%d" % i: [rnd.random() * 10 ** rnd.randrange(-8, 25), rnd.randrange(-2 ** 63, 2 ** 63), "s\u00e9\n%d" % i,
                         None, True, {"x": []}]} for i in range(500)]
     text = json.dumps(doc, indent=1, ensure_ascii=bool(rnd.random() < 0.5))
-    rt = Runtime()
+    rt = new_runtime()
     try:
         g = rt.lua.globals()
         out = g[b"json"][b"encode"](g[b"json"][b"parse"](text.encode())).decode()
