@@ -1,6 +1,7 @@
-"""Write the stdlib's `@quickref` header lines and its per-module docs pages from one source.
+"""Write the stdlib's `@quickref` header lines, its per-module docs pages and llms.txt from
+one source.
 
-    python build/gen_stdlib_docs.py           # rewrite stdlib/*.lua headers and docs/stdlib/<module>.md
+    python build/gen_stdlib_docs.py           # rewrite stdlib/*.lua headers, docs/stdlib/<module>.md, llms.txt
     python build/gen_stdlib_docs.py --check   # exit 1 (listing the files) when anything is stale
 
 A module that declares its operations with `H.api{...}` (stdlib/_http.lua) gets its quickref
@@ -9,6 +10,10 @@ lines generated from that table: one line per operation, grouped spelling first,
 written in its header. Either way its page docs/stdlib/<module>.md is generated from the header
 tags (description, category, icon, keywords, env) and the operations. The hand-written group
 pages (observability.md, kubernetes.md, ...) keep the examples and are linked from each page.
+
+llms.txt (the compact reference an LLM agent reads first) is made from the same sources:
+the titles of the docs pages, the builtin cheat sheet that `assay context` prints, and each
+module's header description.
 """
 import json
 import os
@@ -224,7 +229,38 @@ def outputs():
             text = with_quickrefs(text, quickref_lines(api))
             result[path] = text
         result[os.path.join(DOCS, module + ".md")] = page(module, text, api, target)
+    result[os.path.join(ROOT, "llms.txt")] = llms_txt(
+        [(module, result.get(path) or _read(path)) for module, path in files])
     return result
+
+
+def _read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def llms_txt(modules):
+    """The llms.txt index: what assay is, the docs pages, every builtin, every module."""
+    from assay.discovery import metadata
+    from assay.discovery.context import BUILTIN_FUNCTIONS
+    out = ["# assay", "",
+           "> A Lua 5.5 runtime for infrastructure scripting (deployment checks, Kubernetes",
+           "> hooks, CI steps), one executable with HTTP, databases, files, crypto and client",
+           "> modules built in. It runs Assay 0.8.3 scripts unchanged. `assay context QUERY`",
+           "> prints the full reference of the modules that match a query.", "",
+           "## Docs", ""]
+    docs_root = os.path.dirname(DOCS)
+    pages = sorted(f for f in os.listdir(docs_root) if f.endswith(".md") and f != "index.md")
+    for name in ["builtins/index.md", "stdlib/index.md"] + pages:
+        title = _read(os.path.join(docs_root, name)).splitlines()[0].lstrip("# ").strip()
+        out.append("- [%s](docs/%s)" % (title, name))
+    cheat = BUILTIN_FUNCTIONS.strip().splitlines()
+    out += ["", "## Builtins", "", cheat[0].lstrip("# ").strip() + ":", "", "```"] + cheat[1:] + ["```"]
+    out += ["", "## Stdlib modules", "", 'Each is `local m = require("assay.NAME")`.', ""]
+    for module, text in modules:
+        description = metadata.parse(text).description or ""
+        out.append("- [assay.%s](docs/stdlib/%s.md): %s" % (module, module, description))
+    return "\n".join(out) + "\n"
 
 
 def stale():

@@ -26,3 +26,16 @@ def test_grouped_quickrefs_reach_discovery():
     out = run_assay("context", "grafana datasources")
     assert out.returncode == 0, out.stderr
     assert "c.datasources:list()" in out.stdout and "flat: c:datasources()" in out.stdout
+
+
+def test_llms_txt_indexes_every_module_and_page_that_exists():
+    """llms.txt (generated with the pages above) names every module and docs page, and
+    every link in it is a file of the repository."""
+    import re
+    with open(os.path.join(ROOT, "llms.txt"), encoding="utf-8") as f:
+        text = f.read()
+    links = re.findall(r"\]\(([^)]+)\)", text)
+    assert [l for l in links if not os.path.exists(os.path.join(ROOT, l))] == []
+    for module, _ in gen_stdlib_docs.module_files():
+        assert "(docs/stdlib/%s.md)" % module in text, module
+    assert "(docs/architecture.md)" in text and "http.get(url, opts?)" in text
