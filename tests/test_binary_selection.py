@@ -24,3 +24,15 @@ def test_helpers_fixtures_and_direct_calls_are_selected():
     assert "test_version_overview_entrypoints" in names                  # through the `flow` fixture
     assert "test_rt_44_main_end_abandons_tasks" in names                 # run_assay in its body
     assert "test_rt_42_await_dot_and_colon" not in names                 # in-process only
+
+
+def test_agent_safety_tests_run_against_the_binary():
+    """--readonly, approval, the policy file, credentials, mcp-serve and api-serve are
+    features of the shipped command: their tests must run against it."""
+    names = selected("tests/test_policy.py", "tests/test_approval.py", "tests/test_mcp.py", "tests/test_api.py")
+    for name in ("test_checks_mode_applies_the_whole_policy", "test_redaction_reaches_log_lines",
+                 "test_credential_handle_is_substituted_only_by_the_http_layer",
+                 "test_replayed_token_is_refused", "test_approval_flow_through_assay_resume",
+                 "test_refuses_to_start_without_tokens"):
+        assert name in names
+    assert len([n for n in names if n.startswith("test_")]) >= 45

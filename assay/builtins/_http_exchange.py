@@ -34,7 +34,6 @@ def buffered_result(name, response, room=None):
 
     policy = policies.current()
     try:
-        limit = policy.max_response_bytes if policy is not None else None
         declared = response.headers.get("content-length", "")
         if room is not None and declared.isdigit() and int(declared) > room:
             raise BuiltinError("%s: %s" % (name, sandbox.too_big(int(declared), room)))
@@ -42,12 +41,11 @@ def buffered_result(name, response, room=None):
         for chunk in response.chunks():
             chunks.append(chunk)
             size += len(chunk)
-            if limit is not None and size > limit:
-                raise BuiltinError("%s: response body exceeds http.max_response_bytes (%d) of the policy"
-                                   % (name, limit))
             if room is not None and size > room:
                 raise BuiltinError("%s: %s" % (name, sandbox.too_big(room, room, more=True)))
         data = credentials.conceal(b"".join(chunks))
+    except net.ResponseTooLarge as e:  # the policy's max_response_bytes, counted by net
+        raise BuiltinError("%s: %s" % (name, e)) from None
     except net.BodyError as e:
         raise BuiltinError("%s: reading body failed: %s" % (name, e)) from None
     finally:

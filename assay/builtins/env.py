@@ -86,7 +86,11 @@ def set_(name=None, value=None):
 
 
 def list_():
-    """Every process variable as {key=, value=}, in process order (non-UTF-8 entries skipped)."""
+    """Every process variable as {key=, value=}, in process order (non-UTF-8 entries skipped).
+    Under a policy with an env allowlist only the allowed keys are listed, so a script
+    that walks the environment keeps working without seeing what it may not read."""
+    from assay.runtime import policy as policies
+    policy = policies.current()
     items = _environb.items() if _environb is not None else (
         (k.encode("utf-8", "surrogateescape"), v.encode("utf-8", "surrogateescape"))
         for k, v in os.environ.items())
@@ -96,6 +100,8 @@ def list_():
             key.decode("utf-8")
             value.decode("utf-8")
         except UnicodeDecodeError:
+            continue
+        if policy is not None and not policy.allows_env(key.decode("utf-8")):
             continue
         out.append({"key": key, "value": value})
     return out

@@ -9,6 +9,7 @@ import threading
 import time
 
 from assay.net import client as net
+from assay.runtime import policy as policies
 
 REQUEST_TIMEOUT = net.DEFAULT_TIMEOUT
 MAX_REDIRECTS = net.MAX_REDIRECTS
@@ -64,9 +65,16 @@ def request(method, url, params=None, headers=None, data=None, follow_redirects=
             began = time.monotonic()
             client = _client(follow_redirects, timeout, verify, cert)
             response = net.send(client, method, url, data, headers, params)
+            elapsed_ms = int((time.monotonic() - began) * 1000)
             from requests.structures import CaseInsensitiveDict
-            outcome["response"] = Response(response.status, response.text(), CaseInsensitiveDict(response.headers),
-                                           int((time.monotonic() - began) * 1000))
+            seen_headers, body = dict(response.headers), response.body
+            rules = policies.current()
+            if rules is not None:  # a check sees what a script would: redacted names hidden
+                seen_headers, body = rules.redact_response(seen_headers, body)
+            text = net.decode(body, seen_headers.get("content-type"))
+            outcome["response"] = Response(response.status, text, CaseInsensitiveDict(seen_headers), elapsed_ms)
+        except policies.PolicyDenied as e:
+            outcome["error"] = TransportError(str(e))
         except net.RequestError as e:
             outcome["error"] = e
         except net.BodyError as e:

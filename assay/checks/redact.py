@@ -2,7 +2,8 @@
 
 The values come from the config's `secrets:` list (environment variables) and from
 credentials a check carries whatever the list says: the values of `Authorization`
-and `Cookie` request headers and an argocd `token`.
+and `Cookie` request headers and an argocd `token`. The policy file's `http.redact`
+names (JSON keys, headers) are hidden too.
 """
 import os
 
@@ -30,12 +31,13 @@ class Redactor:
         return cls(values)
 
     def __call__(self, text):
-        if text is None or not self.values:
+        from assay.runtime.logs import policy_redacted
+        if text is None:
             return text
         for value in self.values:
             if value in text:
                 text = text.replace(value, REDACTED)
-        return text
+        return policy_redacted(text)
 
     def header_value(self, name, value):
         """A request header as shown to a user: credentials always hidden."""

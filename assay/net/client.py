@@ -29,6 +29,10 @@ class BodyError(Exception):
     """The response started but its body could not be read; str() is the reason."""
 
 
+class ResponseTooLarge(BodyError):
+    """The body passed the policy file's `http.max_response_bytes`."""
+
+
 class Client:
     """Settings and the lazily created session of one client (thread-safe)."""
 
@@ -67,10 +71,13 @@ class Response:
         self.body = None
         self._response = raw_response
         self._deadline = deadline
+        self.limit = None  # the policy's max_response_bytes, set by open()
 
     def chunks(self):
-        """The body as it arrives (raw bytes, not decompressed); BodyError on failure."""
+        """The body as it arrives (raw bytes, not decompressed); BodyError on failure,
+        ResponseTooLarge once it passes the policy's limit."""
         raw = self._response.raw
+        size = 0
         try:
             while True:
                 # a stream hands over whatever has arrived; a plain body fills whole chunks
@@ -78,6 +85,10 @@ class Response:
                     else raw.read(CHUNK, decode_content=False)
                 if not chunk:
                     return
+                size += len(chunk)
+                if self.limit is not None and size > self.limit:
+                    raise ResponseTooLarge("response body exceeds http.max_response_bytes (%d) of the policy"
+                                           % self.limit)
                 yield chunk
                 if self._deadline is not None and time.monotonic() > self._deadline:
                     raise TimeoutError("operation timed out")
@@ -156,7 +167,10 @@ def open(client, method, url, body=None, headers=None, params=None, stream=False
         _log(method, url, "error", started)
         raise RequestError("error sending request for url (%s): %s" % (url, transport_detail(e))) from None
     _log(method, url, response.status_code, started)
-    return Response(client, url, response, deadline)
+    response = Response(client, url, response, deadline)
+    if policy is not None:
+        response.limit = policy.max_response_bytes
+    return response
 
 
 def _as_list(hook):

@@ -69,7 +69,8 @@ class Guard:
             self.approval.admit(op, args)
 
     def _check_policy(self, name, args):
-        """What the policy restricts beyond HTTP (which the HTTP layer checks per hop)."""
+        """What the policy restricts beyond HTTP (which the HTTP layer checks per hop);
+        env.list filters itself to the allowed keys."""
         policy = self.policy
         if name in ("env._process_get", "os.getenv", "require") and args and isinstance(args[0], bytes):
             key = args[0].decode("utf-8", "replace")
@@ -78,8 +79,6 @@ class Guard:
                     raise BuiltinError("policy: module '%s' is not allowed (not in modules.allow)" % key)
             elif not policy.allows_env(key):
                 raise BuiltinError("policy: env key '%s' is not allowed (not in env.allow)" % key)
-        elif name == "env.list" and policy.env is not None:
-            raise BuiltinError("policy: env.list is not allowed (env keys are restricted by the policy)")
 
     def _declared_read(self, op, args):
         """An HTTP write the policy's rules declare a read (`classify: read`)."""

@@ -68,7 +68,9 @@ class Logger:
             stamp = "\x1b[2m%s\x1b[0m" % stamp
             rendered = "".join(" \x1b[3m%s\x1b[0m\x1b[2m=\x1b[0m%s" % (k, v) for k, v in fields.items())
         line = "%s %s %s%s" % (stamp, label, message, rendered)
-        return self.redact(line) if self.redact is not None else line
+        if self.redact is not None:
+            line = self.redact(line)
+        return policy_redacted(line)
 
     def debug(self, message, /, **fields):
         self.log(DEBUG, message, **fields)
@@ -118,6 +120,18 @@ class _NotTimed:
 
 
 _NOT_TIMED = _NotTimed()
+
+
+def policy_redacted(text):
+    """`text` with the policy file's `http.redact` names hidden (unchanged without one)."""
+    if not text or not os.environ.get("ASSAY_POLICY_FILE"):
+        return text
+    from . import policy as policies
+    try:
+        rules = policies.current()
+    except policies.PolicyError:  # reported where the run starts; a log line must not fail
+        return text
+    return rules.redact_text(text) if rules is not None else text
 
 
 def quoted(text):

@@ -65,6 +65,7 @@ class Policy:
         self.max_response_bytes = None
         self.redact = set()        # lower-case JSON keys / header names
         self.credentials = {}      # name -> ("env", VAR) | ("file", PATH)
+        self._text_pattern = None  # redact_text's pattern, built on first use
 
     # ---- checks -------------------------------------------------------------------
     def allows_module(self, name):
@@ -108,6 +109,12 @@ class Policy:
         return check
 
     # ---- redaction --------------------------------------------------------------------
+    def redact_response(self, headers, data):
+        """(headers, body bytes) as a script or a check may see them."""
+        if not self.redact:
+            return headers, data
+        return self.redact_headers(headers), self.redact_body(data)
+
     def redact_headers(self, headers):
         return {k: (REDACTED if k.lower() in self.redact else v) for k, v in headers.items()}
 
@@ -137,6 +144,31 @@ class Policy:
 
         doc = walk(doc)
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if changed[0] else data
+
+    def redact_text(self, text):
+        """Free text (a log line, a check message) with the value of every redacted name
+        hidden where it appears as a JSON member (`"token":"…"`, also inside a quoted,
+        backslash-escaped log field), a header (`X-Api-Key: …`) or a `name=value` pair
+        (log fields, query strings). A script can log whatever it built itself, so the
+        names are hidden in every line, not only in what the HTTP layer returned."""
+        if not self.redact or not text:
+            return text
+        if self._text_pattern is None:
+            names = "|".join(re.escape(n) for n in sorted(self.redact, key=len, reverse=True))
+            self._text_pattern = re.compile(
+                r'(?P<json>(?P<q>\\?")(?:%(n)s)(?P=q)\s*:\s*)'
+                r'(?:"(?:[^"\\]|\\.)*"|\\"(?:[^"\\]|\\[^"])*\\"|[-+0-9.eE]+|true|false|null)'
+                r'|(?P<header>(?<![\w-])(?:%(n)s)\s*:[ \t]*)[^\r\n,;"}]+'
+                r'|(?P<pair>(?<![\w-])(?:%(n)s)=)(?:"(?:[^"\\]|\\.)*"|[^\s&,;"]+)' % {"n": names},
+                re.IGNORECASE)
+        return self._text_pattern.sub(_hide_value, text)
+
+
+def _hide_value(match):
+    if match.group("json") is not None:
+        quote = match.group("q")
+        return match.group("json") + quote + REDACTED + quote
+    return (match.group("header") or match.group("pair")) + REDACTED
 
 
 def _target(method, url):
