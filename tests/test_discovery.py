@@ -231,6 +231,7 @@ STDLIB += "sonarqube servicenow infoblox".split()  # issue 21: quality gate, ITS
 STDLIB += "clickup plane huly".split()  # issue 21: work tracking
 STDLIB += ["rauthy"]  # issue 21: identity provider admin
 STDLIB += ["n8n"]  # issue 21: workflow automation
+STDLIB += ["authz"]  # issue 21: in-process authorization engine
 
 
 def test_disc_10_clean_install_lists_every_module(tmp_path):
