@@ -413,3 +413,107 @@ def test_pg_client_url_percent_encoded_credentials(lua, lua_fails, admin):
                      'return c:query("SELECT current_user AS u")[1].u' % q(user)) == user
     err = lua_fails(REQ + 'pg.client_url("mysql://x@127.0.0.1/test")')
     assert err.endswith("postgres.client_url: url must be a postgres:// or postgresql:// URL")
+
+
+class PasswordGate:
+    """A relay in front of the real PostgreSQL that asks every client for a cleartext
+    password (the machine's server trusts 127.0.0.1 and never asks), records what it got,
+    then hands the session to the real server. It proves which password went on the wire."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.passwords = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        import threading
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._session, args=(client,), daemon=True).start()
+
+    @staticmethod
+    def _exact(sock, n):
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("closed")
+            data += chunk
+        return data
+
+    def _session(self, client):
+        import socket
+        import struct
+        import threading
+        try:
+            while True:  # SSL / GSS encryption requests are declined, then the startup message
+                size = struct.unpack("!I", self._exact(client, 4))[0]
+                startup = struct.pack("!I", size) + self._exact(client, size - 4)
+                if struct.unpack("!I", startup[4:8])[0] in (80877103, 80877104):
+                    client.sendall(b"N")
+                    continue
+                break
+            client.sendall(b"R" + struct.pack("!II", 8, 3))           # AuthenticationCleartextPassword
+            kind, size = struct.unpack("!cI", self._exact(client, 5))
+            message = self._exact(client, size - 4)
+            assert kind == b"p"
+            self.passwords.append(message.rstrip(b"\0").decode("utf-8"))
+            upstream = socket.create_connection((HOST, PORT))
+            upstream.sendall(startup)
+        except (ConnectionError, OSError, AssertionError):
+            client.close()
+            return
+
+        def pipe(src, dst):
+            try:
+                while True:
+                    data = src.recv(65536)
+                    if not data:
+                        break
+                    dst.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for s in (src, dst):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+        pipe(client, upstream)
+
+    def close(self):
+        self.listener.close()
+
+
+def test_pg_client_url_decodes_the_password_the_server_receives(lua, admin):
+    """A user whose password holds URL-special characters (@ : / ? # % + space) logs in
+    through client_url, and what reaches the wire is the decoded password, not its
+    percent-encoded form."""
+    from urllib.parse import quote
+    password = "p@ss:w/rd?#%+ 1"
+    user = admin.user(admin.name("u") + " x@y")
+    admin.conn.execute("CREATE ROLE %s LOGIN PASSWORD %s" % (admin.ident(user),
+                                                            "'%s'" % password.replace("'", "''")))
+    gate = PasswordGate()
+    try:
+        url = "postgres://%s:%s@127.0.0.1:%d/test?sslmode=disable" % (quote(user, safe=""),
+                                                                     quote(password, safe=""), gate.port)
+        got = lua(REQ + 'local c = pg.client_url(%s); local r = c:query("SELECT current_user AS u")[1].u; '
+                        'c:close(); return r' % q(url))
+        assert got == user
+        assert gate.passwords == [password]
+        # the positional constructor encodes the same password itself
+        got = lua(REQ + 'local c = pg.client("127.0.0.1", %d, %s, %s, "test"); '
+                        'local r = c:query("SELECT current_user AS u")[1].u; c:close(); return r'
+                  % (gate.port, q(user), q(password)))
+        assert got == user and gate.passwords == [password, password]
+    finally:
+        gate.close()
