@@ -174,3 +174,38 @@ local checked = vault.assert_secret(c, name, {"password"})
 print(json.encode({first = first.password, second = second.password, calls = calls, checked = checked.password}))
 """, **bao)
     assert out == {"first": "p1", "second": "p1", "calls": 1, "checked": "p1"}
+
+
+GENERATIONS = {
+    "0.8.3": """
+c:kv_put("secret", name .. "/gen", {user = "u1"})
+c:policy_put(name, 'path "x" { capabilities = ["read"] }')
+local out = {c:kv_get("secret", name .. "/gen").data.user, c:kv_list("secret", name)[1],
+  c:kv_metadata("secret", name .. "/gen") ~= nil, c:is_sealed(), c:is_initialized(), c:policy_get(name).name == name,
+  c:auth_list()["token/"].type, c:engine_list()["secret/"].type, c:token_lookup_self() ~= nil,
+  c:token_create().client_token ~= nil}
+c:kv_delete("secret", name .. "/gen"); c:policy_delete(name)
+out[#out + 1] = c:kv_get("secret", name .. "/gen") == nil
+print(json.encode(out))
+""",
+    "0.19": """
+c.kv:put("secret", name .. "/gen", {user = "u1"})
+c.policies:create(name, 'path "x" { capabilities = ["read"] }')
+local out = {c.kv:get("secret", name .. "/gen").data.user, c.kv:list("secret", name)[1],
+  c.kv:metadata("secret", name .. "/gen") ~= nil, c.sys:is_sealed(), c.sys:is_initialized(),
+  c.policies:get(name).name == name, c.auth:methods()["token/"].type, c.engines:list()["secret/"].type,
+  c.token:lookup_self() ~= nil, c.token:create().client_token ~= nil}
+c.kv:delete("secret", name .. "/gen"); c.policies:delete(name)
+out[#out + 1] = c.kv:get("secret", name .. "/gen") == nil
+print(json.encode(out))
+""",
+}
+
+
+@pytest.mark.parametrize("module", ["assay.vault", "assay.hashicorp.vault"])
+def test_both_generations_on_the_real_server(flow, bao, module, uid):
+    """The same flow written with 0.8.3's flat methods and 0.19's groups gives the same answers."""
+    results = {gen: flow(CLIENT + code, MODULE=module, **dict(bao, NAME=uid + gen.replace(".", "")))
+               for gen, code in GENERATIONS.items()}
+    assert results["0.8.3"] == results["0.19"] == ["u1", "gen", True, False, True, True, "token", "kv",
+                                                   True, True, True]
