@@ -24,8 +24,8 @@ It behaves like the real kube-apiserver where the modules can tell the differenc
 - a wrong or missing bearer token answers 401 `Unauthorized`;
 - optional TLS with a self-signed certificate for 127.0.0.1 (`ca_pem` holds it).
 
-Every request is recorded (method, raw path, decoded path, query pairs, headers, body).
-`shared()` returns the one server instance of the test session; the `k8s` fixture resets it
+It runs on the shared fake framework (fakes.FakeService). Every request is recorded (method,
+raw path, decoded path, query pairs, headers, body). `shared()` returns the one server instance of the test session; the `k8s` fixture resets it
 before each test.
 """
 import base64
@@ -39,11 +39,11 @@ import ssl
 import tempfile
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from conftest import ws_frame
+from fakes import FakeService, Response
 
 TOKEN = "test-token"
 
@@ -176,7 +176,10 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class FakeK8s:
+class FakeK8s(FakeService):
+    name = "k8s"
+    request_class = Request
+
     def __init__(self, tls=False, mtls=False):
         self.tls = tls or mtls
         self.mtls = mtls
@@ -184,7 +187,7 @@ class FakeK8s:
         # mTLS: the client certificate the server trusts (a user "admin" in group system:masters)
         self.client_cert_pem = self.client_key_pem = None
         self._lock = threading.RLock()
-        self._server = None
+        super().__init__(ssl_context=self._tls_context() if self.tls else None)
         self.reset()
 
     # ---- state -------------------------------------------------------------
@@ -275,55 +278,16 @@ class FakeK8s:
 
     # ---- server ------------------------------------------------------------
 
-    @property
-    def url(self):
-        host, port = self._server.server_address[:2]
-        return "%s://%s:%d" % ("https" if self.tls else "http", host, port)
+    def dispatch(self, req):
+        if (req.headers.get("upgrade") or "").lower() == "websocket":
+            return self._serve_exec(req)
+        with self._lock:
+            status, ctype, payload = self.handle(req)
+        if not isinstance(payload, (bytes, str)):
+            payload = json.dumps(payload, separators=(",", ":"))
+        return Response(status, payload, ctype)
 
-    def start(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _serve(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                req = Request(self.command, self.path, self.headers, body)
-                req.client_cn = fake._peer_cn(self.connection)
-                if (self.headers.get("Upgrade") or "").lower() == "websocket":
-                    fake._serve_exec(self, req)
-                    return
-                with fake._lock:
-                    fake.requests.append(req)
-                    status, ctype, payload = fake.handle(req)
-                data = payload if isinstance(payload, bytes) else (
-                    payload.encode() if isinstance(payload, str) else json.dumps(payload, separators=(",", ":")).encode())
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        if self.tls:
-            self._wrap_tls()
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def _wrap_tls(self):
+    def _tls_context(self):
         cert_pem, key_pem = self_signed_cert()
         self.ca_pem = cert_pem.decode()
         with tempfile.TemporaryDirectory() as tmp:
@@ -341,24 +305,18 @@ class FakeK8s:
             self.client_cert_pem, self.client_key_pem = cert.decode(), key.decode()
             ctx.verify_mode = ssl.CERT_OPTIONAL
             ctx.load_verify_locations(cadata=self.client_cert_pem)
-        self._server.socket = ctx.wrap_socket(self._server.socket, server_side=True)
+        return ctx
 
-    def _serve_exec(self, handler, req):
+    def _serve_exec(self, req):
         """pods/<name>/exec over WebSocket with the v4.channel.k8s.io subprotocol: stdout on
         channel 1, stderr on 2, the v1.Status with the exit code on 3, then a close frame."""
         import base64 as b64
         import hashlib
 
         def plain(status, text):
-            data = text.encode()
-            handler.send_response(status)
-            handler.send_header("Content-Type", "text/plain")
-            handler.send_header("Content-Length", str(len(data)))
-            handler.end_headers()
-            handler.wfile.write(data)
+            return Response(status, text, "text/plain")
 
         with self._lock:
-            self.requests.append(req)
             authorized = req.client_cn is not None or self.token is None or \
                 req.headers.get("authorization") == "Bearer " + self.token
             m = re.fullmatch(r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/exec", req.path)
@@ -378,12 +336,8 @@ class FakeK8s:
         out, err, code = self.exec_handler(m.group(1), m.group(2), req.param("container"), command)
         accept = b64.b64encode(hashlib.sha1(req.headers["sec-websocket-key"].encode()
                                             + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest()).decode()
-        handler.send_response(101)
-        handler.send_header("Upgrade", "websocket")
-        handler.send_header("Connection", "Upgrade")
-        handler.send_header("Sec-WebSocket-Accept", accept)
-        handler.send_header("Sec-WebSocket-Protocol", "v4.channel.k8s.io")
-        handler.end_headers()
+        headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": accept,
+                   "Sec-WebSocket-Protocol": "v4.channel.k8s.io"}
         if code == 0:
             status = {"metadata": {}, "status": "Success"}
         else:
@@ -396,21 +350,8 @@ class FakeK8s:
         if err:
             frames.append(b"\x02" + err.encode())
         frames.append(b"\x03" + json.dumps(status).encode())
-        for payload in frames:
-            handler.wfile.write(ws_frame(0x2, payload))
-        handler.wfile.write(ws_frame(0x8, b"\x03\xe8"))
-        handler.wfile.flush()
-        handler.close_connection = True
-
-    @staticmethod
-    def _peer_cn(connection):
-        getpeercert = getattr(connection, "getpeercert", None)
-        cert = getpeercert() if getpeercert else None
-        for rdn in (cert or {}).get("subject", ()):
-            for key, value in rdn:
-                if key == "commonName":
-                    return value
-        return None
+        stream = b"".join(ws_frame(0x2, payload) for payload in frames) + ws_frame(0x8, b"\x03\xe8")
+        return Response(101, b"", None, headers=headers, upgraded=stream)
 
     # ---- request handling (under the lock) ---------------------------------
 
@@ -815,7 +756,7 @@ def shared(tls=False):
     """The session's one fake API server (plain, TLS, and "mtls": TLS accepting a client
     certificate), started on first use."""
     if tls not in _shared:
-        _shared[tls] = FakeK8s(tls=tls is True, mtls=tls == "mtls").start()
+        _shared[tls] = FakeK8s(tls=tls is True, mtls=tls == "mtls")
     return _shared[tls]
 
 

@@ -48,8 +48,13 @@ class Request:
 
 
 class Response:
-    def __init__(self, status=200, body=b"", content_type="application/json", delay=0.0, headers=None):
+    """What the fake answers. `upgraded`: bytes written right after the head of a 101
+    answer (the frames of an upgraded connection), which then closes."""
+
+    def __init__(self, status=200, body=b"", content_type="application/json", delay=0.0, headers=None,
+                 upgraded=None):
         self.headers = dict(headers or {})  # extra response headers (Location, ...)
+        self.upgraded = upgraded
         if not isinstance(body, (bytes, str)):
             body = json.dumps(body)
         self.status = status
@@ -62,7 +67,9 @@ class FakeService:
     name = "fake"
     request_class = Request  # a subclass may record requests as its own type (same arguments)
 
-    def __init__(self):
+    def __init__(self, ssl_context=None):
+        """`ssl_context`: serve HTTPS with it (a server-side context; the CN of a verified
+        client certificate is `request.client_cn`)."""
         self.requests = []
         self.failures = {}
         self.canned = {}
@@ -79,6 +86,7 @@ class FakeService:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 request = fake.request_class(self.command, self.path, dict(self.headers.items()), body)
+                request.client_cn = peer_cn(self.connection)
                 with fake.lock:
                     fake.requests.append(request)
                 try:
@@ -93,6 +101,12 @@ class FakeService:
                 headers = getattr(response, "headers", {})
                 for key, value in headers.items():
                     self.send_header(key, value)
+                if getattr(response, "upgraded", None) is not None:
+                    self.end_headers()
+                    self.wfile.write(response.upgraded)
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 if not any(key.lower() == "content-length" for key in headers):  # a HEAD may set it
                     self.send_header("Content-Length", str(len(response.body)))
                 self.end_headers()
@@ -103,8 +117,10 @@ class FakeService:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        if ssl_context is not None:
+            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "%s://127.0.0.1:%d" % ("https" if ssl_context else "http", self.port)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
@@ -145,6 +161,17 @@ class FakeService:
 
     def route(self, request):
         return not_found()
+
+
+def peer_cn(connection):
+    """The common name of the client certificate a TLS connection verified, or None."""
+    getpeercert = getattr(connection, "getpeercert", None)
+    cert = getpeercert() if getpeercert else None
+    for rdn in (cert or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return value
+    return None
 
 
 def ok(data, status=200):
