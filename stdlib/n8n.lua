@@ -24,9 +24,12 @@
 --- @quickref c.workflows:deactivate(id) -> workflow | Deactivate a workflow
 --- @quickref c.workflows:archive(id) -> workflow | Archive a workflow
 --- @quickref c.workflows:unarchive(id) -> workflow | Unarchive a workflow
+--- @quickref c.workflows:publish(id) -> workflow | Publish a workflow
+--- @quickref c.workflows:unpublish(id) -> workflow | Unpublish a workflow
 --- @quickref c.workflows:transfer(id, project_id) -> nil | Move a workflow to another project
 --- @quickref c.workflows:tags(id) -> [tag] | Tags of a workflow
 --- @quickref c.workflows:set_tags(id, tag_ids) -> [tag] | Replace a workflow's tags (ids or {id = ...} tables)
+--- @quickref c.workflows:history(id, opts?) -> {data, nextCursor} | Saved versions of a workflow (one page)
 --- @quickref c.executions:list(opts?) -> [execution] | Every execution (all pages; opts.limit or opts.cursor: one page); opts are n8n's query parameters
 --- @quickref c.executions:page(opts?) -> {data, nextCursor} | One page of executions
 --- @quickref c.executions:get(id, opts?) -> execution|nil | One execution; opts {includeData}
@@ -36,6 +39,9 @@
 --- @quickref c.credentials:list(opts?) -> [credential] | Every credential (all pages; opts.limit or opts.cursor: one page); opts are n8n's query parameters
 --- @quickref c.credentials:page(opts?) -> {data, nextCursor} | One page of credentials
 --- @quickref c.credentials:create(credential) -> credential | Create a credential {name, type, data}
+--- @quickref c.credentials:get(id) -> credential|nil | One credential (without its secret data)
+--- @quickref c.credentials:update(id, fields) -> credential | Change a credential (PATCH)
+--- @quickref c.credentials:test(id) -> {status, message} | Let n8n try the credential against its service
 --- @quickref c.credentials:delete(id) -> credential | Delete a credential
 --- @quickref c.credentials:schema(type_name) -> schema | JSON schema of a credential type's data
 --- @quickref c.credentials:transfer(id, project_id) -> nil | Move a credential to another project
@@ -55,8 +61,15 @@
 --- @quickref c.projects:create(project) -> project | Create a project {name}
 --- @quickref c.projects:update(id, project) -> nil | Rename a project
 --- @quickref c.projects:delete(id) -> nil | Delete a project
+--- @quickref c.projects:users(project_id) -> [member] | Members of a project with their roles
+--- @quickref c.projects:add_users(project_id, relations) -> nil | Add members: {{userId, role = "project:editor"}}
+--- @quickref c.projects:remove_user(project_id, user_id) -> nil | Remove a member
+--- @quickref c.projects:set_user_role(project_id, user_id, role) -> nil | Change a member's role
 --- @quickref c.users:list(opts?) -> [user] | Every user (all pages; opts.limit or opts.cursor: one page); opts are n8n's query parameters
 --- @quickref c.users:page(opts?) -> {data, nextCursor} | One page of users
+--- @quickref c.users:create(invitations) -> [result] | Invite users: {{email, role = "global:member"}}
+--- @quickref c.users:delete(id_or_email) -> nil | Delete a user
+--- @quickref c.users:set_role(id_or_email, role) -> nil | Change a user's global role ("global:admin", "global:member")
 --- @quickref c.users:get(id_or_email) -> user|nil | One user by id or email
 --- @quickref c.source_control:pull(opts?) -> result | Pull from the connected Git repository; opts {force, variables}
 --- @quickref c.audit:generate(opts?) -> report | Security audit report; opts {additionalOptions = {categories, daysAbandonedWorkflow}}
@@ -163,7 +176,7 @@ add({
   { false, "workflows:delete", "(id) -> workflow", "Delete a workflow",
     fn = function(c, id) return send(c, "DELETE", id_path("/workflows", id)) end },
 })
-for _, verb in ipairs({ "activate", "deactivate", "archive", "unarchive" }) do
+for _, verb in ipairs({ "activate", "deactivate", "archive", "unarchive", "publish", "unpublish" }) do
   add({ { false, "workflows:" .. verb, "(id) -> workflow", verb:sub(1, 1):upper() .. verb:sub(2) .. " a workflow",
     fn = function(c, id) return send(c, "POST", id_path("/workflows", id, "/" .. verb)) end } })
 end
@@ -176,6 +189,10 @@ add({
     fn = function(c, id, ids)
       return c.api:request("PUT", id_path("/workflows", id, "/tags"), { body = tag_refs(ids), empty = "[]", expect = WRITE })
     end },
+})
+add({
+  { false, "workflows:history", "(id, opts?) -> {data, nextCursor}", "Saved versions of a workflow (one page)",
+    fn = function(c, id, opts) return c.api:get(id_path("/workflows", id, "/history") .. query_of(opts)) end },
 })
 add(collection("executions", "/executions", "execution"))
 add({
@@ -192,6 +209,12 @@ add(collection("credentials", "/credentials", "credential"))
 add({
   { false, "credentials:create", "(credential) -> credential", "Create a credential {name, type, data}",
     fn = function(c, cred) return send(c, "POST", "/credentials", cred) end },
+  { false, "credentials:get", "(id) -> credential|nil", "One credential (without its secret data)",
+    fn = function(c, id) return c.api:get(id_path("/credentials", id), { allow_404 = true }) end },
+  { false, "credentials:update", "(id, fields) -> credential", "Change a credential (PATCH)",
+    fn = function(c, id, fields) return send(c, "PATCH", id_path("/credentials", id), fields) end },
+  { false, "credentials:test", "(id) -> {status, message}", "Let n8n try the credential against its service",
+    fn = function(c, id) return send(c, "POST", id_path("/credentials", id, "/test")) end },
   { false, "credentials:delete", "(id) -> credential", "Delete a credential",
     fn = function(c, id) return send(c, "DELETE", id_path("/credentials", id)) end },
   { false, "credentials:schema", "(type_name) -> schema", "JSON schema of a credential type's data",
@@ -224,7 +247,29 @@ add({
   { false, "projects:delete", "(id) -> nil", "Delete a project",
     fn = function(c, id) return send(c, "DELETE", id_path("/projects", id)) end },
 })
+add({
+  { false, "projects:users", "(project_id) -> [member]", "Members of a project with their roles",
+    fn = function(c, id) local answer = c.api:get(id_path("/projects", id, "/users")) or {}; return answer.data or answer end },
+  { false, "projects:add_users", "(project_id, relations) -> nil", "Add members: {{userId, role = \"project:editor\"}}",
+    fn = function(c, id, relations)
+      return send(c, "POST", id_path("/projects", id, "/users"), { relations = json.array(relations or {}) })
+    end },
+  { false, "projects:remove_user", "(project_id, user_id) -> nil", "Remove a member",
+    fn = function(c, id, user) return send(c, "DELETE", id_path("/projects", id, "/users/" .. H.encode(user))) end },
+  { false, "projects:set_user_role", "(project_id, user_id, role) -> nil", "Change a member's role",
+    fn = function(c, id, user, role)
+      return send(c, "PATCH", id_path("/projects", id, "/users/" .. H.encode(user)), { role = role })
+    end },
+})
 add(collection("users", "/users", "user"))
+add({
+  { false, "users:create", "(invitations) -> [result]", "Invite users: {{email, role = \"global:member\"}}",
+    fn = function(c, invitations) return send(c, "POST", "/users", json.array(invitations or {})) end },
+  { false, "users:delete", "(id_or_email) -> nil", "Delete a user",
+    fn = function(c, id) return send(c, "DELETE", id_path("/users", id)) end },
+  { false, "users:set_role", "(id_or_email, role) -> nil", "Change a user's global role (\"global:admin\", \"global:member\")",
+    fn = function(c, id, role) return send(c, "PATCH", id_path("/users", id, "/role"), { newRoleName = role }) end },
+})
 add({
   { false, "users:get", "(id_or_email) -> user|nil", "One user by id or email",
     fn = function(c, id) return c.api:get(id_path("/users", id), { allow_404 = true }) end },

@@ -43,6 +43,7 @@ class FakeN8n(FakeService):
         self.executions = {str(i): {"id": str(i), "workflowId": "wf00%d" % (i % 3), "status": "error" if i % 4 == 0 else "success",
                                     "finished": True} for i in range(1, 13)}
         self.projects["p1"] = {"id": "p1", "name": "Default", "type": "personal"}
+        self.members = {}
         self.users = {"u1": {"id": "u1", "email": "owner@example.com", "role": "global:owner"}}
 
     def reset(self):
@@ -115,12 +116,14 @@ class FakeN8n(FakeService):
             if r.method == "DELETE":
                 return ok(self.workflows.pop(rest[0]))
         action = rest[1]
-        if r.method == "POST" and action in ("activate", "deactivate", "archive", "unarchive"):
-            if action in ("activate", "deactivate"):
-                wf["active"] = action == "activate"
+        if r.method == "POST" and action in ("activate", "deactivate", "archive", "unarchive", "publish", "unpublish"):
+            if action in ("activate", "deactivate", "publish", "unpublish"):
+                wf["active"] = action in ("activate", "publish")
             else:
                 wf["isArchived"] = action == "archive"
             return ok(wf)
+        if action == "history" and r.method == "GET":
+            return self.listing(r, [{"versionId": "v%d" % i, "workflowId": wf["id"]} for i in range(3)])
         if action == "transfer" and r.method == "PUT":
             project = self.body(r).get("destinationProjectId")
             if project not in self.projects:
@@ -215,6 +218,24 @@ class FakeN8n(FakeService):
             return Response(201, self.projects[pid])
         if rest[0] not in self.projects:
             return msg(404, "Not Found")
+        members = self.members.setdefault(rest[0], {})
+        if rest[1:] == ["users"]:
+            if r.method == "GET":
+                return ok({"data": [{"id": u, "role": role} for u, role in members.items()]})
+            relations = self.body(r).get("relations")
+            if not isinstance(relations, list):
+                return msg(400, "request/body must have required property 'relations'")
+            for rel in relations:
+                members[rel["userId"]] = rel["role"]
+            return Response(201, b"", None)
+        if len(rest) == 3 and rest[1] == "users":
+            if rest[2] not in members:
+                return msg(404, "Not Found")
+            if r.method == "DELETE":
+                del members[rest[2]]
+            else:
+                members[rest[2]] = self.body(r)["role"]
+            return Response(204, b"", None)
         if r.method == "PUT":
             self.projects[rest[0]].update(self.body(r))
         elif r.method == "DELETE":
@@ -236,16 +257,41 @@ class FakeN8n(FakeService):
         cred = self.credentials.get(rest[0])
         if cred is None:
             return msg(404, "Not Found")
+        public = {"id": cred["id"], "name": cred["name"], "type": cred["type"]}
+        if rest[1:] == ["test"] and r.method == "POST":
+            good = cred["data"].get("accessToken") == "good"
+            return ok({"status": "OK" if good else "Error", "message": "Connection tested" if good else "Bad credentials"})
+        if r.method == "GET":
+            return ok(public)
+        if r.method == "PATCH":
+            cred.update(self.body(r))
+            return ok({"id": cred["id"], "name": cred["name"], "type": cred["type"]})
         if r.method == "DELETE":
             del self.credentials[rest[0]]
-            return ok({"id": cred["id"], "name": cred["name"], "type": cred["type"]})
+            return ok(public)
         return msg(405, "Method Not Allowed")
 
     def r_users(self, r, rest):
         if not rest:
+            if r.method == "POST":
+                invites = self.body(r)
+                if not isinstance(invites, list):
+                    return msg(400, "request/body must be array")
+                out = []
+                for inv in invites:
+                    uid = "u%d" % (10 + next(self.ids))
+                    self.users[uid] = {"id": uid, "email": inv["email"], "role": inv.get("role", "global:member")}
+                    out.append({"user": {"id": uid, "email": inv["email"], "emailSent": False}, "error": ""})
+                return Response(201, out)
             return self.listing(r, list(self.users.values()))
-        for u in self.users.values():
+        for uid, u in list(self.users.items()):
             if rest[0] in (u["id"], u["email"]):
+                if rest[1:] == ["role"] and r.method == "PATCH":
+                    u["role"] = self.body(r)["newRoleName"]
+                    return Response(204, b"", None)
+                if r.method == "DELETE":
+                    del self.users[uid]
+                    return Response(204, b"", None)
                 return ok(u)
         return msg(404, "Not Found")
 

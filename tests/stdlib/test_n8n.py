@@ -92,3 +92,31 @@ def test_n8n_auth_env_wait(lua, lua_fails, n8n, monkeypatch):
     n8n.healthz_failures = 100
     err = lua_fails(lua_with(lambda c: c, REQ + 'n8n.wait("$URL", {timeout = 0.2, interval = 0.1})', URL=n8n.url))
     assert "n8n.wait: not reachable at %s after 0.2s" % n8n.url in err
+
+
+def test_n8n_members_users_credentials_history(lua, n8n):
+    got = run(lua, 'local inv = c.users:create({{email = "dev@example.com", role = "global:member"}})\n'
+                   'local uid = inv[1].user.id\n'
+                   'c.users:set_role("dev@example.com", "global:admin")\n'
+                   'c.projects:add_users("p1", {{userId = uid, role = "project:editor"}})\n'
+                   'c.projects:set_user_role("p1", uid, "project:admin")\n'
+                   'local members = c.projects:users("p1")\n'
+                   'c.projects:remove_user("p1", uid)\n'
+                   'local role = c.users:get(uid).role\n'
+                   'c.users:delete(uid)\n'
+                   'return uid, members[1].role, #c.projects:users("p1"), role, c.users:get(uid)', n8n)
+    assert got == ("u11", "project:admin", 0, "global:admin", None)
+    bodies = [(r.method, r.path, r.json()) for r in n8n.requests if r.method in ("POST", "PATCH")]
+    assert bodies == [("POST", "/api/v1/users", [{"email": "dev@example.com", "role": "global:member"}]),
+                      ("PATCH", "/api/v1/users/dev%40example.com/role", {"newRoleName": "global:admin"}),
+                      ("POST", "/api/v1/projects/p1/users", {"relations": [{"userId": "u11", "role": "project:editor"}]}),
+                      ("PATCH", "/api/v1/projects/p1/users/u11", {"role": "project:admin"})]
+    got = run(lua, 'local cred = c.credentials:create({name = "gh", type = "githubApi", data = {accessToken = "bad"}})\n'
+                   'local before = c.credentials:test(cred.id).status\n'
+                   'c.credentials:update(cred.id, {data = {accessToken = "good"}})\n'
+                   'return before, c.credentials:test(cred.id).status, c.credentials:get(cred.id).name, c.credentials:get("zz")',
+              n8n)
+    assert got == ("Error", "OK", "gh", None)
+    got = run(lua, 'local h = c.workflows:history("wf001", {limit = 2}); local wf = c.workflows:publish("wf001")\n'
+                   'return #h.data, h.nextCursor, wf.active, c.workflows:unpublish("wf001").active', n8n)
+    assert got == (2, "2", True, False)
