@@ -165,13 +165,12 @@ def main():
     print("document: %.1f MB JSON, %.1f MB YAML, %.1f MB as Python objects" % (
         len(json_text.encode()) / 1e6, len(yaml_text.encode()) / 1e6, py_size / 1e6))
 
-    rt = runtime()
     json_rows, json_mem = measure(
-        "json", rt, data, json_text, json.loads,
+        "json", runtime(), data, json_text, json.loads,
         lambda d: json.dumps(d, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
         opts.runs)
     yaml_rows, yaml_mem = measure(
-        "yaml", rt, data, yaml_text, lambda t: pyyaml.load(t, Loader=pyyaml.CSafeLoader),
+        "yaml", runtime(), data, yaml_text, lambda t: pyyaml.load(t, Loader=pyyaml.CSafeLoader),
         lambda d: pyyaml.dump(d, Dumper=pyyaml.CSafeDumper, sort_keys=True, allow_unicode=True),
         opts.runs)
 
@@ -189,6 +188,7 @@ def main():
     if opts.big_mb:
         big = json.dumps(make_document(opts.big_mb), separators=(",", ":"), sort_keys=True,
                          ensure_ascii=False).encode()
+        rt = runtime()
         rt.lua.globals()[b"TEXT"] = big
         start = time.perf_counter()
         ok = rt.run_source(b"return json.encode(json.parse(TEXT)) == TEXT", "=bench")

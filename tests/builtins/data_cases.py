@@ -54,7 +54,7 @@ VALUES = [
 
 YAML_TEXTS = [
     'a: 1\nb: [1, 2, 3]\nc: {x: y}\n',
-    'i: 42\nf: 1.5\ne: 1e3\nz: 0.0\nneg: -7\nhex: 0x1F\noct: 0o17\nbin: 0b11\nlz: 0123\nplus: +12\ninf: .inf\nninf: -.inf\nbig: 340282366920938463463374607431768211455\nbig2: 99999999999999999999\n',
+    'i: 42\nf: 1.5\ne: 1e3\nz: 0.0\nneg: -7\nhex: 0x1F\noct: 0o17\nbin: 0b11\nlz: 0123\nplus: +12\ninf: .inf\nbig: 340282366920938463463374607431768211455\nbig2: 99999999999999999999\n',
     'n1: null\nn2: ~\nn3:\nb1: true\nb2: False\nb3: yes\nb4: on\ns1: "quoted"\ns2: \'single\'\ns3: "123"\ns4: !!str 12\ni2: !!int "7"\nfl: !!float 3\n',
     'list:\n- a\n- b:\n    c: d\n- - x\n  - y\n- []\n- {}\n- null\n- ~\n',
     'lit: |\n  line one\n  line two\nfold: >\n  folded\n  text\nkeep: |+\n  keep\n\nstrip: |-\n  strip\n',

@@ -115,13 +115,34 @@ local function decode(s)
     while true do
       if byte(s, p) ~= 34 then fail() end
       local k, v
-      k, p = string_at(p + 1)
-      p = skip(p)
-      if byte(s, p) ~= 58 then fail() end
-      v, p = value_at(skip(p + 1))
+      local e = find(s, SPECIAL, p + 1)
+      if e and byte(s, e) == 34 then
+        k, p = sub(s, p + 1, e - 1), e + 1
+      else
+        k, p = string_at(p + 1)
+      end
+      if byte(s, p) ~= 58 then
+        p = skip(p)
+        if byte(s, p) ~= 58 then fail() end
+      end
+      p = p + 1
+      local b = byte(s, p)
+      if b == 34 then
+        e = find(s, SPECIAL, p + 1)
+        if e and byte(s, e) == 34 then
+          v, p = sub(s, p + 1, e - 1), e + 1
+        else
+          v, p = string_at(p + 1)
+        end
+      else
+        v, p = value_at(skip(p))
+      end
       t[k] = v
-      p = skip(p)
       local c = byte(s, p)
+      if c ~= 44 and c ~= 125 then
+        p = skip(p)
+        c = byte(s, p)
+      end
       if c == 44 then
         p = skip(p + 1)
       elseif c == 125 then
@@ -148,8 +169,11 @@ local function decode(s)
       v, p = value_at(p)
       i = i + 1
       t[i] = v
-      p = skip(p)
       local c = byte(s, p)
+      if c ~= 44 and c ~= 93 then
+        p = skip(p)
+        c = byte(s, p)
+      end
       if c == 44 then
         p = skip(p + 1)
       elseif c == 93 then
@@ -229,12 +253,25 @@ end
 -- Compact JSON of `value` with the Python path's table rules (see convert.to_py).
 local function encode(value, marks)
   local buf, n = {}, 0
+  local done, chunks = {}, 0       -- finished parts, so the small pieces do not pile up
+  local seen = {}                  -- short string -> its JSON text, for this call
+  local first_key, next_key = {}, {}  -- key -> `"key":` / `,"key":`
+
+  local function text_of(v)
+    if #v > 40 then return quoted(v) end
+    local q = seen[v]
+    if not q then
+      q = quoted(v)
+      seen[v] = q
+    end
+    return q
+  end
 
   local function put(v, depth)
     local t = type(v)
     if t == "string" then
       n = n + 1
-      buf[n] = quoted(v)
+      buf[n] = text_of(v)
     elseif t == "number" then
       n = n + 1
       buf[n] = math_type(v) == "integer" and format("%d", v) or float_text(v)
@@ -297,40 +334,60 @@ local function encode(value, marks)
           return
         end
       end
-      local keys, by_key, m = {}, {}, 0
-      for k, x in next, v do
-        local key
-        if type(k) == "string" then
-          key = k
-        elseif math_type(k) == "integer" then
-          key = format("%d", k)
-        elseif math_type(k) == "float" then
-          key = float_text(k)
-        else
-          fail()
-        end
-        if by_key[key] ~= nil then fail() end  -- 1 and "1": the Python path's (unordered) choice
-        by_key[key] = x
+      local keys, m, by_key = {}, 0, nil
+      for k in next, v do
         m = m + 1
-        keys[m] = key
+        keys[m] = k
+        if type(k) ~= "string" then by_key = true end
+      end
+      if by_key then  -- number keys become their text; the values are found by that text
+        by_key = {}
+        for i = 1, m do
+          local k, key = keys[i], nil
+          if type(k) == "string" then
+            key = k
+          elseif math_type(k) == "integer" then
+            key = format("%d", k)
+          elseif math_type(k) == "float" then
+            key = float_text(k)
+          else
+            fail()
+          end
+          if by_key[key] ~= nil then fail() end  -- 1 and "1": the Python path's (unordered) choice
+          by_key[key] = rawget(v, k)
+          keys[i] = key
+        end
       end
       sort(keys)
       n = n + 1
       buf[n] = "{"
       for i = 1, m do
         local key = keys[i]
+        local cache = i > 1 and next_key or first_key
+        local q = cache[key]
+        if not q then
+          q = (i > 1 and "," or "") .. quoted(key) .. ":"
+          cache[key] = q
+        end
         n = n + 1
-        buf[n] = (i > 1 and "," or "") .. quoted(key) .. ":"
-        put(by_key[key], depth + 1)
+        buf[n] = q
+        if by_key then put(by_key[key], depth + 1) else put(rawget(v, key), depth + 1) end
       end
       n = n + 1
       buf[n] = "}"
+      if n > 8192 then
+        chunks = chunks + 1
+        done[chunks] = concat(buf, "", 1, n)
+        n = 0
+      end
     end
   end
 
   if value == nil then return "null" end
   put(value, 0)
-  return concat(buf)
+  chunks = chunks + 1
+  done[chunks] = concat(buf, "", 1, n)
+  return concat(done)
 end
 
 return { decode = decode, encode = encode, FAIL = FAIL }
