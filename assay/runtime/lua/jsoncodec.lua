@@ -306,12 +306,18 @@ local function encode(value, marks)
         buf[n] = "]"
         return
       end
-      local count, low, high = 0, 1, 0
+      local keys, count, low, high, strings = {}, 0, 1, 0, true
       for k in next, v do
         count = count + 1
-        if math_type(k) == "integer" then
-          if k < low then low = k end
-          if k > high then high = k end
+        keys[count] = k
+        if type(k) ~= "string" then
+          strings = false
+          if math_type(k) == "integer" then
+            if k < low then low = k end
+            if k > high then high = k end
+          else
+            low = 0
+          end
         else
           low = 0
         end
@@ -334,13 +340,8 @@ local function encode(value, marks)
           return
         end
       end
-      local keys, m, by_key = {}, 0, nil
-      for k in next, v do
-        m = m + 1
-        keys[m] = k
-        if type(k) ~= "string" then by_key = true end
-      end
-      if by_key then  -- number keys become their text; the values are found by that text
+      local m, by_key = count, nil
+      if not strings then  -- number keys become their text; the values are found by that text
         by_key = {}
         for i = 1, m do
           local k, key = keys[i], nil
