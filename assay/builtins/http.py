@@ -10,7 +10,7 @@ Each `http.client{...}` is one `assay.net.client.Client` (the global functions s
 `assay.net`'s. This module only turns Lua arguments into a request and the response
 into the `{status, body, headers}` table.
 """
-import itertools
+import os
 
 from assay.runtime import args, sandbox
 from assay.runtime.bridge import yielding
@@ -23,75 +23,12 @@ from assay.runtime.scheduler import InThread
 from assay.runtime.text import debug_quote as quote_path, os_error_text
 
 from . import http_stream
-from ._http_common import handle_table
 from ._http_exchange import buffered_result, request_headers, send_open
 
 METHODS = ("get", "post", "put", "patch", "delete")
 WITH_BODY = ("post", "put", "patch")
 
-LUA = r"""
-local http, register, lookup, take_dead = ...
-local request, new_client = http._request, http._new_client
-local next_event, close_events = http._sse_next, http._sse_close
-http._request, http._new_client, http._sse_next, http._sse_close = nil, nil, nil, nil
-local setmetatable, rawget, type, error, ipairs, pcall, select =
-  setmetatable, rawget, type, error, ipairs, pcall, select
-
--- A request made with `on_event` whose answer is an event stream returns the stream's
--- id as a second value: call the script's function once per event, here in Lua so it
--- runs in the caller's own task and may yield. It returns "close" to stop early.
-local function events(opts, r, stream)
-  if stream == nil then return r end
-  local on_event = opts.on_event
-  while true do
-    local ev = next_event(stream)
-    if ev == nil then break end
-    local ok, action = pcall(on_event, ev)
-    if not ok then close_events(stream) error(action, 0) end
-    if action == "close" then break end
-  end
-  close_events(stream)
-  return r
-end
-
-local function with_events(raw, opts_at)
-  return function(...)
-    local opts = select(opts_at, ...)
-    if type(opts) == "table" then return events(opts, raw(...)) end
-    return raw(...)
-  end
-end
-for _, name in ipairs({ "get", "post", "put", "patch", "delete" }) do
-  http[name] = with_events(http[name], (name == "get" or name == "delete") and 2 or 3)
-end
-
-local function client_request(handle, method, url, ...)
-  local id = lookup(handle)
-  if id == nil then error("http._client_request: first arg must be an http client", 0) end
-  local opts = select((method == "get" or method == "delete") and 1 or 2, ...)
-  if type(opts) == "table" then return events(opts, request(id, method, url, ...)) end
-  return request(id, method, url, ...)
-end
-http._client_request = client_request
-
-local methods = {}
-for _, name in ipairs({ "get", "post", "put", "patch", "delete" }) do
-  methods[name] = function(self, ...)
-    local ud = type(self) == "table" and rawget(self, "_ud") or nil
-    return client_request(ud, name, ...)
-  end
-end
-local client_mt = { __index = methods, __name = "http.client" }
-
-function http.client(opts)
-  local id = new_client(opts, take_dead())
-  return setmetatable({ _ud = register(id) }, client_mt)
-end
-"""
-
-
-_clients = {}  # client id -> assay.net.client.Client
-_client_ids = itertools.count(1)
+LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "http.lua")
 
 
 # ---- argument handling (loop thread) ----------------------------------------
@@ -148,9 +85,9 @@ def _perform(client, name, method, url, body, headers, room=None):
 
 # ---- http.client -------------------------------------------------------------
 
-def _new_client(opts=None, *dead):
-    for client_id in dead:  # handles Lua has collected since the last call
-        _clients.pop(client_id, None)
+def _new_client(clients, opts=None, *dead):
+    """A new client's handle id in `clients` (this VM's `http.client` handles)."""
+    clients.release(dead)  # handles Lua has collected since the last call
     from assay.net import client as net, tls  # the net layer loads with the first client
     opts = args.optional_table(opts, "http.client: argument must be a table or nil")
     timeout = net.DEFAULT_TIMEOUT
@@ -199,9 +136,7 @@ def _new_client(opts=None, *dead):
             config.ssl_context()  # report bad certificates now, not at the first request
         except (ssl.SSLError, OSError, ValueError) as e:
             raise BuiltinError("http.client: failed to build client: %s" % tls.ssl_detail(e)) from None
-    client_id = next(_client_ids)
-    _clients[client_id] = config
-    return client_id
+    return clients.add(config)
 
 
 # ---- the builtins ------------------------------------------------------------
@@ -218,12 +153,12 @@ def _global_method(method, bridge):
     return call
 
 
-def _client_request(bridge):
+def _client_request(bridge, clients):
     from .json import marks_for
 
     @yielding
     def request(client_id, method=None, url=None, *rest):
-        config = _clients.get(client_id)
+        config = clients.get(client_id)
         if config is None:
             raise BuiltinError("http._client_request: first arg must be an http client")
         method = args.text(method, "http._client_request: second arg must be method name")
@@ -235,12 +170,12 @@ def _client_request(bridge):
 
 
 def install(bridge):
+    clients = bridge.handles("http.client")
     members = {m: _global_method(m, bridge) for m in METHODS}
-    members["_request"] = _client_request(bridge)
-    members["_new_client"] = _new_client
+    members["_request"] = _client_request(bridge, clients)
+    members["_new_client"] = lambda *a: _new_client(clients, *a)
     members.update(serve.members(bridge))
     members.update(http_stream.members())
     table = bridge.define("http", members)
-    register, lookup, take_dead = handle_table(bridge, "http.client")
-    bridge.run_lua(LUA, "=[assay http]", table, register, lookup, take_dead)
+    bridge.run_lua_file(LUA, table, clients.register, clients.lookup, clients.take_dead)
     serve.finish_install(bridge, table)

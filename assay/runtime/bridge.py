@@ -10,6 +10,12 @@ calls `bridge.define("name", {...})`. Each Python function in the mapping:
 - if decorated with `@yielding`, returns an `Op` instead: the scheduler performs
   it (sleep, a worker thread, an awaitable) while other tasks run.
 
+Per-VM state: a family keeps what belongs to one VM in `bridge.state(key, factory)`, never
+in module globals (several VMs may live in one process: checks mode, the tests). Opaque
+handles (clients, connections, processes) come from `bridge.handles(name)`, the one
+handle mechanism. The Lua part of a family lives in a `.lua` file next to it, run with
+`bridge.run_lua_file(path, ...)`.
+
 No Python exception or Python object ever reaches Lua: the call is wrapped in a
 Lua closure that turns `(false, msg)` into `error(msg, 0)`.
 
@@ -20,6 +26,9 @@ keep them. A Lua *function* may be kept, but only to hand it back to Lua later
 call returned: lupa binds each object to the coroutine it came from, and that
 coroutine may be gone.
 """
+import itertools
+import os
+
 from .convert import Multi, make_to_lua
 from .sandbox import check_room, enter, error_text
 
@@ -34,6 +43,35 @@ def _encode(text):
     return text.encode("utf-8", "surrogateescape")
 
 
+_HANDLES_LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "handles.lua")
+
+
+class Handles:
+    """The opaque handles of one kind in one VM: Lua holds a handle (lua/handles.lua), Python
+    the object it stands for, keyed by an integer id.
+
+    `register`, `lookup`, `take_dead` are the Lua functions a family's Lua part uses;
+    `add(obj)` files a Python object and returns its id, `get(id)` finds it (None once
+    released), `release(ids)` forgets the ids Lua reported dead."""
+
+    def __init__(self, bridge, name):
+        self.register, self.lookup, self.take_dead = bridge.run_lua_file(_HANDLES_LUA, name.encode())
+        self.objects = {}
+        self._ids = itertools.count(1)
+
+    def add(self, obj):
+        handle_id = next(self._ids)
+        self.objects[handle_id] = obj
+        return handle_id
+
+    def get(self, handle_id):
+        return self.objects.get(handle_id)
+
+    def release(self, ids):
+        for handle_id in ids:
+            self.objects.pop(handle_id, None)
+
+
 class Bridge:
     def __init__(self, lua, internals):
         self.lua = lua
@@ -46,6 +84,7 @@ class Bridge:
         self.runtime = None  # set by the Runtime that owns this bridge
         self.guard = None    # the Runtime's Guard: consulted before every builtin call
         self.names = []      # every builtin made here, by the name the guard sees
+        self._state = {}
 
     def protocol(self, fn, name):
         """Python callable implementing the (ok, value...) protocol for `fn`."""
@@ -97,6 +136,24 @@ class Bridge:
         if lua:
             self.run_lua(lua, "=[assay %s]" % name, t)
         return t
+
+    def state(self, key, factory):
+        """This VM's state for `key` (a family's name), made by `factory()` on first use."""
+        try:
+            return self._state[key]
+        except KeyError:
+            value = self._state[key] = factory()
+            return value
+
+    def handles(self, name):
+        """This VM's handles named `name` (e.g. "http.client"); see `Handles`."""
+        return self.state(("handles", name), lambda: Handles(self, name))
+
+    def run_lua_file(self, path, *args):
+        """Run the Lua file at `path` (a family's Lua part) with `args` and the internals."""
+        with open(path, "rb") as f:
+            source = f.read().decode("utf-8")
+        return self.run_lua(source, "=[assay %s]" % os.path.basename(path)[:-4], *args)
 
     def run_lua(self, source, chunkname, *args):
         fn, err = self._compile(_encode(source), _encode(chunkname))
