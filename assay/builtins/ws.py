@@ -1,12 +1,12 @@
 """`ws` — WebSocket client over websocket-client.
 
 Every call yields: the socket work happens on a worker thread (`InThread`), so a
-`ws.recv` waiting for a message does not stop other tasks. Connections live in a
-Python registry keyed by an integer id; Lua holds an opaque handle (an empty table
-with a protected metatable) that only the `ws` functions can map back to the id.
+`ws.recv` waiting for a message does not stop other tasks. Connections are the VM's
+`ws connection` handles (`bridge.handles`): Lua holds an opaque handle, Python the socket.
 """
 import _thread
-import itertools
+import functools
+import os
 
 from assay.runtime import args
 from assay.runtime.bridge import yielding
@@ -17,35 +17,24 @@ from assay.runtime.scheduler import InThread
 
 from assay.runtime.text import os_error_text
 
-from ._http_common import handle_table
 
 CONNECT_TIMEOUT = 30.0
 
-LUA = r"""
-local ws, register, lookup, take_dead = ...
-local connect, send, recv, close = ws._connect, ws._send, ws._recv, ws._close
-local send_binary, protocol = ws._send_binary, ws._protocol
-ws._connect, ws._send, ws._recv, ws._close, ws._send_binary, ws._protocol = nil, nil, nil, nil, nil, nil
-local error = error
+LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "ws.lua")
 
-local function id_of(conn, fn)
-  local id = lookup(conn)
-  if id == nil then error("ws." .. fn .. ": first argument must be a ws connection", 0) end
-  return id
-end
 
-function ws.connect(url, opts) return register(connect(url, opts, take_dead())) end
-function ws.send(conn, text) return send(id_of(conn, "send"), text) end
-function ws.send_binary(conn, bytes) return send_binary(id_of(conn, "send_binary"), bytes) end
-function ws.protocol(conn) return protocol(id_of(conn, "protocol")) end
-function ws.recv(conn) return recv(id_of(conn, "recv")) end
-function ws.close(conn) return close(id_of(conn, "close")) end
-"""
 
-_connections = {}  # id -> websocket.WebSocket
-_raw = set()       # ids of connections opened with an options table: binary frames as raw bytes
-_ids = itertools.count(1)
-_lock = _thread.allocate_lock()
+class _Connections:
+    """One VM's connections: the `ws connection` handles (id -> websocket.WebSocket) and the
+    ids of those opened with an options table, whose binary frames come back as raw bytes."""
+
+    def __init__(self, bridge):
+        self.handles = bridge.handles("ws connection")
+        self.raw = set()
+        self.lock = _thread.allocate_lock()  # worker threads add and remove connections
+
+    def get(self, conn_id):
+        return self.handles.get(conn_id)
 
 
 def _detail(e):
@@ -134,9 +123,9 @@ def _handshake_headers(kwargs, headers):
 
 
 @yielding
-def _connect(url=None, opts=None, *dead):
+def _connect(vm, url=None, opts=None, *dead):
     for conn_id in dead:  # handles Lua has collected since the last call
-        _release(conn_id)
+        _release(vm, conn_id)
     url = args.text(url, "ws.connect: first argument must be a URL string")
     kwargs, tls_opts = _options(opts)
 
@@ -157,45 +146,44 @@ def _connect(url=None, opts=None, *dead):
             conn.settimeout(None)  # recv waits as long as it takes
         except Exception as e:
             raise BuiltinError("ws.connect: %s" % _detail(e)) from None
-        with _lock:
-            conn_id = next(_ids)
-            _connections[conn_id] = conn
+        with vm.lock:
+            conn_id = vm.handles.add(conn)
             if tls_opts is not None:
-                _raw.add(conn_id)
+                vm.raw.add(conn_id)
         return conn_id
 
     return InThread(work)
 
 
 @yielding
-def _send_binary(conn_id, data=None):
+def _send_binary(vm, conn_id, data=None):
     raw = args.string(data, "ws.send_binary: second argument must be a string")
 
     def work():
         from websocket import ABNF
         try:
             with logger.timed("ws send", conn=conn_id, kind="binary", bytes=len(raw)):
-                _get(conn_id).send(raw, opcode=ABNF.OPCODE_BINARY)
+                _get(vm, conn_id).send(raw, opcode=ABNF.OPCODE_BINARY)
         except Exception as e:
             raise BuiltinError("ws.send_binary: %s" % _detail(e)) from None
 
     return InThread(work)
 
 
-def _protocol(conn_id):
-    conn = _connections.get(conn_id)
+def _protocol(vm, conn_id):
+    conn = vm.get(conn_id)
     return conn.getsubprotocol() if conn is not None else None
 
 
-def _get(conn_id):
-    conn = _connections.get(conn_id)
+def _get(vm, conn_id):
+    conn = vm.get(conn_id)
     if conn is None:
         raise BuiltinError("connection is closed")
     return conn
 
 
 @yielding
-def _send(conn_id, text=None):
+def _send(vm, conn_id, text=None):
     raw = args.string(text, "ws.send: second argument must be a string")
     try:
         message = raw.decode("utf-8")
@@ -205,7 +193,7 @@ def _send(conn_id, text=None):
     def work():
         try:
             with logger.timed("ws send", conn=conn_id, kind="text", bytes=len(raw)):
-                _get(conn_id).send(message)
+                _get(vm, conn_id).send(message)
         except Exception as e:
             raise BuiltinError("ws.send: %s" % _detail(e)) from None
 
@@ -213,26 +201,26 @@ def _send(conn_id, text=None):
 
 
 @yielding
-def _recv(conn_id):
+def _recv(vm, conn_id):
     def work():
         import websocket
         from websocket import ABNF
         try:
-            conn = _get(conn_id)
+            conn = _get(vm, conn_id)
             with logger.timed("ws recv", conn=conn_id) as call:
                 opcode, data = conn.recv_data(control_frame=False)  # pings answered, pongs skipped
                 call.fields["bytes"] = len(data)
         except websocket.WebSocketConnectionClosedException:
             raise BuiltinError("ws.recv: connection closed") from None
         except Exception as e:
-            if isinstance(e, OSError) and not conn_open(conn_id):
+            if isinstance(e, OSError) and not conn_open(vm, conn_id):
                 raise BuiltinError("ws.recv: connection closed") from None
             raise BuiltinError("ws.recv: %s" % _detail(e)) from None
         if opcode == ABNF.OPCODE_CLOSE:
             raise BuiltinError("ws.recv: connection closed")
         if isinstance(data, str):
             data = data.encode("utf-8")
-        if conn_id in _raw:  # opened with options: frames come back as raw bytes
+        if conn_id in vm.raw:  # opened with options: frames come back as raw bytes
             return bytes(data)
         try:
             data.decode("utf-8")
@@ -240,20 +228,20 @@ def _recv(conn_id):
             raise BuiltinError("ws.recv: invalid UTF-8: %s" % e) from None
         return bytes(data)
 
-    conn = _connections.get(conn_id)
+    conn = vm.get(conn_id)
     return InThread(work, on_cancel=(lambda: _shutdown(conn)) if conn is not None else None)
 
 
-def conn_open(conn_id):
-    conn = _connections.get(conn_id)
+def conn_open(vm, conn_id):
+    conn = vm.get(conn_id)
     return conn is not None and conn.connected
 
 
 @yielding
-def _close(conn_id):
+def _close(vm, conn_id):
     def work():
         import websocket
-        conn = _connections.get(conn_id)
+        conn = vm.get(conn_id)
         if conn is None or not conn.connected:
             return None
         try:
@@ -282,16 +270,24 @@ def _shutdown_socket(conn):
             pass
 
 
-def _release(conn_id):
-    with _lock:
-        conn = _connections.pop(conn_id, None)
-        _raw.discard(conn_id)
+def _release(vm, conn_id):
+    with vm.lock:
+        conn = vm.handles.objects.pop(conn_id, None)
+        vm.raw.discard(conn_id)
     if conn is not None:
         _shutdown(conn)
 
 
+def _bound(fn, vm):
+    call = functools.partial(fn, vm)
+    call.assay_yielding = getattr(fn, "assay_yielding", False)
+    return call
+
+
 def install(bridge):
-    table = bridge.define("ws", {"_connect": _connect, "_send": _send, "_recv": _recv, "_close": _close,
-                                 "_send_binary": _send_binary, "_protocol": _protocol})
-    register, lookup, take_dead = handle_table(bridge, "ws connection")
-    bridge.run_lua(LUA, "=[assay ws]", table, register, lookup, take_dead)
+    vm = bridge.state("ws", lambda: _Connections(bridge))
+    table = bridge.define("ws", {name: _bound(fn, vm) for name, fn in (
+        ("_connect", _connect), ("_send", _send), ("_recv", _recv), ("_close", _close),
+        ("_send_binary", _send_binary), ("_protocol", _protocol))})
+    handles = vm.handles
+    bridge.run_lua_file(LUA, table, handles.register, handles.lookup, handles.take_dead)
