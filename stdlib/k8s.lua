@@ -31,7 +31,7 @@
 --- @quickref M.resources:wait_ready(namespace, kind, name, timeout_secs?, opts?) -> true | Wait for readiness; flat: M.wait_ready(namespace, kind, name, timeout_secs?, opts?)
 --- @quickref M.services:endpoints(namespace, name, opts?) -> [ip] | Get service endpoint IPs; flat: M.service_endpoints(namespace, name, opts?)
 --- @quickref M.pods:logs(namespace, pod_name, opts?) -> string | Get pod logs; flat: M.logs(namespace, pod_name, opts?)
---- @quickref M.pods:exec(namespace, pod_name, command, opts?) -> {stdout, stderr, exit_code} | Run a command in a pod over WebSocket (v4.channel.k8s.io); opts {container, tty}; flat: M.exec(namespace, pod_name, command, opts?)
+--- @quickref M.pods:exec(namespace, pod_name, command, opts?) -> {stdout, stderr, exit_code} | Run a command in a pod over WebSocket (v5/v4.channel.k8s.io); opts {container, tty, stdin (string sent to the command), timeout (s without output before giving up)}; flat: M.exec(namespace, pod_name, command, opts?)
 --- @quickref M.deployments:rollout_status(namespace, name, opts?) -> {desired, ready, complete} | Get deployment rollout; flat: M.rollout_status(namespace, name, opts?)
 --- @quickref M.nodes:status(opts?) -> [{name, ready, roles, capacity}] | Get node statuses; flat: M.node_status(opts?)
 --- @quickref M.namespaces:exists(name, opts?) -> bool | Check if namespace exists; flat: M.namespace_exists(name, opts?)
@@ -622,7 +622,7 @@ local function pem_of(text, file)
 end
 
 -- Run `command` (a string or an argv list) in a pod over the streaming exec endpoint, the
--- WebSocket subprotocol v4.channel.k8s.io, with the connection's credentials and TLS.
+-- WebSocket subprotocol v5.channel.k8s.io (or v4 from older servers), with the connection's credentials and TLS.
 function I.exec(conn, namespace, pod, command, opts)
   opts = opts or {}
   local argv = type(command) == "table" and command or { command }
@@ -630,27 +630,48 @@ function I.exec(conn, namespace, pod, command, opts)
   for i, arg in ipairs(argv) do
     if type(arg) ~= "string" then error("k8s.exec: command[" .. i .. "] must be a string", 0) end
   end
+  if opts.stdin ~= nil and type(opts.stdin) ~= "string" then
+    error("k8s.exec: opts.stdin must be a string", 0)
+  end
+  if opts.timeout ~= nil and (type(opts.timeout) ~= "number" or opts.timeout <= 0) then
+    error("k8s.exec: opts.timeout must be a positive number of seconds", 0)
+  end
   local base = conn.base or in_cluster_url()
   local url = base:gsub("^http", "ws") .. "/api/v1/namespaces/" .. namespace .. "/pods/" .. pod .. "/exec"
     .. H.query("container", opts.container, "command", argv, "stdout", "true", "stderr", "true",
-      "stdin", "false", "tty", opts.tty and "true" or "false")
+      "stdin", opts.stdin and "true" or "false", "tty", opts.tty and "true" or "false")
   local headers = {}
   local token = token_of(conn)
   if token then headers.Authorization = "Bearer " .. token
   elseif conn.username then headers.Authorization = "Basic " .. base64.encode(conn.username .. ":" .. conn.password) end
   local tls = conn.tls or { ca_cert_file = CA_FILE } -- in-cluster: the service-account CA
+  -- v5 (Kubernetes 1.30+) can signal the end of stdin, so a command reading it (`cat`,
+  -- `sh -s`) finishes; v4 servers still answer, their stdin ends with the connection.
   local ok, stream = pcall(ws.connect, url, {
-    subprotocols = { "v4.channel.k8s.io" }, headers = headers,
+    subprotocols = { "v5.channel.k8s.io", "v4.channel.k8s.io" }, headers = headers, timeout = opts.timeout,
     ca_cert = pem_of(tls.ca_cert, tls.ca_cert_file),
     client_cert = tls.client_cert, client_key = tls.client_key,
   })
   if not ok then
     error("k8s.exec: " .. namespace .. "/" .. pod .. ": " .. tostring(stream), 0)
   end
+  if opts.stdin then
+    ws.send_binary(stream, "\0" .. opts.stdin)   -- channel 0: stdin
+    if ws.protocol(stream) == "v5.channel.k8s.io" then
+      ws.send_binary(stream, "\255\0")          -- close signal for channel 0: end of stdin
+    end
+  end
   local frames = {}
   while true do
     local got, frame = pcall(ws.recv, stream)
-    if not got then break end -- the server closes the stream when the command ends
+    if not got then -- the server closes the stream when the command ends
+      if tostring(frame):find("timed out", 1, true) then
+        pcall(ws.close, stream)
+        error("k8s.exec: " .. namespace .. "/" .. pod .. ": no output for " .. opts.timeout
+          .. " s (opts.timeout), the command may still be running", 0)
+      end
+      break
+    end
     frames[#frames + 1] = frame
   end
   pcall(ws.close, stream)
@@ -1046,7 +1067,7 @@ local api = H.api({
     { "wait_ready", "resources:wait_ready", "(namespace, kind, name, timeout_secs?, opts?) -> true", "Wait for readiness" },
     { "service_endpoints", "services:endpoints", "(namespace, name, opts?) -> [ip]", "Get service endpoint IPs" },
     { "logs", "pods:logs", "(namespace, pod_name, opts?) -> string", "Get pod logs" },
-    { "exec", "pods:exec", "(namespace, pod_name, command, opts?) -> {stdout, stderr, exit_code}", "Run a command in a pod over WebSocket (v4.channel.k8s.io); opts {container, tty}" },
+    { "exec", "pods:exec", "(namespace, pod_name, command, opts?) -> {stdout, stderr, exit_code}", "Run a command in a pod over WebSocket (v5/v4.channel.k8s.io); opts {container, tty, stdin (string sent to the command), timeout (s without output before giving up)}" },
     { "rollout_status", "deployments:rollout_status", "(namespace, name, opts?) -> {desired, ready, complete}", "Get deployment rollout" },
     { "node_status", "nodes:status", "(opts?) -> [{name, ready, roles, capacity}]", "Get node statuses" },
     { "namespace_exists", "namespaces:exists", "(name, opts?) -> bool", "Check if namespace exists" },

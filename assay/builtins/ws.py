@@ -85,6 +85,11 @@ def _options(opts):
         value = args.field(opts, name)
         if value is not None:
             tls_opts[name] = args.text(value, "ws.connect: %s must be a string" % name)
+    timeout = args.field(opts, "timeout")
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+            raise BuiltinError("ws.connect: timeout must be a positive number of seconds")
+        kwargs["recv_timeout"] = float(timeout)
     insecure = args.field(opts, "insecure")
     if insecure is not None:
         if not isinstance(insecure, bool):
@@ -134,6 +139,7 @@ def _connect(vm, url=None, opts=None, *dead):
 
         from assay.net import tls
         from assay.net.client import redact_url
+        recv_timeout = kwargs.pop("recv_timeout", None)
         try:
             if url.lower().startswith("wss:"):
                 given = tls_opts or {}
@@ -143,7 +149,7 @@ def _connect(vm, url=None, opts=None, *dead):
             with logger.timed("ws connect", url=redact_url(url)):
                 conn = websocket.create_connection(url, timeout=CONNECT_TIMEOUT, enable_multithread=True,
                                                    **kwargs)
-            conn.settimeout(None)  # recv waits as long as it takes
+            conn.settimeout(recv_timeout)  # by default recv waits as long as it takes
         except Exception as e:
             raise BuiltinError("ws.connect: %s" % _detail(e)) from None
         with vm.lock:
@@ -212,6 +218,9 @@ def _recv(vm, conn_id):
                 call.fields["bytes"] = len(data)
         except websocket.WebSocketConnectionClosedException:
             raise BuiltinError("ws.recv: connection closed") from None
+        except websocket.WebSocketTimeoutException:
+            raise BuiltinError("ws.recv: timed out after %g s (the connection's timeout)"
+                               % conn.gettimeout()) from None
         except Exception as e:
             if isinstance(e, OSError) and not conn_open(vm, conn_id):
                 raise BuiltinError("ws.recv: connection closed") from None

@@ -207,6 +207,7 @@ class FakeK8s(FakeService):
             self.page_size = None
             # pods/<name>/exec: (namespace, pod, container, command) -> (stdout, stderr, exit code)
             self.exec_handler = lambda ns, pod, container, command: (" ".join(command) + "\n", "", 0)
+            self.exec_stdin = None  # what the last exec sent on stdin (bytes), None without stdin
             self._rv = itertools.count(1000)
             self._uid = itertools.count(1)
 
@@ -308,8 +309,9 @@ class FakeK8s(FakeService):
         return ctx
 
     def _serve_exec(self, req):
-        """pods/<name>/exec over WebSocket with the v4.channel.k8s.io subprotocol: stdout on
-        channel 1, stderr on 2, the v1.Status with the exit code on 3, then a close frame."""
+        """pods/<name>/exec over WebSocket with the v5 (or v4) .channel.k8s.io subprotocol: stdin
+        read from channel 0 (v5 ends it with a close signal), stdout on channel 1, stderr on 2,
+        the v1.Status with the exit code on 3, then a close frame."""
         import base64 as b64
         import hashlib
 
@@ -326,18 +328,40 @@ class FakeK8s(FakeService):
         protocols = [p.strip() for p in (req.headers.get("sec-websocket-protocol") or "").split(",")]
         if m is None or req.method != "GET":
             return plain(404, "404 page not found")
-        if "v4.channel.k8s.io" not in protocols:
+        protocol = next((p for p in ("v5.channel.k8s.io", "v4.channel.k8s.io") if p in protocols), None)
+        if protocol is None:
             return plain(400, "no supported subprotocol requested")
         if pod is None:
             return plain(404, 'pods "%s" not found' % m.group(2))
         command = [v for k, v in req.query if k == "command"]
         if not command or req.param("stdout") != "true":
             return plain(400, "you must specify at least 1 of stdin, stdout, stderr and a command")
-        out, err, code = self.exec_handler(m.group(1), m.group(2), req.param("container"), command)
         accept = b64.b64encode(hashlib.sha1(req.headers["sec-websocket-key"].encode()
                                             + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest()).decode()
         headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": accept,
-                   "Sec-WebSocket-Protocol": "v4.channel.k8s.io"}
+                   "Sec-WebSocket-Protocol": protocol}
+        namespace, name, container = m.group(1), m.group(2), req.param("container")
+
+        def conversation(rfile, wfile):
+            self.exec_stdin = None
+            if req.param("stdin") == "true":  # channel 0 frames, until v5's close signal for it
+                self.exec_stdin = b""
+                while protocol == "v5.channel.k8s.io":
+                    payload = _client_frame(rfile)
+                    if payload is None or payload == b"\xff\x00":
+                        break
+                    if payload[:1] == b"\x00":
+                        self.exec_stdin += payload[1:]
+            out, err, code = self.exec_handler(namespace, name, container, command)
+            if code is None:  # a command that never answers (the client's timeout must end it)
+                import time
+                time.sleep(3)
+                return
+            wfile.write(self._exec_frames(out, err, code))
+        return Response(101, b"", None, headers=headers, upgraded=conversation)
+
+    @staticmethod
+    def _exec_frames(out, err, code):
         if code == 0:
             status = {"metadata": {}, "status": "Success"}
         else:
@@ -350,8 +374,7 @@ class FakeK8s(FakeService):
         if err:
             frames.append(b"\x02" + err.encode())
         frames.append(b"\x03" + json.dumps(status).encode())
-        stream = b"".join(ws_frame(0x2, payload) for payload in frames) + ws_frame(0x8, b"\x03\xe8")
-        return Response(101, b"", None, headers=headers, upgraded=stream)
+        return b"".join(ws_frame(0x2, payload) for payload in frames) + ws_frame(0x8, b"\x03\xe8")
 
     # ---- request handling (under the lock) ---------------------------------
 
@@ -800,3 +823,22 @@ def cond(type_, status, reason=None, message=None):
     if message:
         c["message"] = message
     return c
+
+
+def _client_frame(stream):
+    """The payload of one masked client-to-server WebSocket frame, or None at a close
+    frame or the end of the stream."""
+    import struct
+    head = stream.read(2)
+    if len(head) < 2:
+        return None
+    opcode, size = head[0] & 0x0F, head[1] & 0x7F
+    if size == 126:
+        size = struct.unpack("!H", stream.read(2))[0]
+    elif size == 127:
+        size = struct.unpack("!Q", stream.read(8))[0]
+    mask = stream.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+    data = stream.read(size)
+    if opcode == 0x8:
+        return None
+    return bytes(b ^ mask[i % 4] for i, b in enumerate(data))

@@ -49,7 +49,8 @@ class Request:
 
 class Response:
     """What the fake answers. `upgraded`: bytes written right after the head of a 101
-    answer (the frames of an upgraded connection), which then closes."""
+    answer (the frames of an upgraded connection), which then closes — or a function
+    `(rfile, wfile)` holding that conversation itself (to read what the client sends)."""
 
     def __init__(self, status=200, body=b"", content_type="application/json", delay=0.0, headers=None,
                  upgraded=None):
@@ -103,7 +104,11 @@ class FakeService:
                     self.send_header(key, value)
                 if getattr(response, "upgraded", None) is not None:
                     self.end_headers()
-                    self.wfile.write(response.upgraded)
+                    if callable(response.upgraded):  # a conversation: it reads and writes itself
+                        self.wfile.flush()
+                        response.upgraded(self.rfile, self.wfile)
+                    else:
+                        self.wfile.write(response.upgraded)
                     self.wfile.flush()
                     self.close_connection = True
                     return

@@ -242,8 +242,36 @@ def test_pods_exec_demultiplexes_stdout_stderr_and_exit_code(lua, k8s):
     req = next(r for r in k8s.requests if r.path.endswith("/exec"))
     assert req.query == [("container", "app"), ("command", "sh"), ("command", "-c"), ("command", "echo hi"),
                          ("stdout", "true"), ("stderr", "true"), ("stdin", "false"), ("tty", "false")]
-    assert req.headers["sec-websocket-protocol"] == "v4.channel.k8s.io"
+    assert req.headers["sec-websocket-protocol"].replace(" ", "") == "v5.channel.k8s.io,v4.channel.k8s.io"
     assert req.headers["authorization"] == "Bearer test-token"
+    assert k8s.exec_stdin is None
+
+
+def test_pods_exec_sends_stdin_and_ends_it(lua, k8s):
+    """opts.stdin goes on channel 0, then v5's close signal, so a command reading stdin ends."""
+    k8s.add(obj("v1", "Pod", "web-1", "default"))
+    k8s.exec_handler = lambda ns, pod, container, command: (k8s.exec_stdin.decode().upper(), "", 0)
+    got = lua('local k8s = require("assay.k8s")\n'
+              'local c = k8s.client("%s", {token = "test-token"})\n'
+              'local r = c.pods:exec("default", "web-1", {"tr", "a-z", "A-Z"}, {stdin = "line one\\nline two\\n"})\n'
+              'return r.stdout, r.exit_code' % k8s.url)
+    assert got == ("LINE ONE\nLINE TWO\n", 0)
+    assert k8s.exec_stdin == b"line one\nline two\n"
+    req = [r for r in k8s.requests if r.path.endswith("/exec")][-1]
+    assert ("stdin", "true") in req.query
+
+
+def test_pods_exec_timeout_ends_a_silent_command(lua_fails, k8s):
+    k8s.add(obj("v1", "Pod", "web-1", "default"))
+    k8s.exec_handler = lambda ns, pod, container, command: (None, None, None)
+    prefix = 'local k8s = require("assay.k8s")\nlocal c = k8s.client("%s", {token = "test-token"})\n' % k8s.url
+    err = lua_fails(prefix + 'return c.pods:exec("default", "web-1", "sleep 60", {timeout = 0.5})')
+    assert err == ("k8s.exec: default/web-1: no output for 0.5 s (opts.timeout), the command may still "
+                   "be running")
+    assert lua_fails(prefix + 'return c.pods:exec("default", "web-1", "ls", {timeout = 0})') == \
+        "k8s.exec: opts.timeout must be a positive number of seconds"
+    assert lua_fails(prefix + 'return c.pods:exec("default", "web-1", "ls", {stdin = 5})') == \
+        "k8s.exec: opts.stdin must be a string"
 
 
 def test_pods_exec_errors(lua_fails, k8s):
