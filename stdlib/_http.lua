@@ -75,6 +75,17 @@ function H.merge_headers(into, from)
   return into
 end
 
+--- A path from a string.format pattern and ids, each percent-encoded:
+--- H.path("clickup", "/v2/list/%s/task", id). A missing id raises "<module>: an id is required".
+function H.path(module, fmt, ...)
+  local args = table.pack(...)
+  for i = 1, args.n do
+    if args[i] == nil then error(module .. ": an id is required", 3) end
+    args[i] = H.encode(args[i])
+  end
+  return string.format(fmt, table.unpack(args, 1, args.n))
+end
+
 --- Authorization header from {token=} / {api_key=} (Bearer) or {username=, password=} (Basic).
 function H.auth_headers(opts, headers)
   headers = headers or {}

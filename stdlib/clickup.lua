@@ -81,15 +81,7 @@ end
 
 local OK = { 200, 201, 204 }
 
--- "/v2/list/<id>/task" from a format and percent-encoded ids.
-local function P(fmt, ...)
-  local args = table.pack(...)
-  for i = 1, args.n do
-    if args[i] == nil then error("clickup: an id is required", 3) end
-    args[i] = H.encode(args[i])
-  end
-  return string.format(fmt, table.unpack(args, 1, args.n))
-end
+local function P(fmt, ...) return H.path("clickup", fmt, ...) end
 
 -- The query of a filter table, keys sorted; list filters repeat as key[]=v as ClickUp reads them.
 local function filters(opts)

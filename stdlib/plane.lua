@@ -73,14 +73,7 @@ local OK = { 200, 201, 204 }
 
 -- "<workspace prefix>/projects/<id>/…/" with the ids percent-encoded. Plane's routes end in a
 -- slash; without it Django answers a redirect or 404.
-function Client:path(fmt, ...)
-  local args = table.pack(...)
-  for i = 1, args.n do
-    if args[i] == nil then error("plane: an id is required", 3) end
-    args[i] = H.encode(args[i])
-  end
-  return self.prefix .. string.format(fmt, table.unpack(args, 1, args.n))
-end
+function Client:path(fmt, ...) return self.prefix .. H.path("plane", fmt, ...) end
 
 local function filters(opts)
   local keys, args = {}, {}

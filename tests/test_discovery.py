@@ -228,7 +228,7 @@ STDLIB = ("alertmanager argocd certmanager crossplane dex email_triage eso flux 
           "tailscale").split()
 STDLIB += "openstack neutron".split()  # issue 21: cloud inventory and agent-platform admin
 STDLIB += "sonarqube servicenow infoblox".split()  # issue 21: quality gate, ITSM, IPAM
-STDLIB += "clickup plane huly".split()  # issue 21: work tracking
+STDLIB += "clickup plane huly excalidash".split()  # issue 21: work tracking
 STDLIB += ["rauthy"]  # issue 21: identity provider admin
 STDLIB += ["n8n"]  # issue 21: workflow automation
 STDLIB += ["authz"]  # issue 21: in-process authorization engine

@@ -212,6 +212,7 @@ def services(workdir):
     import fake_argocd
     import fake_clickup
     import fake_dex
+    import fake_excalidash
     import fake_github
     import fake_gitlab
     import fake_google
@@ -312,6 +313,8 @@ def services(workdir):
                    PLANE_API_KEY=fake_plane.API_KEY)
         env.update(HULY_URL=start(fake_huly.FakeHuly()).url, HULY_TOKEN=fake_huly.TOKEN,
                    HULY_WORKSPACE=fake_huly.WORKSPACE)
+        env.update(EXCALIDASH_URL=start(fake_excalidash.FakeExcaliDash()).url, EXCALIDASH_API_KEY=fake_excalidash.API_KEY,
+                   EXCALIDASH_TOKEN=fake_excalidash.SESSION)
         try:
             moto = start(aws_moto.Moto())
         except pytest.skip.Exception:
