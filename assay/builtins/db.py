@@ -25,6 +25,7 @@ absent; text types are strings; date/time (ISO 8601), UUID, JSON and decimal
 columns come back as their canonical text (spec Note, DB-10), binary columns as
 the raw bytes.
 """
+import os
 import re
 import threading
 import weakref
@@ -37,55 +38,7 @@ from assay.runtime.errors import BuiltinError
 from assay.runtime.logs import logger, quoted
 from assay.runtime.scheduler import InThread
 
-_LUA = r"""
-local db = ...
-local connect, query, execute, close, release = db._connect, db._query, db._execute, db._close, db._release
-db._connect, db._query, db._execute, db._close, db._release = nil, nil, nil, nil, nil
-local setmetatable, error, unpack = setmetatable, error, table.unpack
-
--- handle table -> connection id; the metatable is private, so only handles made
--- here are recognised. A handle the script drops is collected: its finalizer only
--- notes the id (no Python call may happen inside a finalizer, e.g. while the VM
--- is being closed), and the next db call closes those connections.
-local ids = setmetatable({}, { __mode = "k" })
-local dropped = {}
-local handle_mt = { __metatable = "db connection" }
-handle_mt.__tostring = function(h) return "db connection #" .. ids[h] end
-handle_mt.__gc = function(h)
-  local id = ids[h]
-  if id ~= nil then dropped[#dropped + 1] = id end
-end
-
-local function id_of(conn, who)
-  if dropped[1] ~= nil then
-    local list = dropped
-    dropped = {}
-    release(unpack(list))
-  end
-  local id = ids[conn]
-  if id == nil and who then error(who .. ": first argument must be a db connection", 0) end
-  return id
-end
-
-function db.connect(url)
-  id_of(nil, nil)  -- close collected handles first
-  local h = setmetatable({}, handle_mt)
-  ids[h] = connect(url)
-  return h
-end
-
-function db.query(conn, sql, params)
-  return query(id_of(conn, "db.query"), sql, params)
-end
-
-function db.execute(conn, sql, params)
-  return execute(id_of(conn, "db.execute"), sql, params)
-end
-
-function db.close(conn)
-  close(id_of(conn, "db.close"))
-end
-"""
+_LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "db.lua")
 
 CLOSED = "attempted to acquire a connection on a closed pool"
 
@@ -769,9 +722,10 @@ def install(bridge):
                 finally:
                     conn.lock.release()
 
-    bridge.define("db", {"_connect": connect, "_query": runner("db.query", True),
-                         "_execute": runner("db.execute", False), "_close": close,
-                         "_release": release}, lua=_LUA)
+    table = bridge.define("db", {"_connect": connect, "_query": runner("db.query", True),
+                                 "_execute": runner("db.execute", False), "_close": close,
+                                 "_release": release})
+    bridge.run_lua_file(_LUA, table, bridge.handle_maker())
 
 
 _QUOTED = re.compile(r"'(?:[^']|'')*'|\$\$.*?\$\$", re.DOTALL)

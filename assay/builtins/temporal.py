@@ -24,6 +24,7 @@ semantics (spec Note: the original looked up a missing `json.decode`); a
 `binary/null` payload (what SDK workers send for a null result) is nil and a
 `binary/plain` payload is returned as the raw string.
 """
+import os
 import weakref
 
 from assay.runtime import args
@@ -52,56 +53,7 @@ PREFIX = {
 STATUS = {1: "RUNNING", 2: "COMPLETED", 3: "FAILED", 4: "CANCELED", 5: "TERMINATED", 6: "CONTINUED_AS_NEW",
           7: "TIMED_OUT"}
 
-_LUA = r"""
-local temporal = ...
-local connect, start, call, release = temporal._connect, temporal._start, temporal._call, temporal._release
-temporal._connect, temporal._start, temporal._call, temporal._release = nil, nil, nil, nil
-local setmetatable, type, error, unpack, ipairs = setmetatable, type, error, table.unpack, ipairs
-
--- client table -> registry id. The metatable is private, so only clients made
--- here are recognised. A collected client only queues its id (a finalizer must
--- not call Python); the next connect hands the queue to Python, which drops them.
-local ids = setmetatable({}, { __mode = "k" })
-local dropped, ndropped = {}, 0
-local methods = {}
-local client_mt = {
-  __index = methods,
-  __metatable = "temporal client",
-  __name = "temporal client",
-  __newindex = function() error("temporal client: the client is read-only", 2) end,
-  __tostring = function(c) return "temporal client #" .. ids[c] end,
-  __gc = function(c)
-    local id = ids[c]
-    if id ~= nil then ndropped = ndropped + 1; dropped[ndropped] = id end
-  end,
-}
-
-for _, name in ipairs({ "start_workflow", "signal_workflow", "query_workflow", "describe_workflow",
-                        "get_result", "cancel_workflow", "terminate_workflow" }) do
-  methods[name] = function(self, arg)
-    local id = ids[self]
-    if id == nil then
-      error("temporal client: " .. name .. " must be called as client:" .. name .. "(...)", 0)
-    end
-    return call(id, name, arg)
-  end
-end
-
-function temporal.connect(options)
-  if ndropped > 0 then
-    local list, n = dropped, ndropped
-    dropped, ndropped = {}, 0
-    release(unpack(list, 1, n))
-  end
-  local c = setmetatable({}, client_mt)
-  ids[c] = connect(options)
-  return c
-end
-
-function temporal.start(options)
-  return start(options)
-end
-"""
+_LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "temporal.lua")
 
 
 # ---- argument reading (on the loop thread, during the call) ------------------------------------
@@ -330,10 +282,9 @@ def _describe(desc):
 # ---- the family ------------------------------------------------------------------------------
 
 def install(bridge):
-    clients = {}
-    state = {"next": 0}
+    clients = bridge.handles("temporal client", lua=False)
     if bridge.runtime is not None:
-        weakref.finalize(bridge.runtime, clients.clear)
+        weakref.finalize(bridge.runtime, clients.objects.clear)
 
     def read_connect(options, fn):
         url = _required(options, "url", fn)
@@ -347,11 +298,7 @@ def install(bridge):
         options = _options(options, "temporal.connect")
         target, namespace = read_connect(options, "temporal.connect")
 
-        def register(client):
-            state["next"] += 1
-            clients[state["next"]] = client
-            return state["next"]
-        return _Connect("temporal connect", _connect_coro(target, namespace), register)
+        return _Connect("temporal connect", _connect_coro(target, namespace), clients.add)
 
     @yielding
     def start(options=None, *_):
@@ -369,8 +316,7 @@ def install(bridge):
         return _Call("temporal start_workflow", go, _started)
 
     def release(*ids):
-        for cid in ids:
-            clients.pop(cid, None)
+        clients.release(ids)
 
     @yielding
     def call(cid, method, arg=None, *_):
@@ -381,8 +327,8 @@ def install(bridge):
             raise BuiltinError("temporal client: the client is closed")
         return _METHOD[name](client, arg, prefix)
 
-    bridge.define("temporal", {"_connect": connect, "_start": start, "_call": call, "_release": release},
-                  lua=_LUA)
+    table = bridge.define("temporal", {"_connect": connect, "_start": start, "_call": call, "_release": release})
+    bridge.run_lua_file(_LUA, table, bridge.handle_maker())
 
 
 def _starter(client, fields, payloads):

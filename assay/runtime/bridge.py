@@ -54,8 +54,11 @@ class Handles:
     `add(obj)` files a Python object and returns its id, `get(id)` finds it (None once
     released), `release(ids)` forgets the ids Lua reported dead."""
 
-    def __init__(self, bridge, name):
-        self.register, self.lookup, self.take_dead = bridge.run_lua_file(_HANDLES_LUA, name.encode())
+    def __init__(self, bridge, name, lua=True):
+        """`lua=False`: the Python half only, for a family whose Lua part makes its handles
+        itself with `bridge.handle_maker()` (handles with methods, an established look)."""
+        if lua:
+            self.register, self.lookup, self.take_dead = bridge.handle_maker()(name.encode())
         self.objects = {}
         self._ids = itertools.count(1)
 
@@ -145,9 +148,14 @@ class Bridge:
             value = self._state[key] = factory()
             return value
 
-    def handles(self, name):
+    def handle_maker(self):
+        """The Lua function `handles(name, shape)` of lua/handles.lua, for a family whose
+        handles carry methods or keep an established look (see the shape there)."""
+        return self.state("handle maker", lambda: self.run_lua_file(_HANDLES_LUA))
+
+    def handles(self, name, lua=True):
         """This VM's handles named `name` (e.g. "http.client"); see `Handles`."""
-        return self.state(("handles", name), lambda: Handles(self, name))
+        return self.state(("handles", name), lambda: Handles(self, name, lua))
 
     def run_lua_file(self, path, *args):
         """Run the Lua file at `path` (a family's Lua part) with `args` and the internals."""
