@@ -238,11 +238,19 @@ local function declined(err)
   collect()
 end
 
+-- (true, value), or false when the Python path must decide.
+function codec.try_decode(text)
+  local ok, value = raw_pcall(decode, text)
+  if ok then return true, value end
+  declined(value)
+  return false
+end
+local try_decode = codec.try_decode
+
 json.parse = function(text, ...)
   if type(text) == "string" and select("#", ...) == 0 then
-    local ok, value = raw_pcall(decode, text)
+    local ok, value = try_decode(text)
     if ok then return value end
-    declined(value)
   end
   return slow_parse(text, ...)
 end

@@ -19,7 +19,7 @@ import math
 import re
 
 from assay.builtins.json import lua_ready, text_arg
-from assay.runtime.convert import to_py
+from assay.runtime.convert import Multi, to_py
 from assay.runtime.errors import BuiltinError
 from assay.runtime.jsontext import format_float
 
@@ -271,16 +271,49 @@ def _event_source(source):
     return YAMLError, YAML(typ="safe", pure=True).parse(source)
 
 
-def parse(text=None):
+def _parse_value(text):
     source = text_arg(text, "yaml.parse", "parse")
     error, events = _event_source(source)
     try:
-        value = _build(events)
+        return _build(events)
     except error as e:
         raise BuiltinError("yaml.parse: %s" % _error_text(e)) from None
     except RecursionError:
         raise BuiltinError("yaml.parse: recursion limit exceeded") from None
-    return lua_ready(value, "yaml.parse")
+
+
+def parse(text=None):
+    return lua_ready(_parse_value(text), "yaml.parse")
+
+
+def parse_flat(text=None):
+    """(True, the document as compact JSON text) for the Lua JSON decoder, which builds
+    the tables far faster than converting value by value; (False, the value) when JSON
+    cannot carry it exactly (NaN, infinities, lone surrogates)."""
+    import json
+    value = _parse_value(text)
+    try:
+        flat = json.dumps(value, ensure_ascii=False, allow_nan=False, check_circular=False,
+                          separators=(",", ":")).encode("utf-8")
+    except (ValueError, UnicodeEncodeError, RecursionError):
+        return Multi((False, lua_ready(value, "yaml.parse")))
+    return Multi((True, flat))
+
+
+# yaml.parse through the JSON decoder; if it declines (e.g. nesting past the limit),
+# the plain Python path parses again and decides.
+_FAST_LUA = r"""
+local yaml, flat, try_decode, internals = ...
+local slow, select = yaml.parse, select
+yaml.parse = function(text, ...)
+  if select("#", ...) > 0 then return slow(text, ...) end
+  local is_json, value = flat(text)
+  if not is_json then return value end
+  local ok, decoded = try_decode(value)
+  if ok then return decoded end
+  return slow(text)
+end
+"""
 
 
 def parse_all(text=None):
@@ -651,3 +684,8 @@ def install(bridge):
     from assay.builtins.json import honour_marks
     t = bridge.define("yaml", {"parse": parse, "encode": encode, "parse_all": parse_all})
     honour_marks(bridge, t, "encode")
+    codec = getattr(bridge, "json_codec", None)
+    if codec is not None:
+        flat = bridge.internals.wrap(bridge.protocol(parse_flat, "yaml.parse"))  # not a new builtin name
+        bridge.run_lua(_FAST_LUA, "=[assay yaml fast]", t, flat,
+                       codec[b"try_decode"])

@@ -50,3 +50,13 @@ def test_parsed_document_round_trips_through_python_json():
                                     for k, v in item.items()} for item in doc]
     finally:
         rt.close()
+
+
+def test_yaml_parse_declined_by_the_json_decoder_is_decided_by_the_python_path(lua, lua_fails):
+    # 128 levels fit the decoder's limit; 129 are refused with the Python path's error
+    deep = "[" * 128 + "1" + "]" * 128
+    assert lua("local v = yaml.parse('%s') for _ = 1, 127 do v = v[1] end return v[1]" % deep) == 1
+    assert lua_fails("return yaml.parse('%s')" % ("[" * 129 + "]" * 129)) == "yaml.parse: recursion limit exceeded"
+    # values JSON cannot carry (infinities, NaN) take the value path
+    assert lua("local t = yaml.parse('a: .inf\\nb: .nan\\nc: 1') return t.a == math.huge, t.b ~= t.b, t.c") == (
+        True, True, 1)
