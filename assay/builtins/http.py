@@ -20,9 +20,9 @@ from assay.runtime.errors import BuiltinError
 from . import serve
 from assay.runtime.scheduler import InThread
 
-from assay.runtime.text import debug_quote as quote_path, os_error_text
 
 from . import http_stream
+from . import _tls_options
 from ._http_exchange import buffered_result, request_headers, send_open
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -92,8 +92,6 @@ def _new_client(clients, opts=None, *dead):
     opts = args.optional_table(opts, "http.client: argument must be a table or nil")
     timeout = net.DEFAULT_TIMEOUT
     follow = True
-    ca_pems = []
-    client_cert = client_key = None
     if opts is not None:
         t = args.field(opts, "timeout")
         if isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0 and t == t:
@@ -101,36 +99,9 @@ def _new_client(clients, opts=None, *dead):
         f = args.field(opts, "follow_redirects")
         if f is False:
             follow = False
-        path = args.field(opts, "ca_cert_file")
-        if path is not None:
-            path = args.text(path, "http.client: ca_cert_file must be a string")
-            try:
-                with open(path, "rb") as fh:
-                    pem = fh.read()
-            except OSError as e:
-                raise BuiltinError("http.client: failed to read CA cert file %s: %s"
-                                   % (quote_path(path), os_error_text(e))) from None
-            problem = tls.pem_problem(pem)
-            if problem:
-                raise BuiltinError("http.client: invalid PEM in %s: %s" % (quote_path(path), problem))
-            ca_pems.append(pem.decode("ascii", "replace"))
-        inline = args.field(opts, "ca_cert")
-        if inline is not None:
-            inline = args.string(inline, "http.client: ca_cert must be a string")
-            problem = tls.pem_problem(inline)
-            if problem:
-                raise BuiltinError("http.client: invalid CA cert PEM: %s" % problem)
-            ca_pems.append(inline.decode("ascii", "replace"))
-        cert = args.field(opts, "client_cert")
-        if cert is not None:
-            client_cert = args.text(cert, "http.client: client_cert must be a file path or PEM string")
-        key = args.field(opts, "client_key")
-        if key is not None:
-            client_key = args.text(key, "http.client: client_key must be a file path or PEM string")
-        if client_key and not client_cert:
-            raise BuiltinError("http.client: failed to build client: client_key given without client_cert")
-    config = net.Client(timeout, follow, ca_pems, client_cert, client_key)
-    if ca_pems or client_cert:
+    given = _tls_options.read(opts, "http.client")
+    config = net.Client(timeout, follow, given["ca_pems"], given["client_cert"], given["client_key"])
+    if given["ca_pems"] or given["client_cert"]:
         import ssl
         try:
             config.ssl_context()  # report bad certificates now, not at the first request

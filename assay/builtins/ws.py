@@ -17,6 +17,8 @@ from assay.runtime.scheduler import InThread
 
 from assay.runtime.text import os_error_text
 
+from . import _tls_options
+
 
 CONNECT_TIMEOUT = 30.0
 
@@ -61,8 +63,8 @@ def _shutdown(sock):
 
 def _options(opts):
     """create_connection keyword arguments from ws.connect's options table: subprotocols,
-    headers, and TLS (ca_cert PEM text, client_cert/client_key as PEM text or file paths,
-    insecure = true to skip certificate verification)."""
+    headers, the recv timeout, and TLS (the options `http.client` takes, read by
+    `_tls_options`, plus insecure = true to skip certificate verification)."""
     opts = args.optional_table(opts, "ws.connect: second argument must be a table or nil")
     if opts is None:
         return {}, None
@@ -80,22 +82,12 @@ def _options(opts):
         _handshake_headers(kwargs, [(args.text(k, "ws.connect: header names must be strings"),
                                      args.text(v, "ws.connect: header values must be strings"))
                                     for k, v in headers.items()])
-    tls_opts = {}
-    for name in ("ca_cert", "client_cert", "client_key"):
-        value = args.field(opts, name)
-        if value is not None:
-            tls_opts[name] = args.text(value, "ws.connect: %s must be a string" % name)
     timeout = args.field(opts, "timeout")
     if timeout is not None:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
             raise BuiltinError("ws.connect: timeout must be a positive number of seconds")
         kwargs["recv_timeout"] = float(timeout)
-    insecure = args.field(opts, "insecure")
-    if insecure is not None:
-        if not isinstance(insecure, bool):
-            raise BuiltinError("ws.connect: insecure must be a boolean")
-        tls_opts["insecure"] = insecure
-    return kwargs, tls_opts
+    return kwargs, _tls_options.read(opts, "ws.connect", insecure_allowed=True)
 
 
 def _handshake_headers(kwargs, headers):
@@ -142,10 +134,7 @@ def _connect(vm, url=None, opts=None, *dead):
         recv_timeout = kwargs.pop("recv_timeout", None)
         try:
             if url.lower().startswith("wss:"):
-                given = tls_opts or {}
-                kwargs["sslopt"] = {"context": tls.client_context(
-                    [given["ca_cert"]] if given.get("ca_cert") else (), given.get("client_cert"),
-                    given.get("client_key"), insecure=given.get("insecure", False))}
+                kwargs["sslopt"] = {"context": tls.client_context(**(tls_opts or _tls_options.read(None, "")))}
             with logger.timed("ws connect", url=redact_url(url)):
                 conn = websocket.create_connection(url, timeout=CONNECT_TIMEOUT, enable_multithread=True,
                                                    **kwargs)

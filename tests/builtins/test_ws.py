@@ -257,3 +257,20 @@ def test_ws_caller_headers_replace_the_handshake_defaults(ws_url):
     assert [v for v in lines if v.startswith(b"host:")] == [b"host: svc.local"]
     assert [v for v in lines if v.startswith(b"x-trace:")] == [b"x-trace: 7"]
     assert len([v for v in lines if v.startswith(b"upgrade:")]) == 1
+
+
+def test_ws_tls_options_are_read_like_http_client(lua_fails, tmp_path):
+    """ws.connect and http.client take the same TLS options, checked the same way
+    (one reader in assay/builtins/_tls_options.py, one policy in assay/net/tls.py)."""
+    missing = tmp_path / "nope.pem"
+    for fn in ("ws.connect('wss://127.0.0.1:1/', %s)", "http.client(%s)"):
+        name = fn.split("(")[0]
+        err = lua_fails(fn % ("{ca_cert_file = %r}" % str(missing)))
+        assert err.startswith("%s: failed to read CA cert file \"%s\": No such file or directory" % (name, missing))
+        assert lua_fails(fn % "{ca_cert = 'not a pem'}").startswith("%s: invalid CA cert PEM: " % name)
+        assert lua_fails(fn % "{client_key = 'k.pem'}") == \
+            "%s: failed to build client: client_key given without client_cert" % name
+    assert lua_fails("ws.connect('wss://127.0.0.1:1/', {insecure = 'yes'})") == \
+        "ws.connect: insecure must be a boolean"
+    assert lua_fails("ws.connect('ws://127.0.0.1:1/', {timeout = -1})") == \
+        "ws.connect: timeout must be a positive number of seconds"
