@@ -226,9 +226,25 @@ def honour_marks(bridge, family, name):
 # json.parse / json.encode try the Lua codec first and fall back to the Python
 # functions above, which stay the reference for every result and error text.
 _FAST_LUA = r"""
-local json, codec, collect, slow_parse, slow_encode, marks, internals = ...
-local raw_pcall, type, select, next, error = internals.raw_pcall, type, select, next, error
-local decode, encode, FAIL = codec.decode, codec.encode, codec.FAIL
+local json, source, escapes, float_text, collect, slow_parse, slow_encode, marks, internals = ...
+local raw_pcall, compile, type, select, next, error =
+  internals.raw_pcall, internals.compile, type, select, next, error
+local decode, encode, FAIL
+local lib = {
+  byte = string.byte, find = string.find, sub = string.sub, match = string.match,
+  format = string.format, gsub = string.gsub, rep = string.rep, concat = table.concat,
+  sort = table.sort, utf8_len = utf8.len, utf8_char = utf8.char, tonumber = tonumber,
+  type = type, next = next, error = error, rawget = rawget, setmetatable = setmetatable,
+  math_type = math.type, huge = math.huge,
+}
+
+-- compiled on first use: a script that never touches JSON does not pay for it
+local function load_codec()
+  local chunk, err = compile(source, "=[assay json codec]")
+  if not chunk then error(err, 0) end
+  local codec = chunk(escapes, float_text, lib)
+  decode, encode, FAIL, source = codec.decode, codec.encode, codec.FAIL, nil
+end
 
 -- After a decline, the Python path decides; after running out of memory too
 -- (it refuses the value with its own catchable message), once the garbage is gone.
@@ -239,13 +255,13 @@ local function declined(err)
 end
 
 -- (true, value), or false when the Python path must decide.
-function codec.try_decode(text)
+local function try_decode(text)
+  if not decode then load_codec() end
   local ok, value = raw_pcall(decode, text)
   if ok then return true, value end
   declined(value)
   return false
 end
-local try_decode = codec.try_decode
 
 json.parse = function(text, ...)
   if type(text) == "string" and select("#", ...) == 0 then
@@ -256,30 +272,40 @@ json.parse = function(text, ...)
 end
 
 json.encode = function(value)
+  if not encode then load_codec() end
   local ok, text = raw_pcall(encode, value, next(marks) ~= nil and marks or nil)
   if ok then return text end
   declined(text)
   return slow_encode(value)
 end
-return codec
+return { try_decode = try_decode }
 """
 
 _CODEC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "runtime", "lua", "jsoncodec.lua")
+_READ = []  # (codec source, escapes), read once per process
+
+
+def _codec_parts():
+    """The codec's source and the escapes of control characters, `"` and `\\` as
+    Python's json module writes them (so both paths write the same text)."""
+    if not _READ:
+        from json.encoder import encode_basestring
+        with open(_CODEC, "rb") as f:
+            source = f.read()
+        escapes = {bytes([c]): encode_basestring(chr(c))[1:-1].encode() for c in list(range(32)) + [34, 92]}
+        _READ.append((source, escapes))
+    return _READ[0]
 
 
 def _install_codec(bridge, t):
-    from json.encoder import encode_basestring
-    escapes = bridge.lua.table_from({
-        bytes([c]): encode_basestring(chr(c))[1:-1].encode() for c in list(range(32)) + [34, 92]})
+    source, escapes = _codec_parts()
+    escapes = bridge.lua.table_from(escapes)
     float_text = bridge.internals.wrap(bridge.protocol(
         lambda v: jsontext.format_float(v).encode(), "json.encode"))
-    with open(_CODEC, "rb") as f:
-        source = f.read().decode("utf-8")
-    codec = bridge.run_lua(source, "=[assay json codec]", escapes, float_text)
     collect = bridge.lua.eval(b"function() collectgarbage() end")
-    bridge.json_codec = bridge.run_lua(_FAST_LUA, "=[assay json fast]", t, codec, collect,
-                                       t[b"parse"], t[b"encode"], bridge.json_marks)
+    bridge.json_codec = bridge.run_lua(_FAST_LUA, "=[assay json fast]", t, source, escapes, float_text,
+                                       collect, t[b"parse"], t[b"encode"], bridge.json_marks)
 
 
 def install(bridge):

@@ -60,3 +60,10 @@ def test_yaml_parse_declined_by_the_json_decoder_is_decided_by_the_python_path(l
     # values JSON cannot carry (infinities, NaN) take the value path
     assert lua("local t = yaml.parse('a: .inf\\nb: .nan\\nc: 1') return t.a == math.huge, t.b ~= t.b, t.c") == (
         True, True, 1)
+
+
+def test_codec_is_immune_to_a_script_replacing_the_libraries(lua):
+    # the codec is compiled on the first json call, after the script's own changes
+    code = ("string.find = nil; string.format = nil; utf8 = nil; table.sort = nil; tonumber = nil "
+            "return json.encode(json.parse('{\"b\":[1,2.5],\"a\":\"x\"}'))")
+    assert lua(code) == '{"a":"x","b":[1,2.5]}'

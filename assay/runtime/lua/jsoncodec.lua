@@ -9,14 +9,15 @@
 -- error text. Tables are built the way lupa's table_from builds them (an empty
 -- table, then the members in document order), so `#` of an array with holes is
 -- the same either way.
-local escapes, float_text_py = ...
-local byte, find, sub, match, format, gsub, rep =
-  string.byte, string.find, string.sub, string.match, string.format, string.gsub, string.rep
-local concat, sort = table.concat, table.sort
-local utf8_len, utf8_char = utf8.len, utf8.char
+local escapes, float_text_py, lib = ...
+-- `lib`: the library functions as they were when the runtime started (this chunk is
+-- compiled on first use, when a script may have replaced the globals)
+local byte, find, sub, match, format, gsub, rep = lib.byte, lib.find, lib.sub, lib.match, lib.format,
+  lib.gsub, lib.rep
+local concat, sort, utf8_len, utf8_char = lib.concat, lib.sort, lib.utf8_len, lib.utf8_char
 local tonumber, type, next, error, rawget, setmetatable, math_type =
-  tonumber, type, next, error, rawget, setmetatable, math.type
-local huge = math.huge
+  lib.tonumber, lib.type, lib.next, lib.error, lib.rawget, lib.setmetatable, lib.math_type
+local huge = lib.huge
 
 local FAIL = setmetatable({}, { __name = "json fast path declined" })
 local function fail() error(FAIL, 0) end
