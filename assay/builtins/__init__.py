@@ -1,10 +1,19 @@
 """The builtin globals, one module per family, installed in the original's order.
 
-Each module has `install(bridge)`; see `assay.runtime.bridge` for the contract.
+Each module has `install(bridge)`; see `assay.runtime.bridge` for the contract. The Lua
+part of a family, if it has one, is `lua/<family>.lua` (`lua_file`), never a Python string.
 Modules import their heavy libraries inside the functions that need them, so
 installing every family costs well under a millisecond.
 """
 import importlib
+import os
+
+_LUA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua")
+
+
+def lua_file(family):
+    """The path of a family's Lua part, `assay/builtins/lua/<family>.lua` (package data)."""
+    return os.path.join(_LUA_DIR, family + ".lua")
 
 # global name -> module under assay.builtins
 FAMILIES = [

@@ -9,6 +9,7 @@ original's.
 from assay.runtime import args
 from assay.runtime.convert import Multi
 from assay.runtime.errors import BuiltinError
+from . import lua_file
 
 HASHES = ("sha224", "sha256", "sha384", "sha512", "sha3-224", "sha3-256", "sha3-384", "sha3-512")
 _SUPPORTED = ", ".join(HASHES)
@@ -631,17 +632,6 @@ def hash_file(path=None, algorithm=None):
 # for the newer `{header, claims}` result reads `r.claims.sub` / `r.header.kid`,
 # so the table answers those two names through its metatable (a real claim of
 # the same name wins, and nothing is added to the table's own keys).
-_VERIFY_LUA = r"""
-local crypto = ...
-local raw, type, setmetatable, getmetatable = crypto.jwt_verify, type, setmetatable, getmetatable
-crypto.jwt_verify = function(...)
-  local result, header = raw(...)
-  if header ~= nil and type(result) == "table" and getmetatable(result) == nil then
-    setmetatable(result, { __index = { header = header, claims = result } })
-  end
-  return result
-end
-"""
 
 
 def install(bridge):
@@ -649,4 +639,4 @@ def install(bridge):
         "hash": hash_, "hmac": hmac_, "random": random,
         "jwt_sign": jwt_sign, "jwt_decode": jwt_decode, "jwt_verify": jwt_verify,
         "hash_file": hash_file,
-    }, lua=_VERIFY_LUA)
+    }, lua=lua_file("crypto"))

@@ -25,7 +25,6 @@ absent; text types are strings; date/time (ISO 8601), UUID, JSON and decimal
 columns come back as their canonical text (spec Note, DB-10), binary columns as
 the raw bytes.
 """
-import os
 import re
 import threading
 import weakref
@@ -37,8 +36,8 @@ from assay.runtime.bridge import yielding
 from assay.runtime.errors import BuiltinError
 from assay.runtime.logs import logger, quoted
 from assay.runtime.scheduler import InThread
+from . import lua_file
 
-_LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "db.lua")
 
 CLOSED = "attempted to acquire a connection on a closed pool"
 
@@ -725,7 +724,7 @@ def install(bridge):
     table = bridge.define("db", {"_connect": connect, "_query": runner("db.query", True),
                                  "_execute": runner("db.execute", False), "_close": close,
                                  "_release": release})
-    bridge.run_lua_file(_LUA, table, bridge.handle_maker())
+    bridge.run_lua_file(lua_file("db"), table, bridge.handle_maker())
 
 
 _QUOTED = re.compile(r"'(?:[^']|'')*'|\$\$.*?\$\$", re.DOTALL)

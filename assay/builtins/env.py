@@ -11,28 +11,8 @@ import os
 from assay.runtime import args
 from assay.runtime.errors import BuiltinError
 from assay.runtime.text import debug_quote
+from . import lua_file
 
-GET = r"""
-local env = ...
-local process_get = env._process_get
-local type, tostring, error, rawget = type, tostring, error, rawget
-
-function env.get(name)
-  local kind = type(name)
-  if kind == "number" then
-    name = tostring(name)
-  elseif kind ~= "string" then
-    error("bad argument #1 to 'get': error converting Lua " .. kind
-          .. " to String (expected string or number)", 0)
-  end
-  local overlay = rawget(env, "_check_env")
-  if type(overlay) == "table" then
-    local value = overlay[name]
-    if value ~= nil then return value end
-  end
-  return process_get(name)
-end
-"""
 
 _environb = getattr(os, "environb", None)  # POSIX: bytes view sharing os.environ's data
 
@@ -110,6 +90,6 @@ def list_():
 def install(bridge):
     runtime = getattr(bridge, "runtime", None)
     check_env = dict(getattr(runtime, "check_env", None) or {})
-    t = bridge.define("env", {"set": set_, "list": list_, "_process_get": process_get}, lua=GET)
+    t = bridge.define("env", {"set": set_, "list": list_, "_process_get": process_get}, lua=lua_file("env"))
     t[b"_check_env"] = bridge.to_lua({str(k): v if isinstance(v, (str, bytes)) else str(v)
                                       for k, v in check_env.items()})

@@ -14,6 +14,7 @@ import time as _time
 from assay.runtime import args, sandbox
 from assay.runtime.errors import BuiltinError
 from assay.runtime.text import debug_quote as quote, os_error_text
+from . import lua_file
 
 _NUL_BYTE = "file name contained an unexpected NUL byte"
 _NOT_A_FILE = "the source path is neither a regular file nor a symlink to a regular file"
@@ -231,41 +232,6 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-_LUA = r"""
-local fs = ...
-local type, error, pcall, tostring, setmetatable, gsub =
-  type, error, pcall, tostring, setmetatable, string.gsub
-local raw_lines, sub_read, sub_write = fs.lines, fs._sub_read, fs._sub_write
-fs._sub_read, fs._sub_write = nil, nil
-
--- An array of lines that is also an iterator, so both `ipairs(fs.lines(p))`
--- and `for line in fs.lines(p) do` work.
-function fs.lines(path)
-  local list, i = raw_lines(path), 0
-  return setmetatable(list, { __call = function() i = i + 1; return list[i] end })
-end
-
-function fs.sub_in_file(path, pattern, repl)
-  if type(pattern) ~= "string" and type(pattern) ~= "number" then
-    error("fs.sub_in_file: pattern must be a string, got " .. type(pattern), 0)
-  end
-  local kind = type(repl)
-  if kind ~= "string" and kind ~= "number" and kind ~= "table" and kind ~= "function" then
-    error("fs.sub_in_file: replacement must be a string, table or function, got " .. kind, 0)
-  end
-  local content = sub_read(path)
-  local ok, new, count = pcall(gsub, content, pattern, repl)
-  if not ok then
-    local msg = tostring(new)
-    msg = msg:match("^bad argument #%d+ to '[%w_.]+' %((.*)%)$") or msg
-    error("fs.sub_in_file: " .. msg, 0)
-  end
-  if count > 0 then sub_write(path, new) end
-  return count
-end
-"""
 
 
 def remove(path=None):
@@ -687,4 +653,4 @@ def install(bridge):
         "tempdir": tempdir, "chmod": chmod, "readdir": readdir,
         "read_bytes": read_bytes, "write_bytes": write_bytes, "lines": lines,
         "_sub_read": _sub_read, "_sub_write": _sub_write,
-    }, lua=_LUA)
+    }, lua=lua_file("fs"))

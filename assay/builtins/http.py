@@ -10,7 +10,6 @@ Each `http.client{...}` is one `assay.net.client.Client` (the global functions s
 `assay.net`'s. This module only turns Lua arguments into a request and the response
 into the `{status, body, headers}` table.
 """
-import os
 
 from assay.runtime import args, sandbox
 from assay.runtime.bridge import yielding
@@ -24,11 +23,10 @@ from assay.runtime.scheduler import InThread
 from . import http_stream
 from . import _tls_options
 from ._http_exchange import buffered_result, request_headers, send_open
+from . import lua_file
 
 METHODS = ("get", "post", "put", "patch", "delete")
 WITH_BODY = ("post", "put", "patch")
-
-LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "http.lua")
 
 
 # ---- argument handling (loop thread) ----------------------------------------
@@ -148,5 +146,5 @@ def install(bridge):
     members.update(serve.members(bridge))
     members.update(http_stream.members())
     table = bridge.define("http", members)
-    bridge.run_lua_file(LUA, table, clients.register, clients.lookup, clients.take_dead)
+    bridge.run_lua_file(lua_file("http"), table, clients.register, clients.lookup, clients.take_dead)
     serve.finish_install(bridge, table)

@@ -13,22 +13,8 @@ import sys
 from assay.runtime import args
 from assay.runtime.errors import BuiltinError
 
-KEEP = ("time", "date", "clock", "getenv", "difftime", "tmpname", "remove", "rename")
+from . import lua_file
 
-SETUP = r"""
-local t = ...
-local std = package.loaded.os
-for _, name in ipairs({ %s }) do t[name] = std[name] end
-local exit_now = t._exit
-t._exit = nil
-local stdout, stderr, pcall = io.stdout, io.stderr, pcall
-function t.exit(code)
-  pcall(stdout.flush, stdout)
-  pcall(stderr.flush, stderr)
-  return exit_now(code)
-end
-package.loaded.os = t
-""" % ", ".join('"%s"' % name for name in KEEP)
 
 # Python's machine names (uname, Windows) -> Rust's std::env::consts::ARCH
 _ARCH = {
@@ -140,4 +126,4 @@ def make_exit(bridge):
 
 def install(bridge):
     bridge.define("os", {"hostname": hostname, "arch": arch, "platform": platform,
-                         "_exit": make_exit(bridge)}, lua=SETUP)
+                         "_exit": make_exit(bridge)}, lua=lua_file("os"))

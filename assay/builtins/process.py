@@ -11,33 +11,9 @@ import sys
 from assay.runtime import args
 from assay.runtime.errors import BuiltinError
 from assay.runtime.text import os_error_text
+from . import lua_file
 
 _I32_MIN, _I32_MAX = -(1 << 31), (1 << 31) - 1
-
-_LUA = r"""
-local process = ...
-local type, ipairs, error = type, ipairs, error
-
-function process.wait_idle(names, timeout, interval)
-  timeout = timeout or 30
-  interval = interval or 1
-  if type(names) == "string" then names = { names } end
-  if type(names) ~= "table" then
-    error("process.wait_idle: names must be a string or an array of strings", 0)
-  end
-  local deadline = time() + timeout
-  while true do
-    local busy = false
-    for _, name in ipairs(names) do
-      if process.is_running(name) then busy = true; break end
-    end
-    if not busy then return true end
-    local left = deadline - time()
-    if left <= 0 then return false end
-    sleep(interval < left and interval or left)
-  end
-end
-"""
 
 
 def _list_linux():
@@ -146,6 +122,6 @@ def kill(*argv):
 
 
 def install(bridge):
-    bridge.define("process", {"list": list_, "is_running": is_running, "kill": kill}, lua=_LUA)
+    bridge.define("process", {"list": list_, "is_running": is_running, "kill": kill}, lua=lua_file("process"))
     from . import process_spawn
     process_spawn.install(bridge)

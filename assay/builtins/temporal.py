@@ -24,7 +24,6 @@ semantics (spec Note: the original looked up a missing `json.decode`); a
 `binary/null` payload (what SDK workers send for a null result) is nil and a
 `binary/plain` payload is returned as the raw string.
 """
-import os
 import weakref
 
 from assay.runtime import args
@@ -32,6 +31,7 @@ from assay.runtime.bridge import yielding
 from assay.runtime.convert import to_py
 from assay.runtime.errors import BuiltinError
 from assay.runtime.scheduler import Op
+from . import lua_file
 
 NO_TRANSPORT = ("temporal connect: this assay build has no Temporal gRPC client; it is in the assay-full "
                 "artifact (pip: assay[full]); the HTTP module require(\"assay.temporal\") works in every build")
@@ -52,8 +52,6 @@ PREFIX = {
 
 STATUS = {1: "RUNNING", 2: "COMPLETED", 3: "FAILED", 4: "CANCELED", 5: "TERMINATED", 6: "CONTINUED_AS_NEW",
           7: "TIMED_OUT"}
-
-_LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "temporal.lua")
 
 
 # ---- argument reading (on the loop thread, during the call) ------------------------------------
@@ -328,7 +326,7 @@ def install(bridge):
         return _METHOD[name](client, arg, prefix)
 
     table = bridge.define("temporal", {"_connect": connect, "_start": start, "_call": call, "_release": release})
-    bridge.run_lua_file(_LUA, table, bridge.handle_maker())
+    bridge.run_lua_file(lua_file("temporal"), table, bridge.handle_maker())
 
 
 def _starter(client, fields, payloads):

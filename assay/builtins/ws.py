@@ -6,7 +6,6 @@ Every call yields: the socket work happens on a worker thread (`InThread`), so a
 """
 import _thread
 import functools
-import os
 
 from assay.runtime import args
 from assay.runtime.bridge import yielding
@@ -16,14 +15,12 @@ from assay.runtime.logs import logger
 from assay.runtime.scheduler import InThread
 
 from assay.runtime.text import os_error_text
+from . import lua_file
 
 from . import _tls_options
 
 
 CONNECT_TIMEOUT = 30.0
-
-LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "ws.lua")
-
 
 
 class _Connections:
@@ -288,4 +285,4 @@ def install(bridge):
         ("_connect", _connect), ("_send", _send), ("_recv", _recv), ("_close", _close),
         ("_send_binary", _send_binary), ("_protocol", _protocol))})
     handles = vm.handles
-    bridge.run_lua_file(LUA, table, handles.register, handles.lookup, handles.take_dead)
+    bridge.run_lua_file(lua_file("ws"), table, handles.register, handles.lookup, handles.take_dead)

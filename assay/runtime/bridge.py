@@ -129,7 +129,8 @@ class Bridge:
         return t
 
     def define(self, name, members, lua=None):
-        """Install global `name` (a table of `members`), then run optional Lua code.
+        """Install global `name` (a table of `members`), then run the optional Lua file `lua`
+        (the family's Lua part, a path).
 
         The Lua chunk receives (the table, the runtime internals) and may add
         functions written in Lua or replace the global (e.g. give it a metatable).
@@ -137,7 +138,7 @@ class Bridge:
         t = self.table(members, name)
         self.globals[_encode(name)] = t
         if lua:
-            self.run_lua(lua, "=[assay %s]" % name, t)
+            self.run_lua_file(lua, t)
         return t
 
     def state(self, key, factory):
