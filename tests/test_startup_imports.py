@@ -11,7 +11,7 @@ ON_DEMAND = [
     "tarfile", "gzip", "lzma", "bz2", "zstandard", "compression.zstd",
     "markdown_it", "mistune", "jinja2", "yaml", "tomlkit", "tomllib",
     "jwt", "cryptography", "hashlib", "subprocess", "websockets", "psycopg", "pymysql",
-    "jsonpath", "jsonschema",
+    "jsonpath", "jsonschema", "json",
 ]
 
 

@@ -283,24 +283,19 @@ return { try_decode = try_decode }
 
 _CODEC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "runtime", "lua", "jsoncodec.lua")
-_READ = []  # (codec source, escapes), read once per process
-
-
-def _codec_parts():
-    """The codec's source and the escapes of control characters, `"` and `\\` as
-    Python's json module writes them (so both paths write the same text)."""
-    if not _READ:
-        from json.encoder import encode_basestring
-        with open(_CODEC, "rb") as f:
-            source = f.read()
-        escapes = {bytes([c]): encode_basestring(chr(c))[1:-1].encode() for c in list(range(32)) + [34, 92]}
-        _READ.append((source, escapes))
-    return _READ[0]
+_SOURCE = []  # the codec's source, read once per process
+# how Python's json module escapes control characters, `"` and `\\` (a test checks it)
+ESCAPES = {bytes([c]): b"\\u%04x" % c for c in range(32)}
+ESCAPES.update({b'"': b'\\"', b"\\": b"\\\\", b"\n": b"\\n", b"\r": b"\\r", b"\t": b"\\t",
+                b"\b": b"\\b", b"\f": b"\\f"})
 
 
 def _install_codec(bridge, t):
-    source, escapes = _codec_parts()
-    escapes = bridge.lua.table_from(escapes)
+    if not _SOURCE:
+        with open(_CODEC, "rb") as f:
+            _SOURCE.append(f.read())
+    source = _SOURCE[0]
+    escapes = bridge.lua.table_from(ESCAPES)
     float_text = bridge.internals.wrap(bridge.protocol(
         lambda v: jsontext.format_float(v).encode(), "json.encode"))
     collect = bridge.lua.eval(b"function() collectgarbage() end")

@@ -12,7 +12,6 @@ one table in `assay.runtime.operations`.
   SHA-256 digest of that exact operation and its arguments, was given; otherwise the
   run is suspended (`guard.approval.pending`) and tool mode answers needs_approval.
 """
-import json
 import os
 
 from .errors import BuiltinError
@@ -120,6 +119,7 @@ class Approval:
     @classmethod
     def from_env(cls, environ):
         try:
+            import json
             grants = json.loads(environ.get(APPROVED_OPS_ENV) or "[]")
             grants = [g for g in grants if isinstance(g, dict) and isinstance(g.get("index"), int)]
         except ValueError:
@@ -159,6 +159,7 @@ def summary(args):
 def operation_digest(op, args):
     """SHA-256 over the operation name and a canonical JSON form of its arguments."""
     import hashlib  # only approval mode digests operations; plain runs skip its ~5 ms import
+    import json
     canonical = json.dumps([op, [_plain(a, 0) for a in args]], sort_keys=True, separators=(",", ":"),
                            ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()

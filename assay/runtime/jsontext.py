@@ -5,7 +5,6 @@ ryu's layout (`3.0`, `1e21`, `1e-7`, `0.00001`), never Python's `1e+21`.
 Works on plain Python values (None, bool, int, float, str, list, dict).
 """
 import math
-from json.encoder import encode_basestring  # C-accelerated: escapes ", \ and < 0x20 only
 
 
 def format_float(value):
@@ -42,12 +41,14 @@ class JsonError(ValueError):
 
 def encode(value):
     """Compact JSON text of a Python value; raises JsonError for NaN/inf."""
+    # C-accelerated: escapes ", \ and < 0x20 only; imported here, not at start
+    from json.encoder import encode_basestring
     parts = []
-    _encode(value, parts.append)
+    _encode(value, parts.append, encode_basestring)
     return "".join(parts)
 
 
-def _encode(v, out):
+def _encode(v, out, encode_basestring):
     if v is None:
         out("null")
     elif v is True:
@@ -73,14 +74,14 @@ def _encode(v, out):
             first = False
             out(encode_basestring(key))
             out(":")
-            _encode(v[key], out)
+            _encode(v[key], out, encode_basestring)
         out("}")
     elif isinstance(v, (list, tuple)):
         out("[")
         for i, item in enumerate(v):
             if i:
                 out(",")
-            _encode(item, out)
+            _encode(item, out, encode_basestring)
         out("]")
     else:
         raise JsonError("unsupported value for JSON: %s" % type(v).__name__)

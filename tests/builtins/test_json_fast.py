@@ -67,3 +67,9 @@ def test_codec_is_immune_to_a_script_replacing_the_libraries(lua):
     code = ("string.find = nil; string.format = nil; utf8 = nil; table.sort = nil; tonumber = nil "
             "return json.encode(json.parse('{\"b\":[1,2.5],\"a\":\"x\"}'))")
     assert lua(code) == '{"a":"x","b":[1,2.5]}'
+
+
+def test_codec_escapes_are_pythons():
+    from json.encoder import encode_basestring
+    from assay.builtins.json import ESCAPES
+    assert ESCAPES == {bytes([c]): encode_basestring(chr(c))[1:-1].encode() for c in list(range(32)) + [34, 92]}
