@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # pip's own chatter (version check, "already satisfied") stays out of a first run.
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: venv demo test test-binary bench build rootfs clean services
+.PHONY: venv demo test test-binary bench build rootfs rootfs-sh clean services
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,10 +43,11 @@ bench: venv
 	$(BIN)/python bench/startup.py
 
 clean:
-	rm -rf $(VENV) build/out dist rootfs
+	rm -rf $(VENV) build/out dist rootfs rootfs-sh
 # --- the executable (issue 4; see build/ and README.md, Install) ----------
 # build: one Nuitka build -> dist/assay.dist/ (standalone folder) + dist/assay (onefile),
-#        smoke-tested. rootfs: the scratch image's root (Dockerfile.scratch) in rootfs/.
+#        smoke-tested. rootfs: the scratch image's root (Dockerfile.scratch) in rootfs/;
+#        rootfs-sh: the same plus a static busybox as /bin/sh (Dockerfile.scratch-sh).
 ASSAY_STANDALONE ?= dist/assay.dist/assay.bin
 .PHONY: bench-binary release build-full
 
@@ -60,6 +61,9 @@ build-full:
 
 rootfs:
 	build/rootfs.sh dist/assay.dist rootfs
+
+rootfs-sh:
+	build/rootfs.sh --sh dist/assay.dist rootfs-sh
 
 test-binary: venv
 	@test -x $(ASSAY_STANDALONE) || { echo "no $(ASSAY_STANDALONE): run make build first"; exit 1; }

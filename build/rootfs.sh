@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Assemble the root filesystem of the scratch image (Dockerfile.scratch) from the
-# standalone build:  build/rootfs.sh [DIST_FOLDER] [ROOTFS]   (or `make rootfs`)
+# standalone build:  build/rootfs.sh [--sh] [DIST_FOLDER] [ROOTFS]   (or `make rootfs`)
+#
+# --sh: the -sh image's root (Dockerfile.scratch-sh, `make rootfs-sh`): the same plus
+#   /bin/busybox from Debian's busybox-static (statically linked, so it needs nothing
+#   else) with /bin/sh and every other applet as symlinks, for `sh -c` wrappers such as
+#   GitLab CI's script: and for shell.exec. The .deb is fetched once with
+#   `apt-get download` into build/out/ (the host's packages are not touched).
 #
 #   /opt/assay/            the standalone folder (dist/assay.dist)
 #   /usr/bin/assay         -> /opt/assay/assay.bin (so `#!/usr/bin/assay` scripts work)
@@ -13,6 +19,8 @@
 #   /tmp (1777), /proc, /dev   empty; the container runtime mounts /proc and /dev
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SH=0
+if [ "${1:-}" = --sh ]; then SH=1; shift; fi
 SRC=${1:-dist/assay.dist}
 ROOTFS=${2:-rootfs}
 log() { printf '[rootfs] %s\n' "$*" >&2; }
@@ -55,5 +63,24 @@ log "host libraries: $(printf '%s\n' "${!libs[@]}" | sort | tr '\n' ' ')"
 ca=$(find "$SRC" -path '*/certifi/cacert.pem' | head -1)
 [ -n "$ca" ] || { log "no certifi/cacert.pem in $SRC"; exit 1; }
 cp "$ca" "$ROOTFS/etc/ssl/certs/ca-certificates.crt"
+
+if [ "$SH" = 1 ]; then
+  cache=build/out/busybox
+  if [ ! -x "$cache/bin/busybox" ]; then
+    rm -rf "$cache" && mkdir -p "$cache/deb"
+    (cd "$cache/deb" && apt-get download -q busybox-static >/dev/null) ||
+      { log "apt-get download busybox-static failed (apt-get update first?)"; exit 1; }
+    dpkg-deb -x "$cache"/deb/busybox-static_*.deb "$cache"
+  fi
+  if readelf -d "$cache/bin/busybox" | grep -q NEEDED; then
+    log "$cache/bin/busybox is not statically linked"; exit 1
+  fi
+  mkdir -p "$ROOTFS/bin"
+  cp "$cache/bin/busybox" "$ROOTFS/bin/busybox"
+  for applet in $("$ROOTFS/bin/busybox" --list); do
+    [ -e "$ROOTFS/bin/$applet" ] || ln -s busybox "$ROOTFS/bin/$applet"
+  done
+  log "busybox $("$ROOTFS/bin/busybox" | head -1 | awk '{print $2}'): /bin/sh and $("$ROOTFS/bin/busybox" --list | wc -l) applets"
+fi
 
 log "done: $ROOTFS ($(du -sh "$ROOTFS" | cut -f1))"

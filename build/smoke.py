@@ -1,7 +1,7 @@
 """Smoke test of built `assay` artifacts: prove what is inside, do not assume it.
 
     python build/smoke.py BINARY [BINARY...]          run each binary on this host
-    python build/smoke.py --chroot ROOT               run /usr/bin/assay inside ROOT
+    python build/smoke.py --chroot ROOT [--onefile F] run /usr/bin/assay inside ROOT
 
 With --chroot (needs root): every command runs in a private mount namespace
 (`unshare -m`) with /proc and /dev mounted into ROOT and a scratch directory
@@ -15,6 +15,10 @@ module, the prelude and every stdlib .lua file), `--version`, `exec -e`, `FILE`,
 `run FILE`, a `#!/usr/bin/assay` shebang script, non-ASCII output in the C locale,
 and, for the families that exist in this build, json, `http.serve` + `http.get` over
 loopback, SQLite through `db`, `require` of every stdlib module, `assay modules`.
+With --chroot also (chroot_checks): both executables without /proc (the onefile given
+by --onefile is copied into the root's /tmp), the CA bundle and HTTPS verification,
+PostgreSQL over TLS against a throwaway TLS-only server (build/chroot_services.py), and,
+when the root has /bin/sh (the -sh image), `sh -c` and shell.exec.
 Exits 1 if any check fails.
 """
 import json
@@ -72,8 +76,8 @@ db.close(c)
 class Runner:
     """Runs `assay ARGS` either directly or inside a chroot."""
 
-    def __init__(self, binary=None, chroot=None, workdir=None):
-        self.binary, self.chroot, self.workdir = binary, chroot, workdir
+    def __init__(self, binary=None, chroot=None, workdir=None, proc=True):
+        self.binary, self.chroot, self.workdir, self.proc = binary, chroot, workdir, proc
         self.tmpdir = workdir if chroot is None else "/tmp"  # where scripts live as seen by assay
         self.label = binary if chroot is None else "chroot %s" % chroot
 
@@ -87,8 +91,8 @@ class Runner:
             cmd = ([self.binary] if binary else []) + list(args)
             return subprocess.run(cmd, capture_output=True, env=full, cwd=self.workdir, timeout=timeout)
         inner = (["/usr/bin/assay"] if binary else []) + list(args)
-        shell = ('set -e; R=$1; W=$2; shift 2; mount -t proc proc "$R/proc"; mount --rbind /dev "$R/dev"; '
-                 'mount --bind "$W" "$R/tmp"; exec "$@"')
+        shell = ('set -e; R=$1; W=$2; shift 2; %smount --rbind /dev "$R/dev"; '
+                 'mount --bind "$W" "$R/tmp"; exec "$@"' % ('mount -t proc proc "$R/proc"; ' if self.proc else ""))
         cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c", shell, "sh", self.chroot, self.workdir,
                "env", "-i"] + ["%s=%s" % kv for kv in env.items()] + ["/usr/sbin/chroot", self.chroot] + inner
         return subprocess.run(cmd, capture_output=True, timeout=timeout)
@@ -215,10 +219,99 @@ def smoke(runner, checks):
         checks.check("assay modules", p.returncode == 0 and p.stdout.startswith(b"MODULE"), out(p))
 
 
+PG_TLS = """
+local c = db.connect("%s?sslmode=require")
+local r = db.query(c, "SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+print(tostring(r[1].ssl), r[1].version)
+db.close(c)
+"""
+
+HTTPS_GET = """
+local ok, r = pcall(http.get, "%s")
+if ok then print("status " .. r.status .. " " .. r.body) else print("error " .. tostring(r)) end
+"""
+
+
+def chroot_checks(runner, checks, onefile=None):
+    """What only the image root can show: no /proc, TLS to PostgreSQL and HTTPS, the shell."""
+    import chroot_services
+    root, w = runner.chroot, runner.workdir
+
+    # No /proc: the folder's binary finds itself through the kernel's AT_EXECFN (run by
+    # path or through PATH); a #! script cannot, and gets one line instead of a SIGABRT.
+    bare = Runner(chroot=root, workdir=w, proc=False)
+    p = bare.run(["exec", "-e", "print(1)"])
+    checks.check("no /proc: assay exec -e 'print(1)'", p.returncode == 0 and p.stdout == b"1\n", out(p))
+    p = bare.run([runner.script_path("shebang.lua")], binary=False)
+    lines = p.stderr.decode(errors="replace").strip().splitlines()
+    checks.check("no /proc: #! script exits 127 with one line naming /proc",
+                 p.returncode == 127 and len(lines) == 1 and "/proc" in lines[0], out(p))
+    if onefile:
+        shutil.copy(onefile, os.path.join(w, "assay-onefile"))
+        for label, r in (("", runner), ("no /proc: ", bare)):
+            p = r.run([runner.script_path("assay-onefile"), "exec", "-e", "print(1)"], binary=False)
+            checks.check("%sonefile in the image root" % label, p.returncode == 0 and p.stdout == b"1\n", out(p))
+
+    # The CA store. What a test without the internet can prove: the image's bundle is the
+    # certifi bundle byte for byte and OpenSSL inside the root loads every certificate of
+    # it; verification is on and uses that store (a server whose CA is not in it is
+    # refused); and a store given by SSL_CERT_FILE is what the HTTPS client verifies with
+    # (the same request succeeds once that CA is appended to a copy of the bundle).
+    # A handshake with a server certified by one of the bundle's public CAs needs a
+    # public server, i.e. the internet; ASSAY_SMOKE_INTERNET_URL=https://... adds it.
+    import certifi
+    bundle = os.path.join(root, "etc/ssl/certs/ca-certificates.crt")
+    with open(bundle, "rb") as f:
+        data = f.read()
+    with open(certifi.where(), "rb") as f:
+        checks.check("image CA bundle is certifi's cacert.pem", data == f.read())
+    p = runner.run([], env=dict(IMAGE_ENV, ASSAY_BUILD_SELFTEST="ssl"))
+    try:
+        n = json.loads(p.stdout).get("ssl_ca_count")
+    except ValueError:
+        n = None
+    want = data.count(b"-----BEGIN CERTIFICATE-----")
+    checks.check("OpenSSL in the root loads all %d CAs of the bundle (%s)" % (want, n), n == want, out(p))
+    with chroot_services.tls_http() as (url, ca):
+        p = runner.run(["exec", "-e", HTTPS_GET % url])
+        checks.check("HTTPS to a server outside the bundle is refused",
+                     p.returncode == 0 and p.stdout.startswith(b"error ") and b"certif" in p.stdout.lower(), out(p))
+        with open(os.path.join(w, "bundle-plus-test-ca.pem"), "wb") as f:
+            f.write(data + b"\n" + open(ca, "rb").read())
+        p = runner.run(["exec", "-e", HTTPS_GET % url],
+                       env=dict(IMAGE_ENV, SSL_CERT_FILE=runner.script_path("bundle-plus-test-ca.pem")))
+        checks.check("HTTPS verified against the bundle + that CA", p.stdout == b"status 200 tls ok\n", out(p))
+    internet = os.environ.get("ASSAY_SMOKE_INTERNET_URL")
+    if internet:
+        p = runner.run(["exec", "-e", HTTPS_GET % internet])
+        checks.check("HTTPS to %s verified with the bundle" % internet, p.stdout.startswith(b"status "), out(p))
+    else:
+        print("  skip  HTTPS to a public server (no internet in CI; set ASSAY_SMOKE_INTERNET_URL)")
+
+    # PostgreSQL over TLS with the bundled libpq (a server that refuses unencrypted logins).
+    with chroot_services.tls_postgres() as url:
+        if url.startswith("unavailable"):
+            checks.check("PostgreSQL over TLS (%s)" % url, False)
+        else:
+            p = runner.run(["exec", "-e", PG_TLS % url])
+            checks.check("PostgreSQL over TLS, sslmode=require (%s)" % p.stdout.decode(errors="replace").strip(),
+                         p.returncode == 0 and p.stdout.startswith(b"true\tTLSv1."), out(p))
+
+    # The -sh image: a shell for `sh -c` wrappers (GitLab CI's script:) and shell.exec.
+    if os.path.exists(os.path.join(root, "bin", "sh")):
+        p = runner.run(["/bin/sh", "-c", "assay exec -e 'print(1)' && echo done"], binary=False)
+        checks.check("sh -c 'assay ...'", p.returncode == 0 and p.stdout == b"1\ndone\n", out(p))
+        p = runner.run(["exec", "-e", 'local r = shell.exec("echo hi | tr a-z A-Z"); print(r.status, r.stdout)'])
+        checks.check("shell.exec through busybox sh", p.returncode == 0 and p.stdout == b"0\tHI\n\n", out(p))
+
+
 def main(argv):
     targets = []
+    onefile = None
     if argv[:1] == ["--chroot"]:
         targets.append(("chroot", os.path.abspath(argv[1])))
+        if argv[2:3] == ["--onefile"]:
+            onefile = os.path.abspath(argv[3])
     else:
         targets += [("binary", os.path.abspath(b)) for b in argv]
     if not targets:
@@ -232,6 +325,8 @@ def main(argv):
             print("smoke test: %s" % runner.label)
             checks = Checks()
             smoke(runner, checks)
+            if kind == "chroot":
+                chroot_checks(runner, checks, onefile)
             print("smoke test %s: %d checks ok, %d failed" % (runner.label, checks.passed, len(checks.failed)))
             total_failed += ["%s: %s" % (runner.label, f) for f in checks.failed]
         finally:
