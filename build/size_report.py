@@ -55,7 +55,10 @@ def compiled_modules(build_dir):
     for f in names:
         if f.startswith("module.") and f.endswith(".o"):
             name = f[len("module."):-len(".o")]
-            size = os.path.getsize(os.path.join(build_dir, f))
+            obj = os.path.join(build_dir, f)
+            if not os.path.exists(obj):  # a build running in that dir right now
+                continue
+            size = os.path.getsize(obj)
             const = os.path.join(build_dir, "module.%s.const" % name)
             if os.path.exists(const):
                 size += os.path.getsize(const)
