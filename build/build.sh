@@ -130,6 +130,19 @@ else
   variant_args=(--nofollow-import-to=temporalio,nexusrpc,google.protobuf,grpc)
 fi
 
+# Packages kept as bytecode instead of compiled C (measured: compiled, psycopg alone
+# was 10 MB of the executable, ruamel 6, jinja2 5, cryptography's Python layer 5,
+# jsonpath 3.5, markdown-it 2.9). None is on the start-up path, and their hot loops are
+# in C (psycopg_binary, cryptography's Rust, libyaml) or are I/O; yaml/PyYAML, requests,
+# urllib3, re2, lupa and assay itself stay compiled.
+bytecode=(psycopg ruamel jinja2 markupsafe cryptography jsonpath markdown_it mdurl pymysql
+          jsonschema jsonschema_specifications referencing attr attrs websocket typing_extensions
+          jwt charset_normalizer idna zstandard certifi mdit_py_plugins)
+# (Nuitka resolves importlib.metadata lookups of compiled modules by itself; for these
+# bytecode ones their metadata is named below with --include-distribution-metadata.)
+bytecode_args=()
+for m in "${bytecode[@]}"; do bytecode_args+=("--noinclude-custom-mode=$m:bytecode"); done
+
 if [ "${ASSAY_REUSE_BUILD:-}" = 1 ] && [ -x "$OUT/$NAME" ]; then
   log "ASSAY_REUSE_BUILD=1: reusing $OUT"
 else
@@ -142,6 +155,9 @@ else
 #                             its Nuitka plugin would add start-up code and a 2nd main
 #  psycopg.pq ctypes impl     the binary libpq must be used; no silent host-libpq fallback
 #  nuitka_strip.py            strips the copied .so files (about -13 MB unpacked)
+#  nuitka_one_openssl.py      psycopg-binary's libpq/libldap use Python's OpenSSL
+#  zstandard.backend_cffi     only the C backend loads (its CFFI twin was 2 MB)
+#  unittest/pydoc/setuptools/pytest: never imported at run time (anti-bloat nofollow)
 #  no_site/no_docstrings/no_asserts, static libpython: smaller and faster start
 #  {TEMP}/assay-VERSION + --onefile-as-archive: stable unpack dir, cheap cached start
 rm -f "$OUT/$NAME"
@@ -158,6 +174,12 @@ PYTHONPATH=$ROOT "$VENV/bin/python" -m nuitka \
   --nofollow-import-to=multiprocessing,concurrent.futures.process --disable-plugins=multiprocessing \
   --nofollow-import-to=psycopg.pq.pq_ctypes,psycopg.pq._pq_ctypes \
   "${variant_args[@]}" \
+  "${bytecode_args[@]}" \
+  --nofollow-import-to=zstandard.backend_cffi,cffi \
+  --include-distribution-metadata=jsonschema,psycopg,markupsafe,attrs \
+  --noinclude-unittest-mode=nofollow --noinclude-pydoc-mode=nofollow \
+  --noinclude-setuptools-mode=nofollow --noinclude-pytest-mode=nofollow \
+  --user-plugin=build/nuitka_one_openssl.py \
   --user-plugin=build/nuitka_strip.py \
   --python-flag=no_site --python-flag=no_docstrings --python-flag=no_asserts \
   --static-libpython="${STATIC_LIBPYTHON:-yes}" \
@@ -182,6 +204,9 @@ rm -rf "${DIST:?}/$NAME.dist" "${DIST:?}/$NAME"
 cp -al "$OUT/$NAME.dist" "$DIST/$NAME.dist"
 cp "$OUT/$NAME" "$DIST/$NAME"
 flock -u 9
+
+# Where the megabytes went: files over 500 KB, compiled packages (build/size_report.py).
+"$VENV/bin/python" build/size_report.py "$DIST/$NAME.dist" "$OUT/$NAME.dist.build"
 
 if [ "${ASSAY_SKIP_SMOKE:-}" != 1 ]; then
   "$VENV/bin/python" build/smoke.py "$DIST/$NAME.dist/$BIN_IN_DIST" "$DIST/$NAME"

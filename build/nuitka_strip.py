@@ -27,6 +27,12 @@ class NuitkaPluginAssayStrip(NuitkaPluginBase):
                 with open(path, "rb") as f:
                     if f.read(4) != b"\x7fELF":
                         continue
+                # Already stripped (no symbol table): leave it. Stripping a file that
+                # patchelf has changed breaks it ("ELF load command address/offset not
+                # page-aligned"), and nuitka_one_openssl.py strips before it patches.
+                if ".symtab" not in subprocess.run(["readelf", "-S", "-W", path], capture_output=True,
+                                                   text=True).stdout:
+                    continue
                 size = os.path.getsize(path)
                 result = subprocess.run(["strip", "--strip-unneeded", path], capture_output=True, text=True)
                 if result.returncode != 0:
