@@ -68,8 +68,10 @@ if [ "$SH" = 1 ]; then
   cache=build/out/busybox
   if [ ! -x "$cache/bin/busybox" ]; then
     rm -rf "$cache" && mkdir -p "$cache/deb"
-    (cd "$cache/deb" && apt-get download -q busybox-static >/dev/null) ||
-      { log "apt-get download busybox-static failed (apt-get update first?)"; exit 1; }
+    # A fresh machine has no package lists yet: update once and retry.
+    (cd "$cache/deb" && apt-get download -q busybox-static >/dev/null 2>&1) ||
+      { apt-get update -qq && (cd "$cache/deb" && apt-get download -q busybox-static >/dev/null); } ||
+      { log "apt-get download busybox-static failed"; exit 1; }
     dpkg-deb -x "$cache"/deb/busybox-static_*.deb "$cache"
   fi
   if readelf -d "$cache/bin/busybox" | grep -q NEEDED; then
