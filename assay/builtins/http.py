@@ -67,10 +67,10 @@ def _prepare(name, method, url, rest, marks=None):
     return url.decode("utf-8", "surrogateescape"), body, headers, on_event is not None
 
 
-def _request_op(config, name, method, url, rest, marks=None):
+def _request_op(config, name, method, url, rest, marks, streams):
     url, body, headers, events = _prepare(name, method, url, rest, marks)
     if events:
-        return http_stream.open_events(config, name, method, url, body, headers)
+        return http_stream.open_events(streams, config, name, method, url, body, headers)
     room = sandbox.room()  # measured here: the worker thread cannot ask the Lua heap
     return InThread(lambda: _perform(config, name, method, url, body, headers, room))
 
@@ -110,19 +110,19 @@ def _new_client(clients, opts=None, *dead):
 
 # ---- the builtins ------------------------------------------------------------
 
-def _global_method(method, bridge):
+def _global_method(method, bridge, streams):
     name = "http." + method
     from .json import marks_for
 
     @yielding
     def call(url=None, *rest):
         from assay.net import client as net
-        return _request_op(net.DEFAULT, name, method, url, rest, marks_for(bridge))
+        return _request_op(net.DEFAULT, name, method, url, rest, marks_for(bridge), streams)
 
     return call
 
 
-def _client_request(bridge, clients):
+def _client_request(bridge, clients, streams):
     from .json import marks_for
 
     @yielding
@@ -133,18 +133,19 @@ def _client_request(bridge, clients):
         method = args.text(method, "http._client_request: second arg must be method name")
         if method not in METHODS:
             raise BuiltinError("http: unsupported method: %s" % method)
-        return _request_op(config, "http." + method, method, url, rest, marks_for(bridge))
+        return _request_op(config, "http." + method, method, url, rest, marks_for(bridge), streams)
 
     return request
 
 
 def install(bridge):
     clients = bridge.handles("http.client")
-    members = {m: _global_method(m, bridge) for m in METHODS}
-    members["_request"] = _client_request(bridge, clients)
+    streams = bridge.state("http streams", http_stream.Streams)
+    members = {m: _global_method(m, bridge, streams) for m in METHODS}
+    members["_request"] = _client_request(bridge, clients, streams)
     members["_new_client"] = lambda *a: _new_client(clients, *a)
     members.update(serve.members(bridge))
-    members.update(http_stream.members())
+    members.update(http_stream.members(streams))
     table = bridge.define("http", members)
     bridge.run_lua_file(lua_file("http"), table, clients.register, clients.lookup, clients.take_dead)
     serve.finish_install(bridge, table)

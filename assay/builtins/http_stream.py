@@ -22,13 +22,20 @@ from ._http_exchange import buffered_result, request_headers, send_open, visible
 
 DOWNLOAD_MAX_SIZE = 1 << 30  # a hostile URL must not fill the disk; max_size = 0 lifts it
 
-_streams = {}  # stream id -> EventStream, while a script reads it
-_stream_ids = itertools.count(1)
+
+
+class Streams:
+    """One VM's open event streams (stream id -> EventStream, while a script reads one);
+    `bridge.state("http streams", Streams)`."""
+
+    def __init__(self):
+        self.open = {}
+        self.ids = itertools.count(1)
 
 
 # ---- Server-Sent Events ------------------------------------------------------------
 
-def open_events(client, name, method, url, body, headers):
+def open_events(streams, client, name, method, url, body, headers):
     """The op for a request made with `on_event`: an event stream stays open and its id
     comes back as a second value; any other response is read whole as usual."""
 
@@ -37,26 +44,28 @@ def open_events(client, name, method, url, body, headers):
         content_type = response.headers.get("content-type", "")
         if "text/event-stream" not in content_type.lower():
             return buffered_result(name, response)
-        stream_id = next(_stream_ids)
-        _streams[stream_id] = EventStream(name, response)
+        stream_id = next(streams.ids)
+        streams.open[stream_id] = EventStream(name, response)
         return Multi([{"status": response.status, "headers": visible_response_headers(response)},
                       stream_id])
 
     return InThread(run)
 
 
-@yielding
-def next_event(stream_id):
-    stream = _streams.get(stream_id)
-    if stream is None:
-        return InThread(lambda: None)
-    return InThread(stream.next_event, on_cancel=lambda: close_events(stream_id))
+def _next_event(streams):
+    @yielding
+    def next_event(stream_id):
+        stream = streams.open.get(stream_id)
+        if stream is None:
+            return InThread(lambda: None)
+        return InThread(stream.next_event, on_cancel=lambda: close_events(stream_id))
 
+    def close_events(stream_id):
+        stream = streams.open.pop(stream_id, None)
+        if stream is not None:
+            stream.response.close()
 
-def close_events(stream_id):
-    stream = _streams.pop(stream_id, None)
-    if stream is not None:
-        stream.response.close()
+    return next_event, close_events
 
 
 _LINE_END = re.compile(rb"\r\n|\n|\r")
@@ -232,5 +241,6 @@ def _remove(path):
         pass
 
 
-def members():
+def members(streams):
+    next_event, close_events = _next_event(streams)
     return {"download": download, "_sse_next": next_event, "_sse_close": close_events}
