@@ -28,35 +28,9 @@ from assay.runtime.logs import DEBUG, logger
 from assay.runtime.scheduler import Awaitable, Op
 from assay.runtime.text import os_error_text
 
+from . import lua_file
+
 SSE_CLOSED = "SSE stream closed"
-
-SSE_LUA = r"""
-local http = ...
-local send = http._sse_send
-http._sse_send = nil
-return function(stream_id)
-  return function(event) return send(stream_id, event) end
-end
-"""
-
-# The `conn` object a `{ws = function(conn) ... end}` handler receives; methods are
-# called with a colon and close over the socket's id, so a script cannot reach another
-# connection's socket.
-WS_LUA = r"""
-local http = ...
-local read, write, close, closed = http._ws_read, http._ws_write, http._ws_close, http._ws_closed
-http._ws_read, http._ws_write, http._ws_close, http._ws_closed = nil, nil, nil, nil
-return function(id, peer)
-  return {
-    peer_addr = peer,
-    read = function(_) return read(id) end,
-    write = function(_, data, opts) return write(id, data, opts) end,
-    close = function(_, code, reason) return close(id, code, reason) end,
-    is_closed = function(_) return closed(id) end,
-  }
-end
-"""
-
 
 # ---- the builtin -------------------------------------------------------------
 
@@ -73,8 +47,7 @@ class _State:
 
 
 def members(bridge):
-    state = _State(bridge)
-    bridge._assay_serve_state = state
+    state = bridge.state("http.serve", lambda: _State(bridge))
 
     @yielding
     def serve(port=None, routes=None):
@@ -142,9 +115,8 @@ async def _nothing():
 
 
 def finish_install(bridge, table):
-    state = bridge._assay_serve_state
-    state.make_sender = bridge.run_lua(SSE_LUA, "=[assay http.serve]", table)
-    state.make_conn = bridge.run_lua(WS_LUA, "=[assay http.serve ws]", table)
+    state = bridge.state("http.serve", lambda: _State(bridge))
+    state.make_sender, state.make_conn = bridge.run_lua_file(lua_file("serve"), table)
 
 
 def find_handler(paths, path):
