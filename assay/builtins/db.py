@@ -6,7 +6,7 @@ data: parameters are converted before the op, rows become Lua tables on the loop
 thread afterwards.
 
 Connections live in a per-VM Python registry keyed by an integer id; Lua holds a
-table with a private metatable (see `_LUA`) that maps to that id, never a Python
+table with a private metatable (see `lua/db.lua`) that maps to that id, never a Python
 object. Each handle is one connection (spec Note: so BEGIN/COMMIT through separate
 `db.execute` calls work), guarded by a lock because tasks may share a handle.
 

@@ -6,11 +6,12 @@ parsed document into values `to_lua` can hand to Lua (strings as UTF-8 bytes,
 integers outside int64 as floats).
 """
 import math
-import os
 
 from assay.runtime import jsontext
 from assay.runtime.convert import INT64_MAX, INT64_MIN, to_py
 from assay.runtime.errors import BuiltinError
+
+from . import lua_file
 
 
 # -- shared helpers -----------------------------------------------------------
@@ -156,46 +157,12 @@ def encode(value=None, marks=None):
         raise BuiltinError("json.encode: %s" % e) from None
 
 
-# json.array / json.object record a table's shape in a weak-keyed table instead
-# of a metatable, so a table keeps whatever metatable it has. The encoders get
-# that table only once something was marked: unmarked scripts pay nothing.
-_MARKS_LUA = r"""
-local json = ...
-local type, error, next, setmetatable = type, error, next, setmetatable
-local marks = setmetatable({}, { __mode = "k" })
+class JsonState:
+    """One VM's JSON parts other families use: the json.array/json.object `marks` table,
+    the `shapes` lookup functions, the Lua `codec` (yaml.parse reuses its decoder)."""
 
-local function marker(shape)
-  return function(t)
-    if t == nil then t = {} end
-    if type(t) ~= "table" then
-      error("json." .. shape .. ": table expected, got " .. type(t), 0)
-    end
-    marks[t] = shape
-    return t
-  end
-end
-json.array, json.object = marker("array"), marker("object")
-return marks
-"""
-
-_HONOUR_LUA = r"""
-local family, name, marks = ...
-local next, raw = next, family[name]
-family[name] = function(value)
-  if next(marks) == nil then return raw(value) end
-  return raw(value, marks)
-end
-"""
-
-
-# For builtins that encode tables as JSON from Python (http bodies, http.serve `json`):
-# they read the marks by calling Lua, which is safe from inside a coroutine where
-# indexing a Lua table from Python is not.
-_SHAPES_LUA = r"""
-local marks = ...
-local next = next
-return function(t) return marks[t] end, function() return next(marks) ~= nil end
-"""
+    def __init__(self):
+        self.marks = self.shapes = self.codec = None
 
 
 class Shapes:
@@ -211,7 +178,7 @@ class Shapes:
 def marks_for(bridge):
     """The json.array/json.object marks for `to_py`, or None while nothing is marked (so
     scripts that never mark a table pay nothing). Call during a builtin call."""
-    shapes = getattr(bridge, "json_shapes", None)
+    shapes = bridge.state("json", JsonState).shapes
     if shapes is None:
         return None
     lookup, any_marked = shapes
@@ -220,69 +187,13 @@ def marks_for(bridge):
 
 def honour_marks(bridge, family, name):
     """Make `family.name(value)` receive the json.array/json.object marks."""
-    bridge.run_lua(_HONOUR_LUA, "=[assay %s]" % name, family, name.encode(), bridge.json_marks)
+    bridge.run_lua_file(lua_file("json_honour"), family, name.encode(), bridge.state("json", JsonState).marks)
 
 
 # json.parse / json.encode try the Lua codec first and fall back to the Python
 # functions above, which stay the reference for every result and error text.
-_FAST_LUA = r"""
-local json, source, escapes, float_text, collect, slow_parse, slow_encode, marks, internals = ...
-local raw_pcall, compile, type, select, next, error =
-  internals.raw_pcall, internals.compile, type, select, next, error
-local decode, encode, FAIL
-local lib = {
-  byte = string.byte, find = string.find, sub = string.sub, match = string.match,
-  format = string.format, gsub = string.gsub, rep = string.rep, concat = table.concat,
-  sort = table.sort, utf8_len = utf8.len, utf8_char = utf8.char, tonumber = tonumber,
-  type = type, next = next, error = error, rawget = rawget, setmetatable = setmetatable,
-  math_type = math.type, huge = math.huge,
-}
 
--- compiled on first use: a script that never touches JSON does not pay for it
-local function load_codec()
-  local chunk, err = compile(source, "=[assay json codec]")
-  if not chunk then error(err, 0) end
-  local codec = chunk(escapes, float_text, lib)
-  decode, encode, FAIL, source = codec.decode, codec.encode, codec.FAIL, nil
-end
-
--- After a decline, the Python path decides; after running out of memory too
--- (it refuses the value with its own catchable message), once the garbage is gone.
-local function declined(err)
-  if err == FAIL then return end
-  if err ~= "not enough memory" then error(err, 0) end
-  collect()
-end
-
--- (true, value), or false when the Python path must decide.
-local function try_decode(text)
-  if not decode then load_codec() end
-  local ok, value = raw_pcall(decode, text)
-  if ok then return true, value end
-  declined(value)
-  return false
-end
-
-json.parse = function(text, ...)
-  if type(text) == "string" and select("#", ...) == 0 then
-    local ok, value = try_decode(text)
-    if ok then return value end
-  end
-  return slow_parse(text, ...)
-end
-
-json.encode = function(value)
-  if not encode then load_codec() end
-  local ok, text = raw_pcall(encode, value, next(marks) ~= nil and marks or nil)
-  if ok then return text end
-  declined(text)
-  return slow_encode(value)
-end
-return { try_decode = try_decode }
-"""
-
-_CODEC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                      "runtime", "lua", "jsoncodec.lua")
+_CODEC = lua_file("jsoncodec")
 _SOURCE = []  # the codec's source, read once per process
 # how Python's json module escapes control characters, `"` and `\\` (a test checks it)
 ESCAPES = {bytes([c]): b"\\u%04x" % c for c in range(32)}
@@ -299,13 +210,15 @@ def _install_codec(bridge, t):
     float_text = bridge.internals.wrap(bridge.protocol(
         lambda v: jsontext.format_float(v).encode(), "json.encode"))
     collect = bridge.lua.eval(b"function() collectgarbage() end")
-    bridge.json_codec = bridge.run_lua(_FAST_LUA, "=[assay json fast]", t, source, escapes, float_text,
-                                       collect, t[b"parse"], t[b"encode"], bridge.json_marks)
+    state = bridge.state("json", JsonState)
+    state.codec = bridge.run_lua_file(lua_file("json"), t, source, escapes, float_text,
+                                      collect, t[b"parse"], t[b"encode"], state.marks)
 
 
 def install(bridge):
     t = bridge.define("json", {"parse": parse, "encode": encode})
-    bridge.json_marks = bridge.run_lua(_MARKS_LUA, "=[assay json marks]", t)
-    bridge.json_shapes = bridge.run_lua(_SHAPES_LUA, "=[assay json shapes]", bridge.json_marks)
+    state = bridge.state("json", JsonState)
+    state.marks = bridge.run_lua_file(lua_file("json_marks"), t)
+    state.shapes = bridge.run_lua_file(lua_file("json_shapes"), state.marks)
     honour_marks(bridge, t, "encode")
     _install_codec(bridge, t)

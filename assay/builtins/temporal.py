@@ -14,7 +14,7 @@ awaited on the scheduler's own asyncio loop (the SDK is asyncio-native), so a
 by the script, the call runs on a fresh loop in a helper thread instead.
 
 Clients live in a per-VM Python registry keyed by an integer id; Lua holds a table
-with a private metatable and colon methods (see `_LUA`), never a Python object.
+with a private metatable and colon methods (see `lua/temporal.lua`), never a Python object.
 
 Payloads: `input` is encoded with `json.encode` rules (assay.runtime.jsontext) into
 one payload with metadata `encoding = "json/plain"` (no input → no payloads); the

@@ -23,6 +23,8 @@ from assay.runtime.convert import Multi, to_py
 from assay.runtime.errors import BuiltinError
 from assay.runtime.jsontext import format_float
 
+from . import lua_file
+
 # -- plain scalar resolution (shared by parse and encode) ---------------------
 
 _NULLS = ("", "~", "null", "Null", "NULL")
@@ -302,18 +304,6 @@ def parse_flat(text=None):
 
 # yaml.parse through the JSON decoder; if it declines (e.g. nesting past the limit),
 # the plain Python path parses again and decides.
-_FAST_LUA = r"""
-local yaml, flat, try_decode, internals = ...
-local slow, select = yaml.parse, select
-yaml.parse = function(text, ...)
-  if select("#", ...) > 0 then return slow(text, ...) end
-  local is_json, value = flat(text)
-  if not is_json then return value end
-  local ok, decoded = try_decode(value)
-  if ok then return decoded end
-  return slow(text)
-end
-"""
 
 
 def parse_all(text=None):
@@ -681,11 +671,11 @@ def encode(value=None, marks=None):
 
 
 def install(bridge):
-    from assay.builtins.json import honour_marks
+    from assay.builtins.json import JsonState, honour_marks
     t = bridge.define("yaml", {"parse": parse, "encode": encode, "parse_all": parse_all})
     honour_marks(bridge, t, "encode")
-    codec = getattr(bridge, "json_codec", None)
+    codec = bridge.state("json", JsonState).codec
     if codec is not None:
         flat = bridge.internals.wrap(bridge.protocol(parse_flat, "yaml.parse"))  # not a new builtin name
-        bridge.run_lua(_FAST_LUA, "=[assay yaml fast]", t, flat,
+        bridge.run_lua_file(lua_file("yaml"), t, flat,
                        codec[b"try_decode"])

@@ -1,0 +1,19 @@
+-- json.array / json.object record a table's shape in a weak-keyed table instead
+-- of a metatable, so a table keeps whatever metatable it has. The encoders get
+-- that table only once something was marked: unmarked scripts pay nothing.
+local json = ...
+local type, error, next, setmetatable = type, error, next, setmetatable
+local marks = setmetatable({}, { __mode = "k" })
+
+local function marker(shape)
+  return function(t)
+    if t == nil then t = {} end
+    if type(t) ~= "table" then
+      error("json." .. shape .. ": table expected, got " .. type(t), 0)
+    end
+    marks[t] = shape
+    return t
+  end
+end
+json.array, json.object = marker("array"), marker("object")
+return marks
