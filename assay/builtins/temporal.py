@@ -229,7 +229,11 @@ class _Call(Op):
         except BuiltinError:
             raise
         except Exception as e:
-            raise BuiltinError("%s: %s" % (self.prefix, self._detail(e))) from None
+            detail = self._detail(e)
+            if "Timeout expired" in detail or "TimeoutExpired" in detail:
+                # the SDK's text is a dump of its Rust status value
+                detail = "operation timed out"
+            raise BuiltinError("%s: %s" % (self.prefix, detail)) from None
 
     def _detail(self, e):
         return _error_text(e)
@@ -329,10 +333,21 @@ def install(bridge):
     bridge.run_lua_file(lua_file("temporal"), table, bridge.handle_maker())
 
 
+# A server that accepted the connection but stops answering must not hang the Job:
+# every call but `get_result` (which waits for the workflow by design) gives up after
+# this long, as HTTP and the databases do.
+RPC_TIMEOUT = 30.0
+
+
+def _rpc_timeout():
+    from datetime import timedelta
+    return timedelta(seconds=RPC_TIMEOUT)
+
+
 def _starter(client, fields, payloads):
     async def go():
         return await client.start_workflow(fields["workflow_type"], args=payloads, id=fields["workflow_id"],
-                                           task_queue=fields["task_queue"])
+                                           task_queue=fields["task_queue"], rpc_timeout=_rpc_timeout())
     return go
 
 
@@ -354,7 +369,7 @@ def _signal_workflow(client, arg, prefix):
     payloads = _payloads(_input_json(options, prefix))
 
     async def go():
-        await client.get_workflow_handle(workflow_id).signal(signal_name, args=payloads)
+        await client.get_workflow_handle(workflow_id).signal(signal_name, args=payloads, rpc_timeout=_rpc_timeout())
     return _Call(prefix, go)
 
 
@@ -365,7 +380,7 @@ def _query_workflow(client, arg, prefix):
     payloads = _payloads(_input_json(options, prefix))
 
     async def go():
-        return await client.get_workflow_handle(workflow_id).query(query_type, args=payloads)
+        return await client.get_workflow_handle(workflow_id).query(query_type, args=payloads, rpc_timeout=_rpc_timeout())
     return _Call(prefix, go, lambda payload: _decode(payload, prefix))
 
 
@@ -373,7 +388,7 @@ def _describe_workflow(client, arg, prefix):
     workflow_id, _ = _workflow_ref(arg, prefix, with_reason=False)
 
     async def go():
-        return await client.get_workflow_handle(workflow_id).describe()
+        return await client.get_workflow_handle(workflow_id).describe(rpc_timeout=_rpc_timeout())
     return _Call(prefix, go, _describe)
 
 
@@ -393,7 +408,7 @@ def _cancel_workflow(client, arg, prefix):
     workflow_id, reason = _workflow_ref(arg, prefix, with_reason=True)
 
     async def go():
-        await client.get_workflow_handle(workflow_id).cancel(reason=reason)
+        await client.get_workflow_handle(workflow_id).cancel(reason=reason, rpc_timeout=_rpc_timeout())
     return _Call(prefix, go)
 
 
@@ -401,7 +416,7 @@ def _terminate_workflow(client, arg, prefix):
     workflow_id, reason = _workflow_ref(arg, prefix, with_reason=True)
 
     async def go():
-        await client.get_workflow_handle(workflow_id).terminate(reason=reason or None)
+        await client.get_workflow_handle(workflow_id).terminate(reason=reason or None, rpc_timeout=_rpc_timeout())
     return _Call(prefix, go)
 
 

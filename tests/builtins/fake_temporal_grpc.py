@@ -95,6 +95,7 @@ class FakeTemporal(service_pb2_grpc.WorkflowServiceServicer):
         self.runs = {}      # workflow id -> list of runs, newest last
         self.raw_query_payload = None
         self.fail_next = {}  # method name -> (grpc.StatusCode, message) for the next call
+        self.stall = {}      # method name -> seconds to wait before answering (a server gone quiet)
         self.cond = threading.Condition()
         self.server = None
         self.port = None
@@ -179,6 +180,9 @@ class FakeTemporal(service_pb2_grpc.WorkflowServiceServicer):
         with self.cond:
             self.calls.append((name, request))
             failure = self.fail_next.pop(name, None)
+            stall = self.stall.get(name)
+        if stall:
+            time.sleep(stall)
         if failure is not None:
             context.abort(*failure)
 

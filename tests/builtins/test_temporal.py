@@ -449,6 +449,17 @@ def test_temporal_05_start_workflow_errors(fake):
         == "temporal start_workflow: PermissionDenied: no access"
 
 
+def test_temporal_calls_give_up_when_the_server_stops_answering(fake, monkeypatch):
+    from assay.builtins import temporal
+    monkeypatch.setattr(temporal, "RPC_TIMEOUT", 1.0)
+    fake.stall["DescribeWorkflowExecution"] = 5
+    msg = fails(fake, CONNECT + """
+        c:start_workflow({ task_queue = "q", workflow_type = "T", workflow_id = "w" })
+        c:describe_workflow("w")
+    """)
+    assert msg == "temporal describe: operation timed out"
+
+
 def test_temporal_05_closed_workflow_rejects_signal_cancel_terminate(fake):
     out = run(fake, CONNECT + """
         c:start_workflow({ task_queue = "q", workflow_type = "T", workflow_id = "w" })
