@@ -86,6 +86,12 @@ function H.path(module, fmt, ...)
   return string.format(fmt, table.unpack(args, 1, args.n))
 end
 
+--- The URL-first constructors' check of their first argument: `<module>.client: url must be a
+--- non-empty string`, positioned at the caller of the constructor.
+function H.require_url(module, url)
+  if type(url) ~= "string" or url == "" then error(module .. ".client: url must be a non-empty string", 3) end
+end
+
 --- Authorization header from {token=} / {api_key=} (Bearer) or {username=, password=} (Basic).
 function H.auth_headers(opts, headers)
   headers = headers or {}

@@ -70,7 +70,7 @@ function M.client(url, opts)
   if type(url) == "table" then url, opts = url.base_url, url end -- the original's client({token, base_url})
   opts = opts or {}
   url = url or opts.base_url or "https://api.clickup.com/api"
-  if type(url) ~= "string" or url == "" then error("clickup.client: url must be a non-empty string", 2) end
+  H.require_url("clickup", url)
   local base = H.strip(url):gsub("/v[23]$", "")
   local token = opts.token or env.get("CLICKUP_TOKEN")
   -- ClickUp wants the token itself in Authorization: personal pk_ tokens fail with "Bearer ".

@@ -83,7 +83,7 @@ local Client = {}
 Client.__index = Client
 
 function M.client(url, opts)
-  if type(url) ~= "string" or url == "" then error("gitlab.client: url must be a non-empty string", 2) end
+  H.require_url("gitlab", url)
   opts = opts or {}
   local headers = {}
   H.merge_headers(headers, opts.headers)

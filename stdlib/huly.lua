@@ -53,7 +53,7 @@ function M.client(url, opts)
   if type(url) == "table" then url, opts = url.base_url, url end -- the original's client({base_url, token, workspace})
   opts = opts or {}
   url = url or opts.base_url or env.get("HULY_URL") or "https://huly.app"
-  if type(url) ~= "string" or url == "" then error("huly.client: url must be a non-empty string", 2) end
+  H.require_url("huly", url)
   local workspace = opts.workspace or env.get("HULY_WORKSPACE")
   if type(workspace) ~= "string" or workspace == "" then
     error("huly.client: no workspace uuid (pass opts.workspace or set HULY_WORKSPACE)", 2)

@@ -26,7 +26,7 @@ Client.__index = Client
 local PAGE_SIZE = 1000
 
 function M.client(url, opts)
-  if type(url) ~= "string" or url == "" then error("infoblox.client: url must be a non-empty string", 2) end
+  H.require_url("infoblox", url)
   opts = opts or {}
   local headers = {}
   H.merge_headers(headers, opts.headers)

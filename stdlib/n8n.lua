@@ -86,7 +86,7 @@ local PAGE_SIZE = 250
 local WRITE = { 200, 201, 204 }
 
 function M.client(url, opts)
-  if type(url) ~= "string" or url == "" then error("n8n.client: url must be a non-empty string", 2) end
+  H.require_url("n8n", url)
   opts = opts or {}
   local headers = H.merge_headers({ ["Accept"] = "application/json" }, opts.headers)
   local key = opts.api_key or env.get("N8N_API_KEY")

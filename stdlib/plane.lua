@@ -52,7 +52,7 @@ function M.client(url, opts)
   if type(url) == "table" then url, opts = url.base_url, url end -- the original's client({base_url, workspace, api_key})
   opts = opts or {}
   url = url or opts.base_url or env.get("PLANE_BASE_URL") or "https://api.plane.so"
-  if type(url) ~= "string" or url == "" then error("plane.client: url must be a non-empty string", 2) end
+  H.require_url("plane", url)
   local workspace = opts.workspace or env.get("PLANE_WORKSPACE")
   if type(workspace) ~= "string" or workspace == "" then
     error("plane.client: no workspace slug (pass opts.workspace or set PLANE_WORKSPACE)", 2)

@@ -34,7 +34,7 @@ Client.__index = Client
 --- M.client(url, api_key): url is Rauthy's API base (https://auth.example.com/auth/v1);
 --- api_key the "<name>$<secret>" key, or opts {api_key, headers}.
 function M.client(url, api_key)
-  if type(url) ~= "string" or url == "" then error("rauthy.client: url must be a non-empty string", 2) end
+  H.require_url("rauthy", url)
   local opts = type(api_key) == "table" and api_key or { api_key = api_key }
   local headers = H.merge_headers({}, opts.headers)
   if opts.api_key ~= nil then H.set_header(headers, "Authorization", "API-Key " .. opts.api_key) end

@@ -24,7 +24,7 @@ Client.__index = Client
 local PAGE_SIZE = 1000
 
 function M.client(url, opts)
-  if type(url) ~= "string" or url == "" then error("servicenow.client: url must be a non-empty string", 2) end
+  H.require_url("servicenow", url)
   opts = opts or {}
   local headers = { ["Accept"] = "application/json" }
   H.merge_headers(headers, opts.headers)

@@ -26,7 +26,7 @@ local MAX_PAGE_SIZE = 500
 local MAX_RESULTS = 10000
 
 function M.client(url, opts)
-  if type(url) ~= "string" or url == "" then error("sonarqube.client: url must be a non-empty string", 2) end
+  H.require_url("sonarqube", url)
   opts = opts or {}
   local headers = {}
   H.merge_headers(headers, opts.headers)

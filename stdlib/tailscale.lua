@@ -44,7 +44,7 @@ function M.client(url, opts)
   if type(url) == "table" then url, opts = nil, url end
   opts = opts or {}
   url = url or opts.base_url or DEFAULT_URL
-  if type(url) ~= "string" or url == "" then error("tailscale.client: url must be a non-empty string", 2) end
+  H.require_url("tailscale", url)
   local c = setmetatable({
     url = H.strip(url),
     tailnet = opts.tailnet or "-",
