@@ -92,6 +92,21 @@ function H.require_url(module, url)
   if type(url) ~= "string" or url == "" then error(module .. ".client: url must be a non-empty string", 3) end
 end
 
+--- Call `probe()` every `interval` seconds until it returns true (true) or `timeout` seconds
+--- have passed (false); an error raised by the probe counts as "not yet". The last pause is
+--- cut short so the wait never overruns the timeout.
+function H.poll(timeout, interval, probe)
+  local waited = 0
+  while true do
+    local ok, done = pcall(probe)
+    if ok and done then return true end
+    if waited >= timeout then return false end
+    local pause = math.min(interval, timeout - waited)
+    sleep(pause)
+    waited = waited + pause
+  end
+end
+
 --- Authorization header from {token=} / {api_key=} (Bearer) or {username=, password=} (Basic).
 function H.auth_headers(opts, headers)
   headers = headers or {}

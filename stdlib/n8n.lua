@@ -299,17 +299,11 @@ function M.wait(url, opts)
   opts = opts or {}
   local timeout, interval = opts.timeout or 60, opts.interval or 2
   local probe = H.client(url, { module = "n8n" })
-  local waited = 0
-  while true do
-    local ok, resp = pcall(probe.response, probe, "GET", "/healthz")
-    if ok and resp.status == 200 then return true end
-    if waited >= timeout then
-      error("n8n.wait: not reachable at " .. H.strip(url) .. " after " .. H.text(timeout) .. "s", 2)
-    end
-    local pause = math.min(interval, timeout - waited)
-    sleep(pause)
-    waited = waited + pause
+  local up = H.poll(timeout, interval, function() return probe:response("GET", "/healthz").status == 200 end)
+  if not up then
+    error("n8n.wait: not reachable at " .. H.strip(url) .. " after " .. H.text(timeout) .. "s", 2)
   end
+  return true
 end
 
 -- n8n's name filter matches parts of names; the helpers need the exact one.

@@ -92,17 +92,10 @@ end
 
 local function wait_healthy(c, timeout)
   timeout = timeout or 120
-  local interval, waited = 2, 0
-  while true do
-    local ok, healthy = pcall(health, c)
-    if ok and healthy then return true end
-    if waited >= timeout then
-      error("rauthy: never became healthy at " .. c.url .. "/health within " .. H.text(timeout) .. " s", 0)
-    end
-    local pause = math.min(interval, timeout - waited)
-    sleep(pause)
-    waited = waited + pause
+  if not H.poll(timeout, 2, function() return health(c) end) then
+    error("rauthy: never became healthy at " .. c.url .. "/health within " .. H.text(timeout) .. " s", 0)
   end
+  return true
 end
 
 local function discovery(c)
