@@ -764,6 +764,12 @@ class Compiled:
     def __init__(self, match, spans_only, groups, names):
         self.match, self.spans_only, self.groups, self.names = match, spans_only, groups, names
 
+    def search(self, data, pos=0):
+        """The spans of the first match in UTF-8 `data` at or after `pos`, or None (for
+        callers outside the builtin, such as checks mode's `matches`)."""
+        spans = self.spans_only(_unanchored(), data, pos, len(data))
+        return spans if spans[0][0] >= 0 else None
+
 
 def _re2_options():
     import re2
