@@ -3,6 +3,7 @@
 ---   local c = H.client(url, {error = "svc: {method} {path} HTTP {status}: {body}", token = t})
 ---   c:get("/api/x", {query = H.query("q", v), allow_404 = true})
 ---   c:post("/api/x", {a = 1})          -- tables are sent as JSON; an empty table as {}
+---                                        (json.array() as [])
 
 local H = {}
 
@@ -119,11 +120,19 @@ function H.auth_headers(opts, headers)
   return headers
 end
 
---- A JSON request body: "{}" for an empty table (the json builtin would say "[]"),
---- `empty` overrides that text for endpoints that take a list.
+local shape_of = require("assay._json_shape")
+
+--- A JSON request body. An empty table is sent as "{}" (the json builtin would say "[]"),
+--- or as `empty` for endpoints that take a list; a table marked with json.array or
+--- json.object keeps its shape whatever `empty` says, as it does at any depth.
 function H.json_body(body, empty)
   if type(body) ~= "table" then return body end
-  if next(body) == nil then return empty or "{}" end
+  if next(body) == nil then
+    local shape = shape_of(body)
+    if shape == "array" then return "[]" end
+    if shape == "object" then return "{}" end
+    return empty or "{}"
+  end
   return json.encode(body)
 end
 
@@ -409,7 +418,7 @@ local function accepted(expect, status)
 end
 
 --- c:request(method, path, opts) with opts:
----   body      table (JSON; empty → "{}" or opts.empty) or string (verbatim)
+---   body      table (JSON; empty → "{}" or opts.empty, json.array() → "[]") or string (verbatim)
 ---   headers   extra headers for this request; bare = true sends no client headers
 ---   expect    accepted status, list of statuses or "any" (default 200)
 ---   allow_404 return nil on 404 instead of raising

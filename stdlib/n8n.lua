@@ -187,7 +187,7 @@ add({
     fn = function(c, id) return c.api:get(id_path("/workflows", id, "/tags")) or {} end },
   { false, "workflows:set_tags", "(id, tag_ids) -> [tag]", "Replace a workflow's tags (ids or {id = ...} tables)",
     fn = function(c, id, ids)
-      return c.api:request("PUT", id_path("/workflows", id, "/tags"), { body = tag_refs(ids), empty = "[]", expect = WRITE })
+      return c.api:request("PUT", id_path("/workflows", id, "/tags"), { body = tag_refs(ids), expect = WRITE })
     end },
 })
 add({

@@ -114,12 +114,13 @@ def test_http_table_bodies_honour_the_marks(lua):
             http.put(u .. "/nested", { meta = json.object(), tags = json.array(), plain = {} })
             http.client():patch(u .. "/client", { labels = json.object() })
             http.post(u .. "/unmarked", {})
+            http.put(u .. "/array", json.array({}))
         ''' % fake.url)
         bodies = {r.path: r.body for r in fake.requests}
     finally:
         fake.close()
     assert bodies == {"/top": b"{}", "/nested": b'{"meta":{},"plain":[],"tags":[]}',
-                      "/client": b'{"labels":{}}', "/unmarked": b"[]"}
+                      "/client": b'{"labels":{}}', "/unmarked": b"[]", "/array": b"[]"}
 
 
 def test_http_serve_json_responses_honour_the_marks(lua):

@@ -41,6 +41,25 @@ c:post("/raw", "verbatim text", any)""", URL=recorder.url)
     assert recorder.last("/raw").header("Content-Type") is None
 
 
+def test_json_body_honours_json_array_and_json_object_marks(lua, recorder):
+    # the bytes on the wire: an empty table the script marked as an array goes as [], not {},
+    # whether it is the whole body or nested, and a mark wins over the module's `empty`
+    lua_with(lua, H + """
+local c = H.client("$URL", {module = "svc"})
+local any = {expect = "any"}
+c:put("/array", json.array({}), any)
+c:put("/array-new", json.array(), any)
+c:post("/object-over-empty", json.object(), {empty = "[]", expect = "any"})
+c:post("/array-over-empty", json.array(), {empty = "{}", expect = "any"})
+c:patch("/nested", {tags = json.array(), meta = json.object(), plain = {}, deep = {json.array({})}}, any)""",
+             URL=recorder.url)
+    bodies = {r.path: r.body for r in recorder.requests}
+    assert bodies == {"/array": b"[]", "/array-new": b"[]", "/object-over-empty": b"{}",
+                      "/array-over-empty": b"[]",
+                      "/nested": b'{"deep":[[]],"meta":{},"plain":[],"tags":[]}'}
+    assert recorder.last("/array").header("Content-Type") == "application/json"
+
+
 def test_client_headers_auth_and_bare_requests(lua, recorder):
     lua_with(lua, H + """
 local c = H.client("$URL/", {token = "sekret", headers = {["X-Extra"] = "1"}})
