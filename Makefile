@@ -37,7 +37,7 @@ services: venv
 	$(BIN)/pip install -q -r tests/services/requirements.txt
 	mkdir -p $(ASSAY_TEST_NPM_DIR)
 	cp tests/services/package.json $(ASSAY_TEST_NPM_DIR)/package.json
-	cd $(ASSAY_TEST_NPM_DIR) && npm install --no-audit --no-fund --loglevel=error
+	cd $(ASSAY_TEST_NPM_DIR) && npm install --no-audit --no-fund --ignore-scripts --loglevel=error
 
 bench: venv
 	$(BIN)/python bench/startup.py
