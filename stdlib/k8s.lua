@@ -783,13 +783,8 @@ end
 
 function I.wait_ready(conn, namespace, kind, name, timeout_secs)
   timeout_secs = timeout_secs or 60
-  local elapsed = 0
-  while elapsed < timeout_secs do
-    local ok, ready = pcall(I.is_ready, conn, namespace, kind, name)
-    if ok and ready then return true end
-    sleep(2)
-    elapsed = elapsed + 2
-  end
+  -- a missing resource or a failing API server counts as "not ready yet"
+  if H.poll(timeout_secs, 2, function() return I.is_ready(conn, namespace, kind, name) end) then return true end
   error("k8s.wait_ready: " .. tostring(kind) .. "/" .. tostring(name) .. " not ready after "
     .. H.text(timeout_secs) .. "s")
 end

@@ -108,13 +108,8 @@ end
 
 function C:wait_stage_healthy(namespace, name, timeout_secs)
   timeout_secs = timeout_secs or 60
-  local elapsed = 0
-  while elapsed < timeout_secs do
-    local ok, healthy = pcall(self.is_stage_healthy, self, namespace, name)
-    if ok and healthy then return true end
-    sleep(5)
-    elapsed = elapsed + 5
-  end
+  -- an error while reading the stage counts as "not healthy yet"
+  if H.poll(timeout_secs, 5, function() return self:is_stage_healthy(namespace, name) end) then return true end
   error("kargo: stage " .. namespace .. "/" .. name .. " not healthy after " .. timeout_secs .. "s")
 end
 

@@ -637,7 +637,16 @@ def test_k8s_39_wait_ready_times_out(lua_fails, k8s):
     k8s.add(deployment("web", **{"replicas": 3, "readyReplicas": 0}))
     msg = fails(lua_fails, k8s, WAIT + 'k8s.wait_ready("default", "deployment", "web", 6, o)')
     assert "k8s.wait_ready: deployment/web not ready after 6s" in msg
-    assert len(k8s.requests) == 3
+    # probes at 0, 2, 4 and 6 s: the last look happens at the deadline, not a sleep past it
+    assert len(k8s.requests) == 4
+
+
+def test_k8s_39_wait_ready_never_waits_past_the_timeout(lua, k8s):
+    k8s.add(deployment("web", **{"replicas": 3, "readyReplicas": 0}))
+    out = run(lua, k8s, WAIT + 'local ok, err = pcall(k8s.wait_ready, "default", "deployment", "web", 5, o)\n'
+                               'return ok, err, slept')
+    assert out[0] is False and "not ready after 5s" in out[1]
+    assert out[2] == [2, 2, 1] and len(k8s.requests) == 4
 
 
 def test_k8s_39_wait_ready_default_timeout_is_60s(lua, k8s):

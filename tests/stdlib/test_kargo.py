@@ -104,7 +104,7 @@ def test_kargo_09_wait_timeout(lua, lua_fails, k8s):
     k8s.add(stage("prod", phase="Failed"))
     msg = fails(lua_fails, k8s, WAIT + 'c:wait_stage_healthy("shop", "prod", 10)')
     assert "kargo: stage shop/prod not healthy after 10s" in msg
-    assert len(k8s.requests) == 2
+    assert len(k8s.requests) == 3  # at 0, 5 and 10 s: the last look is at the deadline
     out = run(lua, k8s, WAIT + 'local ok, err = pcall(c.wait_stage_healthy, c, "shop", "ghost")\nreturn ok, err, #slept')
     assert out[0] is False and "kargo: stage shop/ghost not healthy after 60s" in out[1] and out[2] == 12
 
