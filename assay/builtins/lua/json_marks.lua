@@ -20,7 +20,5 @@ json.array, json.object = marker("array"), marker("object")
 -- The stdlib's request helper sends a bare empty table as `{}` (most APIs want an object
 -- there) but must send `[]` for one the script marked with json.array; this private module
 -- lets it read the mark without a public API beside json.array/json.object.
-package.preload["assay._json_shape"] = function()
-  return function(t) return marks[t] end
-end
+package.loaded["assay._json_shape"] = function(t) return marks[t] end
 return marks
