@@ -4,8 +4,9 @@ A child started by `spawn` runs in its own session (Ctrl-C on assay does not rea
 it) with stdin from /dev/null. Its stdout and stderr go to a file when the option
 names one; otherwise they are captured by two daemon threads (so a chatty child
 never blocks on a full pipe) up to `CAPTURE_LIMIT` bytes each, and `wait` returns
-them. `wait` runs on a worker thread, so other tasks go on meanwhile. Only plain
-Lua data crosses: the handle is `{pid = N}`, the Popen object stays here.
+them. `wait` runs on a worker thread, so other tasks go on meanwhile; it never waits past
+a tool-mode deadline (then the child's group is killed, see runtime/children.py).
+Only plain Lua data crosses: the handle is `{pid = N}`, the Popen object stays here.
 """
 import math
 import os
@@ -87,6 +88,7 @@ def _timeout(opts, who):
 
 def install(bridge):
     children = {}  # pid -> _Child, for this VM
+    scheduler = bridge.runtime.scheduler
 
     def spawn(cmd=None, opts=None):
         who = "process.spawn"
@@ -149,11 +151,14 @@ def install(bridge):
         opts = args.optional_table(opts, who + ": opts must be a table or nil")
         timeout = _timeout(opts, who)
 
+        deadline = scheduler.deadline
+
         def work():
             import subprocess
+            from assay.runtime import children as waits
             if child.result is None:
                 try:
-                    child.proc.wait(timeout)
+                    waits.wait(child.proc, timeout, deadline)
                 except subprocess.TimeoutExpired:
                     return {"pid": child.proc.pid, "timed_out": True}
                 child.result = _result(child)

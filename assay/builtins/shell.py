@@ -3,13 +3,13 @@
 Runs `/bin/sh -c cmd` and returns `{status, stdout, stderr, timed_out}`. Output is
 returned as the raw bytes the command wrote (identical to the original for UTF-8
 output, lossless otherwise). stdin is fed while the output is read, so large
-input plus large output cannot deadlock (spec Note). With a timeout the command
-runs in its own session and, when the time is up, the whole process group is
-killed and the call returns at once (spec Note, SHELL-07).
+input plus large output cannot deadlock (spec Note). The command runs in its own
+session: when its timeout is up the whole process group is killed and the call
+returns at once (spec Note, SHELL-07); the wait is also bounded by a tool-mode
+deadline, and SIGINT/SIGTERM kill the group before assay exits (runtime/children.py).
 """
 import math
 import os
-import signal
 
 from assay.runtime import args
 from assay.runtime.errors import BuiltinError
@@ -65,7 +65,7 @@ def _command(v):
     raise BuiltinError("shell.exec: command string required")
 
 
-def exec_(cmd=None, opts=None, *_):
+def exec_(cmd=None, opts=None, deadline=None):
     command = _command(cmd)
     if b"\0" in command:
         raise BuiltinError("shell.exec: failed to spawn command: nul byte found in provided data")
@@ -75,65 +75,59 @@ def exec_(cmd=None, opts=None, *_):
     stdin = _opt_string(opts, "stdin")
     env = _env(opts)
     timeout = _timeout(opts)
-    return run(command, cwd=cwd, env=env, stdin=stdin, timeout=timeout)
+    return run(command, cwd=cwd, env=env, stdin=stdin, timeout=timeout, deadline=deadline)
 
 
-def run(command, cwd=None, env=None, stdin=None, timeout=None):
+def run(command, cwd=None, env=None, stdin=None, timeout=None, deadline=None):
+    """`deadline`: the run's (time.monotonic()), which the wait never passes."""
     import subprocess
+    from assay.runtime import children
     from assay.runtime.signals import restore_in_child
     try:
         proc = subprocess.Popen(
             [b"/bin/sh", b"-c", command], cwd=cwd, env=env,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            # a timeout needs a process group to kill; without one the command stays
-            # in ours, so a terminal's Ctrl-C reaches it as in the original
-            start_new_session=timeout is not None,
+            # its own process group, so that a timeout, the deadline or a signal to
+            # assay can kill everything the command started
+            start_new_session=True,
             preexec_fn=restore_in_child,
         )
     except OSError as e:
         raise BuiltinError("shell.exec: failed to spawn command: %s" % os_error_text(e)) from None
     except ValueError as e:
         raise BuiltinError("shell.exec: failed to spawn command: %s" % e) from None
-    group = timeout is not None
     try:
-        stdout, stderr = proc.communicate(input=stdin, timeout=timeout)
+        stdout, stderr = children.wait(proc, timeout, deadline, input=stdin, communicate=True)
     except subprocess.TimeoutExpired:
-        _kill(proc, group)
+        _kill(proc)
         return {"status": -1, "stdout": "", "stderr": "", "timed_out": True}
     except OSError as e:
-        _kill(proc, group)
+        _kill(proc)
         raise BuiltinError("shell.exec: failed to wait for command: %s" % os_error_text(e)) from None
     except BaseException:
-        _kill(proc, group)
+        _kill(proc)
         raise
     status = proc.returncode
     return {"status": status if status >= 0 else -1, "stdout": stdout, "stderr": stderr, "timed_out": False}
 
 
-def _kill(proc, group):
-    """SIGKILL `sh` (and its process group if it has one), reap it, drop the pipes unread."""
-    import subprocess
-    if group:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-    try:
-        proc.kill()
-    except OSError:
-        pass
+def _kill(proc):
+    """Kill the command's process group, reap `sh`, drop the pipes unread."""
+    from assay.runtime import children
+    children.kill(proc)
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         if stream is not None:
             try:
                 stream.close()
             except OSError:
                 pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def install(bridge):
-    bridge.define("shell", {"exec": exec_})
+    scheduler = bridge.runtime.scheduler
+
+    def exec_in_run(cmd=None, opts=None, *_):
+        return exec_(cmd, opts, deadline=scheduler.deadline)
+
+    bridge.define("shell", {"exec": exec_in_run})

@@ -222,7 +222,9 @@ def run_tool(path, timeout, script_args=()):
             return approval_envelope(prompt, context, token)
         text = e.message if e.kind != "memory" else "memory error: " + e.message
         return error_envelope(text, readonly=readonly)
-    except TimeoutError:
+    except TimeoutError:  # the deadline cut a wait on the event loop
+        from assay.runtime.children import kill_waited
+        kill_waited()  # e.g. the child a process.wait was waiting for: it must not outlive the run
         return error_envelope("execution timed out after %ds" % timeout, "timeout", readonly)
     finally:
         runtime.flush()

@@ -30,7 +30,7 @@ import itertools
 import os
 
 from .convert import Multi, make_to_lua
-from .sandbox import check_room, enter, error_text
+from .sandbox import check_room, enter, failure
 
 
 def yielding(fn):
@@ -102,7 +102,7 @@ class Bridge:
                 result = fn(*args)
                 check_room(lua, result)
             except Exception as e:  # never a Python exception, repr or traceback
-                return False, _encode(error_text(e, name))
+                return failure(e, name)
             if isinstance(result, Multi):
                 return (True,) + tuple(to_lua(v) for v in result)
             return True, to_lua(result)

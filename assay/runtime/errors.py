@@ -22,3 +22,11 @@ class ScriptError(Exception):
         self.traceback = traceback
         self.value = value
         self.kind = kind  # "runtime", "syntax", "memory"
+
+
+class Interrupt(Exception):
+    """The run must end now (the tool-mode deadline passed while a builtin waited).
+
+    The bridge raises it in Lua as an interrupt: no pcall, xpcall or coroutine can
+    catch it, and the run ends with the message as its error.
+    """

@@ -7,7 +7,9 @@
 - `deny_attribute` is lupa's attribute filter: no Lua code may index a Python object.
 - What crosses the bridge: only `bytes`, numbers, booleans, nil, Lua tables/functions
   and opaque handles (see `convert.make_to_lua`); Python exceptions never do —
-  `error_text` is the single function that turns one into a Lua error string.
+  `error_text` is the single function that turns one into a Lua error string, and
+  `failure` the one shape a failed builtin hands back to Lua (an `Interrupt` there
+  becomes an interrupt nothing can catch).
 - `block_globals` applies `ASSAY_BLOCK_GLOBALS`; `set_global` is the documented
   place to wrap or replace a global (used by modes that restrict a run).
 """
@@ -141,15 +143,24 @@ def memory_message(text):
 
 # ---- Python exceptions -> Lua error text -------------------------------------------
 
+def failure(exc, who=None):
+    """What a failed builtin hands to the Lua bridge (prelude's `check`): `(False, text)`,
+    or `(False, text, True)` for an Interrupt, which Lua raises with the sandbox's
+    `interrupt` so that no pcall can swallow it."""
+    from .errors import Interrupt
+    text = error_text(exc, who).encode("utf-8", "surrogateescape")
+    return (False, text, True) if isinstance(exc, Interrupt) else (False, text)
+
+
 def error_text(exc, who=None):
     """The Lua error string for any Python exception raised by a builtin `who`.
 
     BuiltinError carries the exact text. Everything else reads like the original's
     message: no exception class name, repr, path or traceback ever crosses.
     """
-    from .errors import BuiltinError
+    from .errors import BuiltinError, Interrupt
     prefix = who + ": " if who else ""
-    if isinstance(exc, BuiltinError):
+    if isinstance(exc, (BuiltinError, Interrupt)):
         return str(exc)
     if isinstance(exc, RecursionError):
         return prefix + "value nested too deeply"

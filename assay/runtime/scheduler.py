@@ -16,7 +16,7 @@ from lupa.lua55 import LuaError, LuaMemoryError
 
 from .errors import BuiltinError, ScriptError
 from .logs import logger
-from .sandbox import check_room, error_text, memory_message
+from .sandbox import check_room, failure, memory_message
 
 _DEAD = b"dead"
 
@@ -151,6 +151,7 @@ class Scheduler:
         self.unobserved = {}   # task id -> error message of failed, never-awaited tasks
         self.intervals = {}    # interval id -> {"cancelled": bool}
         self._next_interval = 0
+        self.deadline = None   # time.monotonic() when the run must end (tool mode), else None
 
     @property
     def loop(self):
@@ -200,7 +201,7 @@ class Scheduler:
         try:
             result = op.convert(self, await op.run(self))
         except Exception as e:
-            return False, _bytes(error_text(e))
+            return failure(e)
         return self._ok(result)
 
     def _ok(self, result):
@@ -215,7 +216,7 @@ class Scheduler:
         try:
             return self._ok(op.convert(self, op.run_blocking(self)))
         except Exception as e:
-            return False, _bytes(error_text(e))
+            return failure(e)
 
     def run_main(self, fn, timeout=None):
         """Run Lua function `fn` as the main task to completion; returns its values.
@@ -227,7 +228,7 @@ class Scheduler:
         task_id = self._new_task(fn)
         deadline = None
         if timeout is not None:
-            deadline = time.monotonic() + timeout
+            deadline = self.deadline = time.monotonic() + timeout
             self._set_deadline(task_id, lambda: time.monotonic() >= deadline)
         try:
             done, result = self._resume(task_id, ())
@@ -314,7 +315,3 @@ def _text(v):
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace")
     return "" if v is None else str(v)
-
-
-def _bytes(s):
-    return s.encode("utf-8", "surrogateescape")

@@ -3,11 +3,14 @@
 Python runs signal handlers only between bytecodes, and a busy Lua loop never
 returns to Python (lupa releases the GIL while Lua runs). So the signals are
 blocked in every thread and one daemon thread waits for them with sigwait,
-flushes C and Python stdio, and exits.
+kills the children assay is waiting for (a shell.exec command runs in its own
+process group, which a terminal's Ctrl-C does not reach), flushes C and Python
+stdio, and exits.
 """
 import signal
 import threading
 
+from assay.runtime.children import kill_for_exit
 from assay.runtime.exiting import exit_now
 
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -15,6 +18,7 @@ _SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 def _wait_and_exit():
     signum = signal.sigwait(_SIGNALS)
+    kill_for_exit()  # a child must not outlive assay
     exit_now(128 + signum)
 
 

@@ -17,10 +17,13 @@ local block = py.block
 
 ---------------------------------------------------------------------------
 -- Bridge: a Python builtin returns (true, values...) or (false, message);
--- a failure becomes a plain string error without position.
+-- a failure becomes a plain string error without position. (false, message, true)
+-- ends the run (a deadline passed while the builtin waited): nothing may catch it.
 local function check(ok, ...)
   if ok then return ... end
-  error((...), 0)
+  local message, stop = ...
+  if stop then interrupt(message) end
+  error(message, 0)
 end
 
 local function wrap(f)
