@@ -43,13 +43,13 @@
 --- @quickref c.fields:list(list_id) -> [field] | Custom fields usable on a list
 --- @quickref c.fields:space(space_id) -> [field] | Custom fields of a space
 --- @quickref c.fields:team(team_id) -> [field] | Custom fields of a workspace
---- @quickref c.fields:set(task_id, field_id, value) -> true | Set a custom field's value on a task
+--- @quickref c.fields:set(task_id, field_id, value, opts?) -> true | Set a custom field's value on a task; opts {custom_task_ids, team_id}
 --- @quickref c.fields:remove(task_id, field_id) -> true | Clear a custom field on a task
 --- @quickref c.time:entries(team_id, opts?) -> [entry] | Time entries; opts {start_date, end_date (ms), assignee, task_id, ...}
 --- @quickref c.time:running(team_id, opts?) -> entry|nil | The timer running now, or nil
 --- @quickref c.time:create(team_id, entry) -> {data} | Record a time entry {start, duration, tid?, description?}
 --- @quickref c.time:stop(team_id) -> {data} | Stop the running timer
---- @quickref c.docs:search(workspace_id, opts?) -> {docs, next_cursor} | One page of Docs (v3); opts {cursor, parent_id, parent_type, archived, ...}
+--- @quickref c.docs:search(workspace_id, opts?) -> {docs, next_cursor} | One page of Docs (v3); opts {next_cursor, limit, parent_id, parent_type, archived, deleted, creator, id}
 --- @quickref c.docs:all(workspace_id, opts?) -> [doc] | Every Doc, following next_cursor
 --- @quickref c.docs:get(workspace_id, doc_id) -> doc|nil | One Doc
 --- @quickref c.docs:create(workspace_id, doc) -> doc | Create a Doc {name, parent?, visibility?, create_page?}
@@ -187,9 +187,10 @@ H.api({
     { false, "fields:list", "(list_id) -> [field]", "Custom fields usable on a list", fn = items("/v2/list/%s/field", "fields") },
     { false, "fields:space", "(space_id) -> [field]", "Custom fields of a space", fn = items("/v2/space/%s/field", "fields") },
     { false, "fields:team", "(team_id) -> [field]", "Custom fields of a workspace", fn = items("/v2/team/%s/field", "fields") },
-    { false, "fields:set", "(task_id, field_id, value) -> true", "Set a custom field's value on a task",
-      fn = function(c, task_id, field_id, value)
-        c:_send("POST", P("/v2/task/%s/field/%s", task_id, field_id), { value = value })
+    { false, "fields:set", "(task_id, field_id, value, opts?) -> true",
+      "Set a custom field's value on a task; opts {custom_task_ids, team_id}",
+      fn = function(c, task_id, field_id, value, opts)
+        c:_send("POST", P("/v2/task/%s/field/%s", task_id, field_id) .. filters(opts), { value = value })
         return true
       end },
     { false, "fields:remove", "(task_id, field_id) -> true", "Clear a custom field on a task",
@@ -209,7 +210,7 @@ H.api({
       fn = function(c, team_id) return c:_send("POST", P("/v2/team/%s/time_entries/stop", team_id), {}) end },
 
     { false, "docs:search", "(workspace_id, opts?) -> {docs, next_cursor}",
-      "One page of Docs (v3); opts {cursor, parent_id, parent_type, archived, ...}",
+      "One page of Docs (v3); opts {next_cursor, limit, parent_id, parent_type, archived, deleted, creator, id}",
       fn = function(c, ws, opts) return c:_get(P("/v3/workspaces/%s/docs", ws), opts) or { docs = {} } end },
     { false, "docs:all", "(workspace_id, opts?) -> [doc]", "Every Doc, following next_cursor",
       fn = function(c, ws, opts)
@@ -220,7 +221,8 @@ H.api({
           for _, doc in ipairs(page.docs or {}) do out[#out + 1] = doc end
           local cursor = page.next_cursor
           if cursor == nil or cursor == "" or seen[cursor] then break end
-          seen[cursor], query.cursor = true, cursor
+          -- v3 takes the cursor back under the name it was given in: next_cursor
+          seen[cursor], query.next_cursor = true, cursor
         until false
         return out
       end },

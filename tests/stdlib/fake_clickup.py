@@ -13,7 +13,8 @@ Built on fakes.FakeService. It answers like api.clickup.com where the module can
 - Goals answer wrapped in `{"goal": {...}}`; time entries in `{"data": ...}` (the running
   timer at `/time_entries/current`, `{"data": null}` when none); custom field values are set with
   `POST /task/<id>/field/<field_id>` `{"value": ...}`.
-- v3 Docs page with `cursor` / `next_cursor` (`DOCS_PAGE` a page); v3 errors are
+- v3 Docs page with `next_cursor`, which the caller sends back as the `next_cursor` query
+  parameter (`DOCS_PAGE` a page; any other parameter name is ignored); v3 errors are
   `{"status": 404, "message": ...}`.
 - Missing objects answer 404 (`{"err": "... not found", "ECODE": "..."}`); deletes answer 204.
 """
@@ -142,6 +143,8 @@ class FakeClickUp(FakeService):
         kind, ident, sub, sub_id = m.groups()
         store = {"space": self.spaces, "folder": self.folders, "list": self.lists, "task": self.tasks,
                  "goal": self.goals, "comment": self.comments}[kind]
+        if kind == "task" and q.get("custom_task_ids") == ["true"]:
+            ident = next((t["id"] for t in self.tasks.values() if t.get("custom_id") == ident), ident)
         if ident not in store:
             return err(404, "%s not found" % kind.capitalize(), "ITEM_013")
         obj = store[ident]
@@ -192,6 +195,8 @@ class FakeClickUp(FakeService):
             self.comments[cid] = dict(body, id=cid, task=ident)
             return ok({"id": cid, "hist_id": "h" + cid, "date": 1700000000000})
         if kind == "task" and sub == "field" and sub_id:
+            if q.get("custom_task_ids") == ["true"] and not q.get("team_id"):
+                return err(400, "Team ID required with custom task IDs", "OAUTH_061")
             if sub_id not in [f["id"] for f in self.fields]:
                 return err(404, "Field not found", "FIELD_033")
             if meth == "POST":
@@ -223,7 +228,7 @@ class FakeClickUp(FakeService):
             return Response(401, {"status": 401, "message": "Workspace not authorized"})
         if doc is None:
             if r.method == "GET":
-                start = int(r.query["cursor"][-1]) if "cursor" in r.query else 0
+                start = int(r.query["next_cursor"][-1]) if "next_cursor" in r.query else 0
                 chunk = self.docs[start:start + DOCS_PAGE]
                 nxt = str(start + DOCS_PAGE) if start + DOCS_PAGE < len(self.docs) else None
                 return ok({"docs": chunk, "next_cursor": nxt})

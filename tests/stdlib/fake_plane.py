@@ -12,6 +12,8 @@ Built on fakes.FakeService. It answers like Plane where the module can tell:
   "count", "total_pages", "total_results"}`. Workspace members answer a bare array.
 - Write bodies must be JSON objects (400 otherwise); a work item needs `name`; a comment needs
   `comment_html`; adding items to a cycle or module needs `{"issues": [ids]}` of existing items.
+- `cycles/?cycle_view=current` answers a bare array of the cycles running today, as Plane does;
+  intake lives under the project (`projects/<id>/intake-issues/`), not the workspace.
 - Updates are PATCH (PUT answers 405); deletes answer 204.
 """
 import itertools
@@ -124,6 +126,10 @@ class FakePlane(FakeService):
             return Response(404, {"error": "Not found"})
         store = self.coll.setdefault((pid, kind), {})
         if len(parts) == 3:
+            if m == "GET" and kind == "cycles" and r.query.get("cycle_view") == ["current"]:
+                today = "2026-01-10"  # the fake's "now"
+                return ok([c for c in store.values()
+                           if c.get("start_date", "9999") <= today <= c.get("end_date", "0000")])
             if m == "GET":
                 return self.paged(r, list(store.values()))
             if m == "POST":
@@ -143,7 +149,7 @@ class FakePlane(FakeService):
                 del store[oid]
                 return Response(204, b"", None)
         sub = parts[4]
-        if kind in ("cycles", "modules") and sub in ("cycle-issues", "module-issues") and m == "POST":
+        if (kind, sub) in (("cycles", "cycle-issues"), ("modules", "module-issues")) and m == "POST":
             issues = body.get("issues")
             items = self.coll.get((pid, "work-items"), {})
             if not isinstance(issues, list) or not issues or any(i not in items for i in issues):

@@ -122,6 +122,12 @@ def test_clickup_goals_unwrapped_fields_and_time(lua, clickup):
     setreq = [q for q in clickup.requests if "/field/" in q.path][0]
     assert (setreq.method, setreq.path, setreq.json()) == ("POST", "/api/v2/task/t-1/field/f-kpi", {"value": 42})
     assert clickup.last().raw_query == "end_date=2&start_date=1"
+    # a task named by its custom id needs the workspace too, in the query
+    clickup.tasks["t-2"]["custom_id"] = "ENG-2"
+    assert run(lua, 'return c.fields:set("ENG-2", "f-kpi", 7, {custom_task_ids = true, team_id = "%s"})' % TEAM,
+               clickup.url) is True
+    assert clickup.last().raw_query == "custom_task_ids=true&team_id=9001"
+    assert clickup.field_values[("t-2", "f-kpi")] == 7
     clickup.running = {"id": "te-9", "duration": -1}
     assert run(lua, 'return c.time:running("%s").id, c.time:stop("%s").data.id' % (TEAM, TEAM), clickup.url) == ("te-9", "te-9")
 
@@ -135,8 +141,9 @@ def test_clickup_docs_v3_and_cursor(lua, clickup):
                    'return #one.docs, one.next_cursor, #all, c.docs:pages("%s", d.id)[1].content, c.docs:get("%s", "nope") == nil'
               % ((TEAM,) * 7), clickup.url)
     assert out == (2, "2", 5, "# Steps\n1. build", True)
-    cursors = [q.query.get("cursor") for q in clickup.requests if q.path == "/api/v3/workspaces/9001/docs" and q.method == "GET"]
-    assert cursors == [None, None, ["2"], ["4"]]
+    # v3 takes the cursor back as `next_cursor`
+    searches = [q for q in clickup.requests if q.path == "/api/v3/workspaces/9001/docs" and q.method == "GET"]
+    assert [q.raw_query for q in searches] == ["", "", "next_cursor=2", "next_cursor=4"]
     edit = [q for q in clickup.requests if q.method == "PUT"][0]
     assert edit.path.startswith("/api/v3/workspaces/9001/docs/doc-") and "/pages/page-" in edit.path
 

@@ -84,6 +84,17 @@ def test_plane_items_cycles_modules(lua, plane):
     assert plane.module_items
 
 
+def test_plane_current_cycle_and_intake(lua, plane):
+    # Plane answers the current cycle as a bare array (no cursor page); intake is per project
+    out = run(lua, 'c.cycles:create(P, {name = "Past", start_date = "2025-01-01", end_date = "2025-01-14"})\n'
+                   'c.cycles:create(P, {name = "Now", start_date = "2026-01-05", end_date = "2026-01-19"})\n'
+                   'local now = c.cycles:list(P, {cycle_view = "current"})\n'
+                   'return #now, now[1].name, #c.cycles:list(P), #c.intake:list(P)', plane.url)
+    assert out == (1, "Now", 2, 0)
+    assert [q.path for q in plane.requests if q.method == "GET"][-1] == BASE + "/intake-issues/"
+    assert [q.raw_query for q in plane.requests if q.method == "GET"][0] == "cycle_view=current"
+
+
 def test_plane_comments_links_labels(lua, plane):
     out = run(lua, 'local item = c.items:list(P)[1]\n'
                    'c.comments:create(P, item.id, "Deploy <b>now</b> & verify")\n'
