@@ -5,6 +5,13 @@
 --- @keywords clickup, task, subtask, sprint, goal, okr, kpi, doc, page, list, folder, space, workspace, team, backlog, comment, mention, time-tracking, custom-field, assignee, project-management, tracker
 --- @env CLICKUP_TOKEN
 --- @quickref M.client(url?, opts?) -> client | ClickUp client; url defaults to https://api.clickup.com/api; opts {token} (default $CLICKUP_TOKEN, sent raw in Authorization as ClickUp wants); clickup.client({token, base_url}) works too
+--- @quickref M.all_tasks(c, list_id, opts?) -> [task] | Every task of a list, page after page until last_page; opts.max_pages (100) bounds the walk
+--- @quickref M.find_task_by_name(c, list_id, name, opts?) -> task|nil | The task of the list named exactly name
+--- @quickref M.ensure_task(c, list_id, spec, opts?) -> task, created | The task named spec.name, created from spec when missing
+--- @quickref M.resolve_team(c, name?) -> team | The only workspace the token sees, or the one with this name
+--- @quickref M.resolve_member(c, team_id, needle) -> user | The workspace member with this username or email (else a unique part of a username), for mentions
+--- @quickref M.rich() -> builder | Rich comment body: :text :bold :italic :code :link :mention, line ends :br :bullet :number :heading
+--- @quickref M.comment_payload(body) -> payload | The request body a comment sends for a string, a rich() builder or a table
 --- @quickref c.teams:list() -> [team] | Workspaces the token can see (v2 calls them teams), with their members
 --- @quickref c.spaces:list(team_id, opts?) -> [space] | Spaces of a workspace; opts {archived}
 --- @quickref c.spaces:get(space_id) -> space|nil | One space
@@ -121,7 +128,15 @@ end
 
 H.api({
   module = "clickup",
-  quickref = { "M.client(url?, opts?) -> client | ClickUp client; url defaults to https://api.clickup.com/api; opts {token} (default $CLICKUP_TOKEN, sent raw in Authorization as ClickUp wants); clickup.client({token, base_url}) works too" },
+  quickref = {
+    "M.client(url?, opts?) -> client | ClickUp client; url defaults to https://api.clickup.com/api; opts {token} (default $CLICKUP_TOKEN, sent raw in Authorization as ClickUp wants); clickup.client({token, base_url}) works too",
+    "M.all_tasks(c, list_id, opts?) -> [task] | Every task of a list, page after page until last_page; opts.max_pages (100) bounds the walk",
+    "M.find_task_by_name(c, list_id, name, opts?) -> task|nil | The task of the list named exactly name",
+    "M.ensure_task(c, list_id, spec, opts?) -> task, created | The task named spec.name, created from spec when missing",
+    "M.resolve_team(c, name?) -> team | The only workspace the token sees, or the one with this name",
+    "M.resolve_member(c, team_id, needle) -> user | The workspace member with this username or email (else a unique part of a username), for mentions",
+    "M.rich() -> builder | Rich comment body: :text :bold :italic :code :link :mention, line ends :br :bullet :number :heading",
+    "M.comment_payload(body) -> payload | The request body a comment sends for a string, a rich() builder or a table" },
   ops = {
     { false, "teams:list", "() -> [team]", "Workspaces the token can see (v2 calls them teams), with their members",
       fn = function(c) return c:_items("/v2/team", "teams") end },

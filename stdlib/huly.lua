@@ -5,6 +5,20 @@
 --- @keywords huly, hulylabs, tracker, issue, project, milestone, component, task, transactor, document, transaction, tx, findall, workspace, self-hosted, project-management, hcengineering
 --- @env HULY_URL, HULY_TOKEN, HULY_WORKSPACE, HULY_ACCOUNT
 --- @quickref M.client(url?, opts?) -> client | Huly client; url defaults to $HULY_URL or https://huly.app (the transactor is <url>/_transactor); opts {token (Bearer, default $HULY_TOKEN), workspace (uuid, default $HULY_WORKSPACE), account (social id that authors writes, default $HULY_ACCOUNT, else the token's primary one)}; huly.client({base_url, token, workspace}) works too
+--- @quickref M.new_id() -> string | A new 24-hex document id in Huly's format
+--- @quickref M.projects(c) -> [project] | Tracker projects of the workspace, by name
+--- @quickref M.resolve_project(c, key?) -> project | The only project, or the one with this identifier (else name)
+--- @quickref M.statuses(c) -> [status] | The issue statuses the tracker offers
+--- @quickref M.issues(c, project, opts?) -> [issue] | Issues of a project, newest change first; opts are find options {limit, sort, ...}
+--- @quickref M.find_issue_by_title(c, project, title) -> issue|nil | The issue of the project with exactly this title
+--- @quickref M.create_issue(c, project, spec) -> issue | A new issue {title, description?, status?, priority?, assignee?, ...} numbered from the project sequence
+--- @quickref M.ensure_issue(c, project, spec) -> issue, created | The issue titled spec.title, created when missing
+--- @quickref M.set_issue_status(c, issue, status) -> true | Move an issue to another status
+--- @quickref M.delete_issue(c, issue) -> true | Remove an issue
+--- @quickref M.milestones(c, project) -> [milestone] | Milestones of a project
+--- @quickref M.components(c, project) -> [component] | Components of a project
+--- @quickref M.create_milestone(c, project, spec) -> milestone | A new milestone {label, description?, status?, targetDate?}
+--- @quickref M.create_component(c, project, spec) -> component | A new component {label, description?, lead?}
 --- @quickref c:account() -> account | The account behind the token (uuid, primarySocialId, socialIds)
 --- @quickref c:model(full?) -> [tx] | The model transactions that define every class
 --- @quickref c:find_all(class, query?, options?) -> [doc] | Documents of a class matching query; options {limit, sort = {field = 1|-1}, projection, lookup, total}
@@ -186,7 +200,22 @@ end
 
 H.api({
   module = "huly",
-  quickref = { "M.client(url?, opts?) -> client | Huly client; url defaults to $HULY_URL or https://huly.app (the transactor is <url>/_transactor); opts {token (Bearer, default $HULY_TOKEN), workspace (uuid, default $HULY_WORKSPACE), account (social id that authors writes, default $HULY_ACCOUNT, else the token's primary one)}; huly.client({base_url, token, workspace}) works too" },
+  quickref = {
+    "M.client(url?, opts?) -> client | Huly client; url defaults to $HULY_URL or https://huly.app (the transactor is <url>/_transactor); opts {token (Bearer, default $HULY_TOKEN), workspace (uuid, default $HULY_WORKSPACE), account (social id that authors writes, default $HULY_ACCOUNT, else the token's primary one)}; huly.client({base_url, token, workspace}) works too",
+    "M.new_id() -> string | A new 24-hex document id in Huly's format",
+    "M.projects(c) -> [project] | Tracker projects of the workspace, by name",
+    "M.resolve_project(c, key?) -> project | The only project, or the one with this identifier (else name)",
+    "M.statuses(c) -> [status] | The issue statuses the tracker offers",
+    "M.issues(c, project, opts?) -> [issue] | Issues of a project, newest change first; opts are find options {limit, sort, ...}",
+    "M.find_issue_by_title(c, project, title) -> issue|nil | The issue of the project with exactly this title",
+    "M.create_issue(c, project, spec) -> issue | A new issue {title, description?, status?, priority?, assignee?, ...} numbered from the project sequence",
+    "M.ensure_issue(c, project, spec) -> issue, created | The issue titled spec.title, created when missing",
+    "M.set_issue_status(c, issue, status) -> true | Move an issue to another status",
+    "M.delete_issue(c, issue) -> true | Remove an issue",
+    "M.milestones(c, project) -> [milestone] | Milestones of a project",
+    "M.components(c, project) -> [component] | Components of a project",
+    "M.create_milestone(c, project, spec) -> milestone | A new milestone {label, description?, status?, targetDate?}",
+    "M.create_component(c, project, spec) -> component | A new component {label, description?, lead?}" },
   ops = {
     { "account", false, "() -> account", "The account behind the token (uuid, primarySocialId, socialIds)",
       fn = function(c) return c:_call("GET", "account") end },

@@ -5,6 +5,10 @@
 --- @keywords plane, work-item, issue, task, cycle, sprint, module, state, label, project, workspace, backlog, comment, link, intake, member, project-management, tracker, self-hosted, cursor
 --- @env PLANE_API_KEY, PLANE_WORKSPACE, PLANE_BASE_URL
 --- @quickref M.client(url?, opts) -> client | Plane client bound to one workspace; url defaults to $PLANE_BASE_URL or https://api.plane.so; opts {workspace (slug, default $PLANE_WORKSPACE), api_key (X-API-Key, default $PLANE_API_KEY)}; plane.client({base_url, workspace, api_key}) works too
+--- @quickref M.all_items(c, project_id, opts?) -> [item] | Every work item, following the cursor; opts.max_pages (50) bounds the walk
+--- @quickref M.find_item_by_name(c, project_id, name, opts?) -> item|nil | The work item named exactly name
+--- @quickref M.ensure_item(c, project_id, spec, opts?) -> item, created | The work item named spec.name, created from spec when missing
+--- @quickref M.resolve_project(c, key?) -> project | The only project, or the one with this name or identifier
 --- @quickref c.projects:list(opts?) -> [project] | Projects of the workspace (every page)
 --- @quickref c.projects:get(project_id) -> project|nil | One project
 --- @quickref c.projects:create(project) -> project | Create a project {name, identifier, description?}
@@ -150,7 +154,12 @@ end
 
 H.api({
   module = "plane",
-  quickref = { "M.client(url?, opts) -> client | Plane client bound to one workspace; url defaults to $PLANE_BASE_URL or https://api.plane.so; opts {workspace (slug, default $PLANE_WORKSPACE), api_key (X-API-Key, default $PLANE_API_KEY)}; plane.client({base_url, workspace, api_key}) works too" },
+  quickref = {
+    "M.client(url?, opts) -> client | Plane client bound to one workspace; url defaults to $PLANE_BASE_URL or https://api.plane.so; opts {workspace (slug, default $PLANE_WORKSPACE), api_key (X-API-Key, default $PLANE_API_KEY)}; plane.client({base_url, workspace, api_key}) works too",
+    "M.all_items(c, project_id, opts?) -> [item] | Every work item, following the cursor; opts.max_pages (50) bounds the walk",
+    "M.find_item_by_name(c, project_id, name, opts?) -> item|nil | The work item named exactly name",
+    "M.ensure_item(c, project_id, spec, opts?) -> item, created | The work item named spec.name, created from spec when missing",
+    "M.resolve_project(c, key?) -> project | The only project, or the one with this name or identifier" },
   ops = {
     { false, "projects:list", "(opts?) -> [project]", "Projects of the workspace (every page)", fn = all("/projects/", 0) },
     { false, "projects:get", "(project_id) -> project|nil", "One project", fn = get("/projects/%s/", 1) },
