@@ -5,6 +5,14 @@
 --- @keywords excalidash, excalidraw, drawing, diagram, whiteboard, canvas, scene, elements, collection, trash, snapshot, version-history, restore, share, link-share, permission, api-key, csrf, self-hosted
 --- @env EXCALIDASH_URL, EXCALIDASH_API_KEY, EXCALIDASH_TOKEN, EXCALIDASH_API_PATH
 --- @quickref M.client(url?, opts?) -> client | ExcaliDash client; url defaults to $EXCALIDASH_URL; opts {api_key ($EXCALIDASH_API_KEY: drawings and collections only), token ($EXCALIDASH_TOKEN, a session access token: every route), api_path ("/api" behind the dashboard, "" on the backend itself)}; excalidash.client({base_url, ...}) works too
+--- @quickref M.all_drawings(c, opts?) -> [drawing] | Every drawing summary, page after page (200 a page) until a short one
+--- @quickref M.find_drawing_by_name(c, name, opts?) -> drawing|nil | The drawing named exactly name (the server's search narrows, the name decides)
+--- @quickref M.ensure_drawing(c, spec) -> drawing, created | The drawing named spec.name (in spec.collection_id), created from spec when missing
+--- @quickref M.collections(c) -> [collection] | Collections you own, Trash left out
+--- @quickref M.resolve_collection(c, name?) -> collection | The only collection you own, or the one with this name
+--- @quickref M.ensure_collection(c, name) -> collection, created | The collection with this name, created when missing
+--- @quickref M.trash(c, drawing_id) -> drawing | Move a drawing to Trash (reversible, unlike drawings:delete)
+--- @quickref M.undo_last_change(c, drawing_id) -> drawing|nil | Restore the snapshot taken before the last scene write, guarded by the current version
 --- @quickref c.drawings:list(opts?) -> {drawings, totalCount} | One page of drawing summaries; opts {search, collection_id, include_data, limit, offset, sort_field, sort_direction}
 --- @quickref c.drawings:get(id) -> drawing|nil | A drawing with its scene and version
 --- @quickref c.drawings:create(spec) -> drawing | Create a drawing {name, collection_id?, elements?, app_state?, files?}
@@ -192,7 +200,16 @@ end
 
 H.api({
   module = "excalidash",
-  quickref = { "M.client(url?, opts?) -> client | ExcaliDash client; url defaults to $EXCALIDASH_URL; opts {api_key ($EXCALIDASH_API_KEY: drawings and collections only), token ($EXCALIDASH_TOKEN, a session access token: every route), api_path (\"/api\" behind the dashboard, \"\" on the backend itself)}; excalidash.client({base_url, ...}) works too" },
+  quickref = {
+    "M.client(url?, opts?) -> client | ExcaliDash client; url defaults to $EXCALIDASH_URL; opts {api_key ($EXCALIDASH_API_KEY: drawings and collections only), token ($EXCALIDASH_TOKEN, a session access token: every route), api_path (\"/api\" behind the dashboard, \"\" on the backend itself)}; excalidash.client({base_url, ...}) works too",
+    "M.all_drawings(c, opts?) -> [drawing] | Every drawing summary, page after page (200 a page) until a short one",
+    "M.find_drawing_by_name(c, name, opts?) -> drawing|nil | The drawing named exactly name (the server's search narrows, the name decides)",
+    "M.ensure_drawing(c, spec) -> drawing, created | The drawing named spec.name (in spec.collection_id), created from spec when missing",
+    "M.collections(c) -> [collection] | Collections you own, Trash left out",
+    "M.resolve_collection(c, name?) -> collection | The only collection you own, or the one with this name",
+    "M.ensure_collection(c, name) -> collection, created | The collection with this name, created when missing",
+    "M.trash(c, drawing_id) -> drawing | Move a drawing to Trash (reversible, unlike drawings:delete)",
+    "M.undo_last_change(c, drawing_id) -> drawing|nil | Restore the snapshot taken before the last scene write, guarded by the current version" },
   ops = {
     { false, "drawings:list", "(opts?) -> {drawings, totalCount}",
       "One page of drawing summaries; opts {search, collection_id, include_data, limit, offset, sort_field, sort_direction}",
