@@ -10,7 +10,7 @@ from conftest import run_assay
 ON_DEMAND = [
     "tarfile", "gzip", "lzma", "bz2", "zstandard", "compression.zstd",
     "markdown_it", "mistune", "jinja2", "yaml", "tomlkit", "tomllib",
-    "jwt", "cryptography", "hashlib", "subprocess", "websockets", "psycopg", "pymysql",
+    "jwt", "cryptography", "Crypto", "hashlib", "subprocess", "websockets", "psycopg", "pymysql",
     "jsonpath", "jsonschema", "json",
 ]
 

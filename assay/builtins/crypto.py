@@ -1,7 +1,8 @@
 """`crypto`: hash, hmac, random, jwt_sign, jwt_decode, jwt_verify.
 
-Hashes and HMACs come from the standard library; JWT signatures use the
-`cryptography` package, imported only when an RSA or EC key is needed. Tokens are
+Hashes and HMACs come from the standard library; RSA and EC JWT signatures use
+pycryptodome (`Crypto`), imported only when such a key is needed (PEM reading is
+in `_pem_keys`). Tokens are
 assembled here byte by byte (header JSON in the original's field order, claims as
 compact sorted JSON, unpadded base64url) so RS* tokens are identical to the
 original's.
@@ -20,7 +21,7 @@ JWT_ALGORITHMS = {
     "HS256": ("HMAC", "sha256"), "HS384": ("HMAC", "sha384"), "HS512": ("HMAC", "sha512"),
     "ES256": ("EC", "SHA256"), "ES384": ("EC", "SHA384"),
 }
-# ES algorithm -> (curve name in cryptography, bytes per signature half)
+# ES algorithm -> (curve name, bytes per signature half, JOSE curve name)
 _EC_CURVES = {"ES256": ("secp256r1", 32, "P-256"), "ES384": ("secp384r1", 48, "P-384")}
 
 _SEGMENTS = "token must have three '.'-separated segments (header.payload.signature)"
@@ -206,66 +207,44 @@ def _text_option(value):
 def _pem_detail(pem, error):
     if b"-----BEGIN" not in pem:
         return "no PEM block found (expected -----BEGIN ... PRIVATE KEY-----)"
-    text = _one_line(error)
-    first = text.split(". ", 1)[0].rstrip(".")
-    for marker in ("Details: ", "for more details. "):
-        if marker in text:
-            first += ": " + text.split(marker, 1)[1]
-            break
-    return first or type(error).__name__
-
-
-def _key_kind(key):
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
-        return "RSA"
-    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
-        return "EC"
-    return type(key).__name__.lstrip("_")
+    return _one_line(error)
 
 
 def _check_key(key, alg, family, who):
-    kind = _key_kind(key)
-    if kind != family:
-        raise BuiltinError("%s: invalid PEM key: %s needs an %s key, got a %s key" % (who, alg, family, kind))
+    """`key`: a `_pem_keys.Key`; returns its pycryptodome key once kind and curve fit."""
+    if key.kind != family:
+        raise BuiltinError("%s: invalid PEM key: %s needs an %s key, got a %s key" % (who, alg, family, key.kind))
     if family == "EC":
         curve, _, label = _EC_CURVES[alg]
-        if key.curve.name != curve:
+        if key.curve != curve:
             raise BuiltinError("%s: invalid PEM key: %s needs a %s key, got curve %s"
-                               % (who, alg, label, key.curve.name))
-    return key
+                               % (who, alg, label, key.curve))
+    return key.key
 
 
 def _private_key(pem, alg, family, who):
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
+    from . import _pem_keys
     try:
-        key = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError, UnsupportedAlgorithm) as e:
+        key = _pem_keys.private_key(pem)
+    except ValueError as e:
         raise BuiltinError("%s: invalid PEM key: %s" % (who, _pem_detail(pem, e))) from None
     return _check_key(key, alg, family, who)
 
 
 def _public_key(pem, alg, family, who):
     """A public key from a public-key PEM, a certificate, or a private key."""
-    from cryptography import x509
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
+    from . import _pem_keys
     try:
-        if b"CERTIFICATE-----" in pem:
-            key = x509.load_pem_x509_certificate(pem).public_key()
-        elif b"PRIVATE KEY-----" in pem:
-            key = serialization.load_pem_private_key(pem, password=None).public_key()
-        else:
-            key = serialization.load_pem_public_key(pem)
-    except (ValueError, TypeError, UnsupportedAlgorithm) as e:
+        key = _pem_keys.public_key(pem)
+    except ValueError as e:
         raise BuiltinError("%s: invalid PEM key: %s" % (who, _pem_detail(pem, e))) from None
     return _check_key(key, alg, family, who)
 
 
-def _hash(name):
-    from cryptography.hazmat.primitives import hashes
-    return getattr(hashes, name)()
+def _hash(name, data):
+    """A pycryptodome hash object of `data` (what its signature schemes take)."""
+    import importlib
+    return importlib.import_module("Crypto.Hash." + name).new(data)
 
 
 # ---------------------------------------------------------------------------
@@ -342,13 +321,11 @@ def _sign(signing_input, alg, family, hash_name, key, secret):
         import hmac
         return hmac.new(secret, signing_input, getattr(hashlib, hash_name)).digest()
     if family == "RSA":
-        from cryptography.hazmat.primitives.asymmetric import padding
-        return key.sign(signing_input, padding.PKCS1v15(), _hash(hash_name))
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-    r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(_hash(hash_name))))
-    size = _EC_CURVES[alg][1]
-    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+        from Crypto.Signature import pkcs1_15
+        return pkcs1_15.new(key).sign(_hash(hash_name, signing_input))
+    from Crypto.Signature import DSS
+    # 'binary' output is the JWS form r‖s, each half padded to the curve's size
+    return DSS.new(key, "fips-186-3", encoding="binary").sign(_hash(hash_name, signing_input))
 
 
 def jwt_decode(token=None):
@@ -559,21 +536,30 @@ def _jwk_key(jwk, where, header, algorithm, who):
         except ValueError as e:
             raise BuiltinError("%s: invalid JWKS: %s.k: invalid base64url: %s" % (who, where, e)) from None
     if family == "RSA":
-        from cryptography.hazmat.primitives.asymmetric import rsa
         n, e = number("n"), number("e")
-        try:
-            return alg, rsa.RSAPublicNumbers(e, n).public_key()
-        except ValueError as err:
-            raise BuiltinError("%s: invalid JWKS: %s: %s" % (who, where, _one_line(err))) from None
-    from cryptography.hazmat.primitives.asymmetric import ec
+        # the same sanity checks (and texts) as before pycryptodome; its own
+        # consistency check would also refuse an even modulus, which the old one accepted
+        problem = ("n must be >= 3." if n < 3 else "e must be >= 3 and < n." if not 3 <= e < n
+                   else "e must be odd." if e % 2 == 0 else None)
+        if problem is None:
+            from Crypto.PublicKey import RSA
+            try:
+                return alg, RSA.construct((n, e), consistency_check=False)
+            except ValueError as err:
+                problem = _one_line(err)
+        raise BuiltinError("%s: invalid JWKS: %s: %s" % (who, where, problem))
     curve_alg = _JWK_CURVES.get(field("crv"))
     if curve_alg != alg:
         raise BuiltinError("%s: invalid JWKS: %s.crv %r does not match %s" % (who, where, jwk.get("crv"), alg))
-    curve = getattr(ec, _EC_CURVES[alg][0].upper())()
+    from Crypto.PublicKey import ECC
+    x, y = number("x"), number("y")
     try:
-        return alg, ec.EllipticCurvePublicNumbers(number("x"), number("y"), curve).public_key()
-    except ValueError as err:
-        raise BuiltinError("%s: invalid JWKS: %s: %s" % (who, where, _one_line(err))) from None
+        public = ECC.construct(curve=_EC_CURVES[alg][2], point_x=x, point_y=y)
+    except ValueError:
+        public = None
+    if public is None or public.pointQ.is_point_at_infinity():
+        raise BuiltinError("%s: invalid JWKS: %s: Invalid EC key. Point is not on the curve specified." % (who, where))
+    return alg, public
 
 
 def _signature_ok(signing_input, signature, alg, family, hash_name, key, who):
@@ -583,22 +569,19 @@ def _signature_ok(signing_input, signature, alg, family, hash_name, key, who):
         import hmac
         expected = hmac.new(key, signing_input, getattr(hashlib, hash_name)).digest()
         return hmac.compare_digest(expected, signature)
-    from cryptography.exceptions import InvalidSignature
     public = _public_key(key, alg, family, who) if isinstance(key, bytes) else key
+    digest = _hash(hash_name, signing_input)
+    if family == "RSA":
+        from Crypto.Signature import pkcs1_15
+        verifier = pkcs1_15.new(public)
+    else:
+        if len(signature) != 2 * _EC_CURVES[alg][1]:
+            return False
+        from Crypto.Signature import DSS
+        verifier = DSS.new(public, "fips-186-3", encoding="binary")
     try:
-        if family == "RSA":
-            from cryptography.hazmat.primitives.asymmetric import padding
-            public.verify(signature, signing_input, padding.PKCS1v15(), _hash(hash_name))
-        else:
-            from cryptography.hazmat.primitives.asymmetric import ec
-            from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-            size = _EC_CURVES[alg][1]
-            if len(signature) != 2 * size:
-                return False
-            r = int.from_bytes(signature[:size], "big")
-            s = int.from_bytes(signature[size:], "big")
-            public.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(_hash(hash_name)))
-    except InvalidSignature:
+        verifier.verify(digest, signature)
+    except (ValueError, TypeError):  # pycryptodome: "not authentic", or a modulus too small for the digest
         return False
     return True
 
