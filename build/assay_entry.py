@@ -10,7 +10,7 @@ Not part of the package: `make build` compiles this file, and Nuitka follows
    processes see it, while `env.get("SSL_CERT_FILE")` in a script still reports
    what the user set (nil).
 2. `ASSAY_BUILD_SELFTEST=mod1,mod2,...` makes the binary import those modules and
-   probe SQLite, OpenSSL's CA store, cryptography, psycopg and the assay package
+   probe SQLite, OpenSSL's CA store, pycryptodome, psycopg and the assay package
    data, printing a JSON report instead of running the CLI (build/smoke.py reads it).
 """
 import os
@@ -31,6 +31,32 @@ def _trust_certifi():
         except Exception:
             return
     os.putenv("SSL_CERT_FILE", bundle)
+
+
+def _pycryptodome_probe():
+    """Sign and verify with RSA and P-256 (this loads pycryptodome's shared libraries
+    for this CPU), and list every shared library in its folder (the other CPUs' variants
+    are only loaded elsewhere, so smoke.py checks they are present)."""
+    libs = []
+    try:
+        import Crypto
+        from Crypto.Hash import SHA256
+        from Crypto.PublicKey import ECC, RSA
+        from Crypto.Signature import DSS, pkcs1_15
+        digest = SHA256.new(b"assay")
+        rsa = RSA.generate(1024)
+        pkcs1_15.new(rsa.public_key()).verify(digest, pkcs1_15.new(rsa).sign(digest))
+        ec = ECC.generate(curve="P-256")
+        DSS.new(ec.public_key(), "fips-186-3").verify(digest, DSS.new(ec, "fips-186-3").sign(digest))
+        root = os.path.dirname(os.path.dirname(os.path.abspath(Crypto.__file__)))
+        for folder, _, files in os.walk(os.path.dirname(os.path.abspath(Crypto.__file__))):
+            for name in files:
+                if name.endswith(".so"):
+                    rel = os.path.relpath(os.path.join(folder, name.split(".")[0]), root)
+                    libs.append(rel.replace(os.sep, "."))
+        return "ok", sorted(libs)
+    except Exception as e:
+        return "ERROR %s: %s" % (type(e).__name__, e), sorted(libs)
 
 
 def _selftest(names):
@@ -89,13 +115,11 @@ def _selftest(names):
         report["openssl"] = ssl.OPENSSL_VERSION
     except Exception as e:
         report["ssl_ca_count"] = "ERROR %s" % e
-    if "cryptography" in names:
-        try:
-            from cryptography.hazmat.primitives.asymmetric import ec
-            ec.generate_private_key(ec.SECP256R1())
-            report["cryptography_rust"] = "ok"
-        except Exception as e:
-            report["cryptography_rust"] = "ERROR %s" % e
+    if "Crypto" in names:
+        report["pycryptodome"], report["pycryptodome_libs"] = _pycryptodome_probe()
+    # what crypto.jwt_* used before pycryptodome; PyMySQL and PyJWT would import it if present
+    import importlib.util
+    report["cryptography_bundled"] = importlib.util.find_spec("cryptography") is not None
     try:
         import assay
         from assay.builtins import available_families

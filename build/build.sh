@@ -110,9 +110,13 @@ fi
 # every runtime dependency of pyproject.toml here too (build/dep_modules.py).
 mapfile -t libs < <("$VENV/bin/python" build/dep_modules.py)
 libs+=(lupa.lua55 jwt.algorithms)
+# pycryptodome's C parts are shared libraries opened by file name (ctypes), which
+# Nuitka does not see as imports: name each one (dep_modules.py NATIVE_PACKAGES).
+mapfile -t native < <("$VENV/bin/python" build/dep_modules.py --native)
 lib_args=()
-for m in "${libs[@]}"; do lib_args+=("--include-module=$m"); done
+for m in "${libs[@]}" "${native[@]}"; do lib_args+=("--include-module=$m"); done
 log "dependency modules: ${libs[*]}"
+log "native libraries loaded by file name: ${#native[@]}"
 
 # What differs between assay and assay-full (everything else is the same recipe).
 # assay: never follow the Temporal SDK's lazy import. assay-full: exactly the client
@@ -131,11 +135,11 @@ else
 fi
 
 # Packages kept as bytecode instead of compiled C (measured: compiled, psycopg alone
-# was 10 MB of the executable, ruamel 6, jinja2 5, cryptography's Python layer 5,
-# jsonpath 3.5, markdown-it 2.9). None is on the start-up path, and their hot loops are
-# in C (psycopg_binary, cryptography's Rust, libyaml) or are I/O; yaml/PyYAML, requests,
-# urllib3, re2, lupa and assay itself stay compiled.
-bytecode=(psycopg ruamel jinja2 markupsafe cryptography jsonpath markdown_it mdurl pymysql
+# was 10 MB of the executable, ruamel 6, jinja2 5, cryptography's Python layer 5 (since
+# replaced by pycryptodome), jsonpath 3.5, markdown-it 2.9). None is on the start-up
+# path, and their hot loops are in C (psycopg_binary, pycryptodome's libraries, libyaml)
+# or are I/O; yaml/PyYAML, requests, urllib3, re2, lupa and assay itself stay compiled.
+bytecode=(psycopg ruamel jinja2 markupsafe Crypto jsonpath markdown_it mdurl pymysql
           jsonschema jsonschema_specifications referencing attr attrs websocket typing_extensions
           jwt charset_normalizer idna zstandard certifi mdit_py_plugins)
 # (Nuitka resolves importlib.metadata lookups of compiled modules by itself; for these
@@ -157,6 +161,9 @@ else
 #  nuitka_strip.py            strips the copied .so files (about -13 MB unpacked)
 #  nuitka_one_openssl.py      psycopg-binary's libpq/libldap use Python's OpenSSL
 #  zstandard.backend_cffi     only the C backend loads (its CFFI twin was 2 MB)
+#  cryptography               not shipped (JWT keys use pycryptodome); PyMySQL and PyJWT
+#                             import it when present, and a build venv made before the
+#                             switch still has it: never follow it (11.6 MB)
 #  unittest/pydoc/setuptools/pytest: never imported at run time (anti-bloat nofollow)
 #  no_site/no_docstrings/no_asserts, static libpython: smaller and faster start
 #  {TEMP}/assay-VERSION + --onefile-as-archive: stable unpack dir, cheap cached start
@@ -176,6 +183,7 @@ PYTHONPATH=$ROOT "$VENV/bin/python" -m nuitka \
   "${variant_args[@]}" \
   "${bytecode_args[@]}" \
   --nofollow-import-to=zstandard.backend_cffi,cffi \
+  --nofollow-import-to=cryptography \
   --include-distribution-metadata=jsonschema,psycopg,markupsafe,attrs \
   --noinclude-unittest-mode=nofollow --noinclude-pydoc-mode=nofollow \
   --noinclude-setuptools-mode=nofollow --noinclude-pytest-mode=nofollow \

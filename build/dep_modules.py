@@ -5,6 +5,7 @@ Run with the build venv's Python (where those distributions are installed). Read
 (`psycopg[binary]` -> psycopg-binary), and maps each distribution to its import
 names (top_level.txt, else the top-level folders/modules of its RECORD). build.sh
 passes them to Nuitka with --include-module; smoke.py makes the binary import them.
+`--native` prints the shared libraries loaded by file name instead (NATIVE_PACKAGES).
 """
 import importlib.metadata as md
 import os
@@ -56,9 +57,37 @@ def top_level(dist):
 
 # Submodules that are loaded natively or dynamically: the smoke test imports them too.
 PROBES = {"lupa": ["lupa.lua55"], "jwt": ["jwt.algorithms"],
-          "cryptography": ["cryptography.hazmat.bindings._rust"],
+          "Crypto": ["Crypto.PublicKey.RSA", "Crypto.PublicKey.ECC", "Crypto.Signature.DSS"],
           "psycopg": ["psycopg.pq"], "psycopg_binary": ["psycopg_binary.pq", "psycopg_binary._psycopg"],
           "yaml": ["yaml._yaml"], "re2": ["re2._re2"]}
+
+
+# Packages whose C parts are shared libraries loaded by file name at run time, not
+# imported: pycryptodome's (Crypto/**/_*.abi3.so, opened with ctypes by
+# Crypto.Util._raw_api, with CPU-specific variants such as _SHA256_shani picked at run
+# time). Nuitka cannot see them as imports and its own list predates pycryptodome 4,
+# so build.sh names every one with --include-module, and smoke.py checks they are all
+# in the folder.
+NATIVE_PACKAGES = ["Crypto"]
+
+
+def native_modules(modules):
+    """Dotted names of the shared libraries inside the NATIVE_PACKAGES among `modules`."""
+    import importlib.machinery
+    import importlib.util
+    suffixes = sorted(importlib.machinery.EXTENSION_SUFFIXES, key=len, reverse=True)
+    out = []
+    for package in NATIVE_PACKAGES:
+        if package not in modules:
+            continue
+        root = importlib.util.find_spec(package).submodule_search_locations[0]
+        for folder, _, files in os.walk(root):
+            for name in files:
+                suffix = next((s for s in suffixes if name.endswith(s)), None)
+                if suffix:
+                    rel = os.path.relpath(os.path.join(folder, name[:-len(suffix)]), os.path.dirname(root))
+                    out.append(rel.replace(os.sep, "."))
+    return sorted(out)
 
 
 def probes(modules):
@@ -91,7 +120,9 @@ def modules():
 
 
 def main():
-    sys.stdout.write("\n".join(modules()) + "\n")
+    """The runtime dependencies' modules, or with --native their shared libraries."""
+    names = native_modules(modules()) if sys.argv[1:] == ["--native"] else modules()
+    sys.stdout.write("".join(n + "\n" for n in names))
 
 
 if __name__ == "__main__":

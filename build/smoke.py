@@ -10,8 +10,9 @@ environment as empty as a container's (`env -i` + the image's ENV). ROOT needs n
 shell and no tools: only what `make rootfs` put there.
 
 Checks: the build self-report (every bundled library imports, psycopg's binary libpq,
-SQLite, OpenSSL finds CAs with and without SSL_CERT_FILE, cryptography's Rust
-module, the prelude and every stdlib .lua file), `--version`, `exec -e`, `FILE`,
+SQLite, OpenSSL finds CAs with and without SSL_CERT_FILE, pycryptodome signs and all
+its shared libraries are there, `cryptography` is not bundled, the prelude and every
+stdlib .lua file), `--version`, `exec -e`, `FILE`,
 `run FILE`, a `#!/usr/bin/assay` shebang script, non-ASCII output in the C locale,
 and, for the families that exist in this build, json, `http.serve` + `http.get` over
 loopback, SQLite through `db`, `require` of every stdlib module, `assay modules`.
@@ -151,9 +152,15 @@ def smoke(runner, checks):
     if "yaml" in EXPECTED_MODULES:
         checks.check("PyYAML has its libyaml C loader", report.get("yaml_libyaml") is True, str(report.get("yaml_libyaml")))
     checks.check("sqlite3 works (%s)" % report.get("sqlite"), not str(report.get("sqlite")).startswith("ERROR"))
-    if "cryptography" in EXPECTED_MODULES:
-        checks.check("cryptography Rust module works", report.get("cryptography_rust") == "ok",
-                     str(report.get("cryptography_rust")))
+    if "Crypto" in EXPECTED_MODULES:
+        checks.check("pycryptodome signs and verifies (RSA, P-256)", report.get("pycryptodome") == "ok",
+                     str(report.get("pycryptodome")))
+        native = dep_modules.native_modules(EXPECTED_MODULES)
+        missing = sorted(set(native) - set(report.get("pycryptodome_libs") or []))
+        checks.check("pycryptodome's %d shared libraries are all bundled" % len(native), not missing,
+                     " ".join(missing))
+    checks.check("cryptography is not bundled", report.get("cryptography_bundled") is False,
+                 str(report.get("cryptography_bundled")))
     checks.check("TLS context loads CAs via SSL_CERT_FILE (%s)" % report.get("ssl_ca_count"),
                  isinstance(report.get("ssl_ca_count"), int) and report["ssl_ca_count"] > 0)
     checks.check("prelude.lua is bundled", report.get("prelude") is True)

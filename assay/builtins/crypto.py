@@ -243,8 +243,8 @@ def _public_key(pem, alg, family, who):
 
 def _hash(name, data):
     """A pycryptodome hash object of `data` (what its signature schemes take)."""
-    import importlib
-    return importlib.import_module("Crypto.Hash." + name).new(data)
+    from Crypto.Hash import SHA256, SHA384, SHA512  # named, so the executable's build sees them
+    return {"SHA256": SHA256, "SHA384": SHA384, "SHA512": SHA512}[name].new(data)
 
 
 # ---------------------------------------------------------------------------

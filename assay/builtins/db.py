@@ -567,7 +567,19 @@ def _my_open(url):
             raise BuiltinError("db.connect: " + _my_error(e)) from None
         except (OSError, ValueError) as e:
             raise BuiltinError("db.connect: " + _one_line(e)) from None
+        except RuntimeError as e:
+            # PyMySQL encrypts the password with the server's RSA key when the account
+            # uses sha256_password / caching_sha2_password and the link is not TLS; that
+            # needs the `cryptography` package, which assay does not ship.
+            if "cryptography" in str(e):
+                raise BuiltinError(_MY_RSA_EXCHANGE) from None
+            raise BuiltinError("db.connect: " + _one_line(e)) from None
     return open_
+
+
+_MY_RSA_EXCHANGE = ("db.connect: the server wants the password RSA-encrypted (sha256_password or "
+                    "caching_sha2_password without TLS), which assay does not support: connect over "
+                    "TLS (ssl-mode=required) or use a mysql_native_password account")
 
 
 def _my_error(e):
