@@ -1,11 +1,10 @@
 """`crypto`: hash, hmac, random, jwt_sign, jwt_decode, jwt_verify.
 
 Hashes and HMACs come from the standard library; RSA and EC JWT signatures use
-pycryptodome (`Crypto`), imported only when such a key is needed (PEM reading is
-in `_pem_keys`). Tokens are
-assembled here byte by byte (header JSON in the original's field order, claims as
-compact sorted JSON, unpadded base64url) so RS* tokens are identical to the
-original's.
+pycryptodome (`Crypto`), imported only when such a key is needed (PEM reading is in
+`_pem_keys`). Tokens are assembled here byte by byte (header JSON in the original's
+field order, claims as compact sorted JSON, unpadded base64url) so RS* tokens are
+identical to the original's.
 """
 from assay.runtime import args
 from assay.runtime.convert import Multi
