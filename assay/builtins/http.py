@@ -69,9 +69,9 @@ def _prepare(name, method, url, rest, marks=None):
 
 def _request_op(config, name, method, url, rest, marks, streams):
     url, body, headers, events = _prepare(name, method, url, rest, marks)
-    if events:
-        return http_stream.open_events(streams, config, name, method, url, body, headers)
     room = sandbox.room()  # measured here: the worker thread cannot ask the Lua heap
+    if events:
+        return http_stream.open_events(streams, config, name, method, url, body, headers, room)
     return InThread(lambda: _perform(config, name, method, url, body, headers, room))
 
 

@@ -11,7 +11,7 @@ import itertools
 import os
 import re
 
-from assay.runtime import args
+from assay.runtime import args, sandbox
 from assay.runtime.bridge import yielding
 from assay.runtime.convert import Multi
 from assay.runtime.errors import BuiltinError
@@ -35,15 +35,16 @@ class Streams:
 
 # ---- Server-Sent Events ------------------------------------------------------------
 
-def open_events(streams, client, name, method, url, body, headers):
+def open_events(streams, client, name, method, url, body, headers, room=None):
     """The op for a request made with `on_event`: an event stream stays open and its id
-    comes back as a second value; any other response is read whole as usual."""
+    comes back as a second value; any other response is read whole as usual, bounded
+    by `room` (the heap's room, measured by the caller on the Lua thread) like any body."""
 
     def run():
         response = send_open(client, name, method, url, body, headers, stream=True)
         content_type = response.headers.get("content-type", "")
         if "text/event-stream" not in content_type.lower():
-            return buffered_result(name, response)
+            return buffered_result(name, response, room)
         stream_id = next(streams.ids)
         streams.open[stream_id] = EventStream(name, response)
         return Multi([{"status": response.status, "headers": visible_response_headers(response)},
@@ -58,7 +59,8 @@ def _next_event(streams):
         stream = streams.open.get(stream_id)
         if stream is None:
             return InThread(lambda: None)
-        return InThread(stream.next_event, on_cancel=lambda: close_events(stream_id))
+        room = sandbox.room()  # measured here: the worker thread cannot ask the Lua heap
+        return InThread(lambda: stream.next_event(room), on_cancel=lambda: close_events(stream_id))
 
     def close_events(stream_id):
         stream = streams.open.pop(stream_id, None)
@@ -74,37 +76,52 @@ _LINE_END = re.compile(rb"\r\n|\n|\r")
 class EventStream:
     """Events parsed from a `text/event-stream` body as it arrives (the WHATWG format:
     `field: value` lines, a blank line ends an event, `:` starts a comment, several
-    `data` lines are joined with newlines)."""
+    `data` lines are joined with newlines).
+
+    An event is bounded like any response body: a server that sends a line without end
+    (or data lines without the blank line) is refused with `<fn>: not enough memory (…)`
+    as soon as more has arrived than the script's heap could take."""
 
     def __init__(self, name, response):
         self.name = name
         self.response = response
+        self.room = None  # the heap's room for the event being read (None: no limit)
         self._lines = self._read_lines()
+
+    def _too_big(self):
+        return BuiltinError("%s: %s" % (self.name, sandbox.too_big(self.room, self.room, more=True)))
 
     def _read_lines(self):
         from assay.net import client as net
-        buf = b""
+        buf = bytearray()
+        clean = 0  # buf[:clean] holds no line end: a long line is not searched again per chunk
         try:
             for chunk in self.response.chunks():
                 buf += chunk
+                start = 0
                 while True:
-                    match = _LINE_END.search(buf)
+                    match = _LINE_END.search(buf, max(start, clean))
                     # a CR at the very end may be the first half of a CRLF still on its way
                     if match is None or (match.group() == b"\r" and match.end() == len(buf)):
+                        clean = (len(buf) if match is None else match.start()) - start
                         break
-                    yield buf[:match.start()]
-                    buf = buf[match.end():]
+                    yield bytes(buf[start:match.start()])
+                    start = clean = match.end()
+                del buf[:start]
+                if self.room is not None and len(buf) > self.room:
+                    raise self._too_big()
         except net.BodyError as e:
             raise BuiltinError("%s: SSE stream error: %s" % (self.name, e)) from None
         if buf.endswith(b"\r"):
-            yield buf[:-1]
+            yield bytes(buf[:-1])
         # an event without its closing blank line at the end of the stream is dropped
 
-    def next_event(self):
+    def next_event(self, room=None):
         """The next event as {event, data, id, retry} (fields that were sent), or None at
-        the end of the stream. Worker thread."""
+        the end of the stream. `room`: the bytes the script's heap can take. Worker thread."""
         from assay.runtime import credentials
-        event, data = {}, []
+        self.room = room
+        event, data, size = {}, [], 0
         try:
             for line in self._lines:
                 if line.startswith(b"\xef\xbb\xbf"):
@@ -121,6 +138,9 @@ class EventStream:
                 if value.startswith(b" "):
                     value = value[1:]
                 if field == b"data":
+                    size += len(value) + 1  # what the event's data will hold
+                    if room is not None and size > room:
+                        raise self._too_big()
                     data.append(value)
                 elif field in (b"event", b"id"):
                     event[field.decode()] = value

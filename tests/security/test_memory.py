@@ -88,3 +88,30 @@ def test_uncaught_result_too_big_exits_1_and_names_the_builtin(tmp_path):
     assert r.returncode == 1
     assert "memory error: not enough memory (" in r.stderr
     assert "m.lua:1: json.encode: a value of " in r.stderr
+
+
+@pytest.mark.parametrize("body", [
+    b"data: " + b"x" * 70_000_000,                      # one line that never ends
+    (b"data: " + b"x" * 1_000_000 + b"\n") * 70,        # data lines, never the blank line
+], ids=["endless_line", "endless_event"])
+def test_sse_event_bigger_than_the_heap_is_refused(tmp_path, recorder, body):
+    recorder.set("GET", "/events", body=body, content_type="text/event-stream")
+    script = tmp_path / "m.lua"
+    script.write_text("local n = 0\n"
+                      "print(pcall(http.get, %r, {on_event = function() n = n + 1 end}))\n"
+                      "print('after', n)\n" % (recorder.url + "/events"))
+    r = run_assay(str(script), timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("false\thttp.get: not enough memory (a value of more than ")
+    assert r.stdout.endswith("after\t0\n")
+
+
+def test_on_event_with_an_ordinary_body_bigger_than_the_heap_is_refused(tmp_path, recorder):
+    recorder.set("GET", "/big", body=b"x" * 70_000_000, content_type="application/octet-stream")
+    script = tmp_path / "m.lua"
+    script.write_text("print(pcall(http.get, %r, {on_event = function() end}))\nprint('after')\n"
+                      % (recorder.url + "/big"))
+    r = run_assay(str(script), timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("false\thttp.get: not enough memory (a value of 70000000 bytes, ")
+    assert r.stdout.endswith("after\n")
