@@ -193,8 +193,9 @@ def save_approval(script_path, prompt, context, gate=None, script_args=()):
 
 
 # ---- commands -------------------------------------------------------------------------
-def run_tool(path, timeout, script_args=()):
-    """The envelope text for running `path` in tool mode; `script_args` fill Lua's `arg`."""
+def run_tool(path, timeout, script_args=(), answer=None):
+    """The envelope text for running `path` in tool mode; `script_args` fill Lua's `arg`;
+    `answer`: the run's Answer, told whether the run is read-only."""
     from assay.builtins import new_runtime
     from assay.runtime.vm import ScriptReadError, read_script
     try:
@@ -207,6 +208,8 @@ def run_tool(path, timeout, script_args=()):
     runtime = new_runtime(mode="tool")
     runtime.set_script_args(path, script_args)
     readonly = runtime.guard.readonly
+    if answer is not None:
+        answer.readonly = readonly
     try:
         values = runtime.run_source(source, "@" + path, timeout=timeout)
     except ScriptError as e:
@@ -250,14 +253,58 @@ def suspend(path, approval, script_args=()):
     return approval_envelope(prompt, pending, token)
 
 
+BACKSTOP_GRACE = 1.0  # seconds past the deadline before the backstop answers
+
+
+class Answer:
+    """The one envelope a tool run prints: the run's own, or the backstop's.
+
+    The deadline normally ends the run at once (the hook, the bounded child waits).
+    Where neither reaches — Lua blocked inside C (a read from an `io.popen` pipe or from
+    stdin) or a `__gc` finalizer, which runs without hooks — a timer answers the timeout
+    envelope BACKSTOP_GRACE seconds after the deadline and exits, abandoning the Lua state:
+    the calling program gets its answer on time whatever the script does."""
+
+    def __init__(self, timeout):
+        import threading
+        self.timeout = timeout
+        self.readonly = False
+        self._claim = threading.Lock()
+        self._timer = threading.Timer(timeout + BACKSTOP_GRACE, self._backstop)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def claim(self):
+        """True for the first caller only: it alone prints an envelope."""
+        return self._claim.acquire(blocking=False)
+
+    def _backstop(self):
+        if not self.claim():
+            return
+        from assay.runtime.children import kill_for_exit
+        kill_for_exit()
+        data = error_envelope("execution timed out after %ds" % self.timeout, "timeout", self.readonly).encode()
+        # straight to the descriptor: the thread stuck in C may hold stdio's locks
+        while data:
+            try:
+                data = data[os.write(1, data):]
+            except OSError:
+                break
+        os._exit(0)
+
+
 def tool_command(path, timeout, script_args=()):
     from assay.runtime.exiting import exit_now
     from assay.runtime.signals import quiet_signals
     quiet_signals()
+    answer = Answer(timeout)
     try:
-        envelope = run_tool(path, timeout, script_args)
+        envelope = run_tool(path, timeout, script_args, answer)
     except ToolFailure as e:
         envelope = error_envelope(str(e))
+    if not answer.claim():  # the backstop is answering and exiting
+        import threading
+        threading.Event().wait()
     sys.stdout.write(envelope)
     exit_now(0)
 

@@ -204,3 +204,31 @@ def test_load_keeps_an_explicit_nil_env():
     # load(src, name, mode, nil) gives the chunk no globals at all, as in plain Lua
     ok, msg = lua_values("local f = load('return print', 'x', 't', nil); return pcall(f)")
     assert ok is False and "attempt to index" in msg
+
+
+@pytest.mark.parametrize("code", [
+    "setmetatable({}, {__gc = function() while true do end end}) collectgarbage() return 1",
+    "return pcall(io.read, 'a')",  # stdin is a pipe the calling program keeps open
+], ids=["gc_finalizer_loop", "stdin_read"])
+def test_tool_deadline_answers_when_no_hook_can_run(tmp_path, code):
+    # a finalizer runs without hooks and a read blocks inside C: the backstop answers
+    # shortly after the deadline anyway, and the process is gone
+    import subprocess
+    import time
+    from conftest import assay_command, assay_env
+    script = tmp_path / "s.lua"
+    script.write_text(code)
+    started = time.monotonic()
+    proc = subprocess.Popen(assay_command() + ["run", "--mode", "tool", "--timeout", "1", str(script)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=assay_env())
+    try:
+        proc.wait(timeout=20)  # stdin stays open meanwhile (communicate would close it)
+        elapsed = time.monotonic() - started
+        out = proc.stdout.read()
+    finally:
+        proc.kill()
+        proc.stdin.close()
+    assert out == '{"ok":false,"status":"timeout","error":"execution timed out after 1s"}'
+    assert proc.returncode == 0
+    assert elapsed < 8
