@@ -117,7 +117,7 @@ def _selftest(names):
         report["ssl_ca_count"] = "ERROR %s" % e
     if "Crypto" in names:
         report["pycryptodome"], report["pycryptodome_libs"] = _pycryptodome_probe()
-    # what crypto.jwt_* used before pycryptodome; PyMySQL and PyJWT would import it if present
+    # what crypto.jwt_* used before pycryptodome; PyMySQL would import it if present
     import importlib.util
     report["cryptography_bundled"] = importlib.util.find_spec("cryptography") is not None
     try:

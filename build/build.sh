@@ -109,7 +109,7 @@ fi
 # imports once it compiles assay.builtins, but families land one at a time, so name
 # every runtime dependency of pyproject.toml here too (build/dep_modules.py).
 mapfile -t libs < <("$VENV/bin/python" build/dep_modules.py)
-libs+=(lupa.lua55 jwt.algorithms)
+libs+=(lupa.lua55)
 # pycryptodome's C parts are shared libraries opened by file name (ctypes), which
 # Nuitka does not see as imports: name each one (dep_modules.py NATIVE_PACKAGES).
 mapfile -t native < <("$VENV/bin/python" build/dep_modules.py --native)
@@ -141,7 +141,7 @@ fi
 # or are I/O; yaml/PyYAML, requests, urllib3, re2, lupa and assay itself stay compiled.
 bytecode=(psycopg ruamel jinja2 markupsafe Crypto jsonpath markdown_it mdurl pymysql
           jsonschema jsonschema_specifications referencing attr attrs websocket typing_extensions
-          jwt charset_normalizer idna zstandard certifi mdit_py_plugins)
+          charset_normalizer idna zstandard certifi mdit_py_plugins)
 # (Nuitka resolves importlib.metadata lookups of compiled modules by itself; for these
 # bytecode ones their metadata is named below with --include-distribution-metadata.)
 bytecode_args=()
@@ -161,7 +161,7 @@ else
 #  nuitka_strip.py            strips the copied .so files (about -13 MB unpacked)
 #  nuitka_one_openssl.py      psycopg-binary's libpq/libldap use Python's OpenSSL
 #  zstandard.backend_cffi     only the C backend loads (its CFFI twin was 2 MB)
-#  cryptography               not shipped (JWT keys use pycryptodome); PyMySQL and PyJWT
+#  cryptography               not shipped (JWT keys use pycryptodome); PyMySQL would
 #                             import it when present, and a build venv made before the
 #                             switch still has it: never follow it (11.6 MB)
 #  unittest/pydoc/setuptools/pytest: never imported at run time (anti-bloat nofollow)

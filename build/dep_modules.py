@@ -56,7 +56,7 @@ def top_level(dist):
 
 
 # Submodules that are loaded natively or dynamically: the smoke test imports them too.
-PROBES = {"lupa": ["lupa.lua55"], "jwt": ["jwt.algorithms"],
+PROBES = {"lupa": ["lupa.lua55"],
           "Crypto": ["Crypto.PublicKey.RSA", "Crypto.PublicKey.ECC", "Crypto.Signature.DSS"],
           "psycopg": ["psycopg.pq"], "psycopg_binary": ["psycopg_binary.pq", "psycopg_binary._psycopg"],
           "yaml": ["yaml._yaml"], "re2": ["re2._re2"]}
