@@ -110,6 +110,9 @@ fi
 # every runtime dependency of pyproject.toml here too (build/dep_modules.py).
 mapfile -t libs < <("$VENV/bin/python" build/dep_modules.py)
 libs+=(lupa.lua55)
+# pycryptodome loads its curve definitions by name (importlib in Crypto.PublicKey._point),
+# so Nuitka does not see them: without these, every EC key fails at run time.
+libs+=(Crypto.PublicKey._nist_ecc Crypto.PublicKey._edwards Crypto.PublicKey._montgomery)
 # pycryptodome's C parts are shared libraries opened by file name (ctypes), which
 # Nuitka does not see as imports: name each one (dep_modules.py NATIVE_PACKAGES).
 mapfile -t native < <("$VENV/bin/python" build/dep_modules.py --native)

@@ -57,7 +57,8 @@ def top_level(dist):
 
 # Submodules that are loaded natively or dynamically: the smoke test imports them too.
 PROBES = {"lupa": ["lupa.lua55"],
-          "Crypto": ["Crypto.PublicKey.RSA", "Crypto.PublicKey.ECC", "Crypto.Signature.DSS"],
+          "Crypto": ["Crypto.PublicKey.RSA", "Crypto.PublicKey.ECC", "Crypto.Signature.DSS",
+                     "Crypto.PublicKey._nist_ecc", "Crypto.PublicKey._edwards", "Crypto.PublicKey._montgomery"],
           "psycopg": ["psycopg.pq"], "psycopg_binary": ["psycopg_binary.pq", "psycopg_binary._psycopg"],
           "yaml": ["yaml._yaml"], "re2": ["re2._re2"]}
 
