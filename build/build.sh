@@ -139,12 +139,24 @@ fi
 
 # Packages kept as bytecode instead of compiled C (measured: compiled, psycopg alone
 # was 10 MB of the executable, ruamel 6, jinja2 5, cryptography's Python layer 5 (since
-# replaced by pycryptodome), jsonpath 3.5, markdown-it 2.9). None is on the start-up
+# replaced by pycryptodome), jsonpath 3.5, markdown-it 2.9, urllib3 3.5, requests 2.1,
+# PyYAML's pure-Python half 2.3, assay's checks engine 1.7). None is on the start-up
 # path, and their hot loops are in C (psycopg_binary, pycryptodome's libraries, libyaml)
-# or are I/O; yaml/PyYAML, requests, urllib3, re2, lupa and assay itself stay compiled.
+# or are I/O. PyYAML: assay only reads libyaml's events (CBaseLoader), so the event and
+# mark classes it instantiates per node (yaml.events, yaml.error) and the C bridge
+# (yaml.cyaml) stay compiled; the emitter, scanner, constructor, ... are never run.
+# assay's own commands other than run/exec/tool (checks, modules/context, mcp, api,
+# completion) are bytecode too; the runtime, the builtin families (all installed at
+# start), the json/yaml bridges, the HTTP client, re2 and lupa stay compiled.
 bytecode=(psycopg ruamel jinja2 markupsafe Crypto jsonpath markdown_it mdurl pymysql
           jsonschema jsonschema_specifications referencing attr attrs websocket typing_extensions
-          charset_normalizer idna zstandard certifi mdit_py_plugins)
+          charset_normalizer idna zstandard certifi mdit_py_plugins
+          requests urllib3
+          yaml.composer yaml.constructor yaml.dumper yaml.emitter yaml.loader yaml.nodes
+          yaml.parser yaml.reader yaml.representer yaml.resolver yaml.scanner yaml.serializer
+          yaml.tokens
+          assay.checks assay.discovery assay.modes.mcp assay.modes.api assay.modes.runs
+          assay.modes.checks assay.cli.completion)
 # (Nuitka resolves importlib.metadata lookups of compiled modules by itself; for these
 # bytecode ones their metadata is named below with --include-distribution-metadata.)
 bytecode_args=()
