@@ -7,6 +7,7 @@ local lib = {
   format = string.format, gsub = string.gsub, rep = string.rep, concat = table.concat,
   sort = table.sort, utf8_len = utf8.len, utf8_char = utf8.char, tonumber = tonumber,
   type = type, next = next, error = error, rawget = rawget, setmetatable = setmetatable,
+  getmetatable = getmetatable,
   math_type = math.type, huge = math.huge,
 }
 

@@ -15,8 +15,9 @@ local escapes, float_text_py, lib = ...
 local byte, find, sub, match, format, gsub, rep = lib.byte, lib.find, lib.sub, lib.match, lib.format,
   lib.gsub, lib.rep
 local concat, sort, utf8_len, utf8_char = lib.concat, lib.sort, lib.utf8_len, lib.utf8_char
-local tonumber, type, next, error, rawget, setmetatable, math_type =
-  lib.tonumber, lib.type, lib.next, lib.error, lib.rawget, lib.setmetatable, lib.math_type
+local tonumber, type, next, error, rawget, setmetatable, getmetatable, math_type =
+  lib.tonumber, lib.type, lib.next, lib.error, lib.rawget, lib.setmetatable, lib.getmetatable,
+  lib.math_type
 local huge = lib.huge
 
 local FAIL = setmetatable({}, { __name = "json fast path declined" })
@@ -29,10 +30,50 @@ local UNESCAPE = { [34] = '"', [92] = "\\", [47] = "/", [98] = "\b", [102] = "\f
                    [110] = "\n", [114] = "\r", [116] = "\t" }
 local SPECIAL = '[%z\1-\31"\\]'
 
+-- Most of a document is keys, strings without escapes and integers. Each is read with
+-- one pattern call that also returns what follows it (the position and character
+-- after the whitespace), so the loops below make one or two calls per value; anything
+-- else goes to the byte-by-byte readers. In a document without control characters a
+-- string's text is simply everything up to the next quote: a backslash before that
+-- quote (found with a plain search, kept in `bs`) sends the string to the full reader.
+-- Otherwise the patterns exclude control characters and backslashes themselves.
+local function patterns(text, ws)
+  return {
+    key = "^" .. ws .. '"(' .. text .. '*)"' .. ws .. ":" .. ws .. "()(.)",
+    string = "^(" .. text .. '*)"' .. ws .. "()(.)",
+    integer = "^(%-?%d+)" .. ws .. "()(.)",
+    next = "^" .. ws .. "()(.)",
+    -- a value, its comma and the next key at once
+    string_key = "^(" .. text .. '*)"' .. ws .. "," .. ws .. '"(' .. text .. '*)"' .. ws .. ":" .. ws .. "()(.)",
+    integer_key = "^(%-?%d+)" .. ws .. "," .. ws .. '"(' .. text .. '*)"' .. ws .. ":" .. ws .. "()(.)",
+  }
+end
+-- without control characters, whitespace can only be spaces
+local COMPACT, SPACED = patterns('[^"]', ""), patterns('[^"]', " *")
+local FULL = patterns('[^%z\1-\31"\\]', "[ \t\n\r]*")
+-- the control characters (the escapes table has them all), the usual whitespace first
+local CONTROL = { "\n", "\r", "\t" }
+for c in next, escapes do
+  local b = byte(c)
+  if b < 32 and b ~= 10 and b ~= 13 and b ~= 9 then CONTROL[#CONTROL + 1] = c end
+end
+local WHITE = { [" "] = true, ["\t"] = true, ["\n"] = true, ["\r"] = true }
+local NUMBER_START = { ["-"] = true, ["0"] = true, ["1"] = true, ["2"] = true, ["3"] = true,
+                       ["4"] = true, ["5"] = true, ["6"] = true, ["7"] = true, ["8"] = true,
+                       ["9"] = true }
+
 local function decode(s)
   if not utf8_len(s) then fail() end
   local len = #s
   local depth = 0
+  local bs = len + 1  -- where the next backslash is, unless in FULL mode
+  local P = find(s, '": ', 1, true) and SPACED or COMPACT
+  for i = 1, #CONTROL do
+    if find(s, CONTROL[i], 1, true) then P = FULL break end
+  end
+  if P ~= FULL then bs = find(s, "\\", 1, true) or len + 1 end
+  local KEY, STRING, INTEGER, NEXT = P.key, P.string, P.integer, P.next
+  local STRING_KEY, INTEGER_KEY = P.string_key, P.integer_key
 
   local function skip(p)
     local b = byte(s, p)
@@ -45,13 +86,15 @@ local function decode(s)
   local function string_at(p)  -- p: just after the opening quote
     local e = find(s, SPECIAL, p)
     if not e then fail() end
-    if byte(s, e) == 34 then return sub(s, p, e - 1), e + 1 end
+    local b = byte(s, e)
     local parts, n = {}, 0
     while true do
-      local b = byte(s, e)
       n = n + 1
       parts[n] = sub(s, p, e - 1)
-      if b == 34 then return concat(parts), e + 1 end
+      if b == 34 then
+        if bs <= e then bs = find(s, "\\", e, true) or len + 1 end
+        return n == 1 and parts[1] or concat(parts), e + 1
+      end
       if b ~= 92 then fail() end
       local c = byte(s, e + 1)
       local simple = UNESCAPE[c]
@@ -79,6 +122,7 @@ local function decode(s)
       end
       e = find(s, SPECIAL, p)
       if not e then fail() end
+      b = byte(s, e)
     end
   end
 
@@ -102,82 +146,148 @@ local function decode(s)
     return v, e + 1
   end
 
-  local value_at
+  local value_at, object_at, array_at
 
-  local function object_at(p)
+  -- object_at and array_at read each value starting at q, whose first character is b,
+  -- into v, the position of the character after it (and after whitespace) into p and
+  -- that character into c. The same lines are in both loops: a function call per
+  -- value costs more than the rest of reading most values.
+  object_at = function(p)  -- p: just after `{`
     depth = depth + 1
     if depth > MAX_PARSE_DEPTH then fail() end
     local t = {}
-    p = skip(p)
-    if byte(s, p) == 125 then
-      depth = depth - 1
-      return t, p + 1
-    end
-    while true do
-      if byte(s, p) ~= 34 then fail() end
-      local k, v
-      local e = find(s, SPECIAL, p + 1)
-      if e and byte(s, e) == 34 then
-        k, p = sub(s, p + 1, e - 1), e + 1
-      else
-        k, p = string_at(p + 1)
-      end
-      if byte(s, p) ~= 58 then
-        p = skip(p)
-        if byte(s, p) ~= 58 then fail() end
-      end
-      p = p + 1
-      local b = byte(s, p)
-      if b == 34 then
-        e = find(s, SPECIAL, p + 1)
-        if e and byte(s, e) == 34 then
-          v, p = sub(s, p + 1, e - 1), e + 1
-        else
-          v, p = string_at(p + 1)
-        end
-      else
-        v, p = value_at(skip(p))
-      end
-      t[k] = v
-      local c = byte(s, p)
-      if c ~= 44 and c ~= 125 then
-        p = skip(p)
-        c = byte(s, p)
-      end
-      if c == 44 then
-        p = skip(p + 1)
-      elseif c == 125 then
+    local k, q, b = match(s, KEY, p)
+    if not k then
+      p = skip(p)
+      if byte(s, p) == 125 then
         depth = depth - 1
         return t, p + 1
+      end
+    end
+    while true do
+      if not k or q > bs then  -- escapes in the key, or no key
+        p = skip(p)
+        if byte(s, p) ~= 34 then fail() end
+        k, p = string_at(p + 1)
+        p = skip(p)
+        if byte(s, p) ~= 58 then fail() end
+        q, b = match(s, NEXT, p + 1)
+        if not q then fail() end
+      end
+      local v, c, k2, q2, b2
+      if b == '"' then
+        v, k2, q2, b2 = match(s, STRING_KEY, q + 1)
+        if not v or q2 > bs then
+          k2 = nil
+          v, p, c = match(s, STRING, q + 1)
+          if not v or p > bs then
+            v, p = string_at(q + 1)
+            p, c = match(s, NEXT, p)
+          end
+        end
+      elseif NUMBER_START[b] then
+        local text
+        text, k2, q2, b2 = match(s, INTEGER_KEY, q)
+        if not text or q2 > bs or #text > 18 or
+           (b == "0" and #text > 1) or (b == "-" and #text > 2 and byte(text, 2) == 48) then
+          k2 = nil
+          text, p, c = match(s, INTEGER, q)
+          -- fractions, exponents, leading zeros and integers that may not fit: the full reader
+          if not text or c == "." or c == "e" or c == "E" or #text > 18 or
+             (b == "0" and #text > 1) or (b == "-" and #text > 2 and byte(text, 2) == 48) then
+            v, p = number_at(q)
+            p, c = match(s, NEXT, p)
+          else
+            v = tonumber(text)
+          end
+        else
+          v = tonumber(text)
+        end
       else
-        fail()
+        if b == "{" then
+          v, p = object_at(q + 1)
+        elseif b == "[" then
+          v, p = array_at(q + 1)
+        else
+          v, p = value_at(skip(q))
+        end
+        p, c = match(s, NEXT, p)
+      end
+      t[k] = v
+      if k2 then
+        k, q, b = k2, q2, b2
+      else
+        if c ~= "," and c ~= "}" then  -- whitespace the pattern did not take, or the end
+          if not p then fail() end
+          p = skip(p)
+          c = sub(s, p, p)
+        end
+        if c == "," then
+          p = p + 1
+          k, q, b = match(s, KEY, p)
+        elseif c == "}" then
+          depth = depth - 1
+          return t, p + 1
+        else
+          fail()
+        end
       end
     end
   end
 
-  local function array_at(p)
+  array_at = function(p)  -- p: just after `[`
     depth = depth + 1
     if depth > MAX_PARSE_DEPTH then fail() end
     local t = {}
-    p = skip(p)
-    if byte(s, p) == 93 then
+    local q, b = match(s, NEXT, p)
+    if q and WHITE[b] then
+      q = skip(q)
+      b = sub(s, q, q)
+    end
+    if b == "]" then
       depth = depth - 1
-      return t, p + 1
+      return t, q + 1
     end
     local i = 0
     while true do
-      local v
-      v, p = value_at(p)
+      if not q then fail() end
+      local v, c
+      if b == '"' then
+        v, p, c = match(s, STRING, q + 1)
+        if not v or p > bs then
+          v, p = string_at(q + 1)
+          p, c = match(s, NEXT, p)
+        end
+      elseif NUMBER_START[b] then
+        local text
+        text, p, c = match(s, INTEGER, q)
+        if not text or c == "." or c == "e" or c == "E" or #text > 18 or
+           (b == "0" and #text > 1) or (b == "-" and #text > 2 and byte(text, 2) == 48) then
+          v, p = number_at(q)
+          p, c = match(s, NEXT, p)
+        else
+          v = tonumber(text)
+        end
+      else
+        if b == "{" then
+          v, p = object_at(q + 1)
+        elseif b == "[" then
+          v, p = array_at(q + 1)
+        else
+          v, p = value_at(skip(q))
+        end
+        p, c = match(s, NEXT, p)
+      end
       i = i + 1
       t[i] = v
-      local c = byte(s, p)
-      if c ~= 44 and c ~= 93 then
+      if c ~= "," and c ~= "]" then
+        if not p then fail() end
         p = skip(p)
-        c = byte(s, p)
+        c = sub(s, p, p)
       end
-      if c == 44 then
-        p = skip(p + 1)
-      elseif c == 93 then
+      if c == "," then
+        q, b = match(s, NEXT, p + 1)
+      elseif c == "]" then
         depth = depth - 1
         return t, p + 1
       else
@@ -217,11 +327,19 @@ local function float_text(v)
   if v == 0 then return 1 / v < 0 and "-0.0" or "0.0" end
   -- subnormals carry fewer digits: 15 that read back may still not be the shortest
   if v > -SMALLEST_NORMAL and v < SMALLEST_NORMAL then return float_text_py(v) end
-  local text = format("%.15g", v)
+  -- Lua's own conversion is `%.15g` when that reads back (with ".0" added to a whole
+  -- number), else 17 digits: under 17 characters it is the `%.15g` text, and without
+  -- an exponent that text is already laid out as ryu does it.
+  local text = v .. ""
+  if #text < 17 and not find(text, "e", 1, true) then return text end
+  text = format("%.15g", v)
   if tonumber(text) ~= v then
     if find(format("%a", v), "^%-?0x1p") then return float_text_py(v) end
     text = format("%.16g", v)
     if tonumber(text) ~= v then text = format("%.17g", v) end
+  end
+  if not find(text, "e", 1, true) then
+    return find(text, ".", 1, true) and text or text .. ".0"
   end
   local sign = ""
   if byte(text, 1) == 45 then
@@ -254,17 +372,22 @@ end
 -- Compact JSON of `value` with the Python path's table rules (see convert.to_py).
 local function encode(value, marks)
   local buf, n = {}, 0
-  local done, chunks = {}, 0       -- finished parts, so the small pieces do not pile up
-  local seen = {}                  -- short string -> its JSON text, for this call
-  local first_key, next_key = {}, {}  -- key -> `"key":` / `,"key":`
+  local done, chunks = {}, 0  -- finished parts, so the small pieces do not pile up
+  -- short string or boolean -> its JSON text, for this call: most values are found here
+  -- with one table read, without asking for their type
+  local seen = { [true] = "true", [false] = "false" }
+  local floats = {}  -- float -> its text, for this call
+  -- Objects of the same kind share their keys, so an object whose keys are all strings
+  -- is remembered by its first key: the keys in the order `next` gives them, then sorted,
+  -- and their `"key":` texts. A later object with exactly that traversal has those keys,
+  -- so it needs neither the type of each key nor a sort.
+  local shapes = {}
 
   local function text_of(v)
-    if #v > 40 then return quoted(v) end
     local q = seen[v]
-    if not q then
-      q = quoted(v)
-      seen[v] = q
-    end
+    if q then return q end
+    q = quoted(v)
+    if #v <= 40 then seen[v] = q end
     return q
   end
 
@@ -275,13 +398,25 @@ local function encode(value, marks)
       buf[n] = text_of(v)
     elseif t == "number" then
       n = n + 1
-      buf[n] = math_type(v) == "integer" and format("%d", v) or float_text(v)
+      if math_type(v) == "integer" then
+        buf[n] = v  -- table.concat writes it as %d does
+      else
+        local q = floats[v]
+        if not q then
+          q = float_text(v)
+          if v ~= 0 then floats[v] = q end  -- 0.0 and -0.0 are one key
+        end
+        buf[n] = q
+      end
     elseif t == "boolean" then
       n = n + 1
       buf[n] = v and "true" or "false"
     elseif t ~= "table" or depth > MAX_ENCODE_DEPTH then
       fail()
     else
+      depth = depth + 1
+      -- without a metatable, v[k] reads what rawget(v, k) does, without a call
+      local plain = getmetatable(v) == nil
       local shape = marks and marks[v]
       if shape == "array" then
         local size, count = 0, 0
@@ -300,12 +435,75 @@ local function encode(value, marks)
             n = n + 1
             buf[n] = "null"
           else
-            put(x, depth + 1)
+            put(x, depth)
           end
         end
         n = n + 1
         buf[n] = "]"
         return
+      end
+      local first = next(v)
+      local known = shapes[first]
+      if known and plain then
+        local i = 0
+        for k in next, v do
+          i = i + 1
+          if k ~= known[i] then
+            i = -1
+            break
+          end
+        end
+        if i == known.count then
+          local keys, texts = known.keys, known.texts
+          for j = 1, i do
+            n = n + 1
+            buf[n] = texts[j]
+            local x = v[keys[j]]
+            local q = seen[x]
+            if q then
+              n = n + 1
+              buf[n] = q
+            else
+              put(x, depth)
+            end
+          end
+          n = n + 1
+          buf[n] = "}"
+          if n > 8192 then
+            chunks = chunks + 1
+            done[chunks] = concat(buf, "", 1, n)
+            n = 0
+          end
+          return
+        end
+      end
+      if first == 1 and plain and shape ~= "object" then
+        -- a sequence: as many keys as 1..count has, all of them present
+        local count = 0
+        for _ in next, v do count = count + 1 end
+        local i = 1
+        while i <= count and v[i] ~= nil do i = i + 1 end
+        if i > count then
+          n = n + 1
+          buf[n] = "["
+          for j = 1, count do
+            if j > 1 then
+              n = n + 1
+              buf[n] = ","
+            end
+            local x = v[j]
+            local q = seen[x]
+            if q then
+              n = n + 1
+              buf[n] = q
+            else
+              put(x, depth)
+            end
+          end
+          n = n + 1
+          buf[n] = "]"
+          return
+        end
       end
       local keys, count, low, high, strings = {}, 0, 1, 0, true
       for k in next, v do
@@ -334,7 +532,7 @@ local function encode(value, marks)
           buf[n] = "["
           for i = 1, count do
             if i > 1 then n = n + 1; buf[n] = "," end
-            put(rawget(v, i), depth + 1)
+            put(rawget(v, i), depth)
           end
           n = n + 1
           buf[n] = "]"
@@ -342,7 +540,11 @@ local function encode(value, marks)
         end
       end
       local m, by_key = count, nil
-      if not strings then  -- number keys become their text; the values are found by that text
+      local order
+      if strings then
+        order = { count = count }
+        for i = 1, count do order[i] = keys[i] end
+      else  -- number keys become their text; the values are found by that text
         by_key = {}
         for i = 1, m do
           local k, key = keys[i], nil
@@ -361,22 +563,24 @@ local function encode(value, marks)
         end
       end
       sort(keys)
-      n = n + 1
-      buf[n] = "{"
+      local texts = {}
+      for i = 1, m do texts[i] = (i > 1 and "," or "{") .. quoted(keys[i]) .. ":" end
+      if m == 0 then
+        n = n + 1
+        buf[n] = "{"
+      end
       for i = 1, m do
         local key = keys[i]
-        local cache = i > 1 and next_key or first_key
-        local q = cache[key]
-        if not q then
-          q = (i > 1 and "," or "") .. quoted(key) .. ":"
-          cache[key] = q
-        end
         n = n + 1
-        buf[n] = q
-        if by_key then put(by_key[key], depth + 1) else put(rawget(v, key), depth + 1) end
+        buf[n] = texts[i]
+        if by_key then put(by_key[key], depth) else put(rawget(v, key), depth) end
       end
       n = n + 1
       buf[n] = "}"
+      if order and m > 0 then
+        order.keys, order.texts = keys, texts
+        shapes[first] = order
+      end
       if n > 8192 then
         chunks = chunks + 1
         done[chunks] = concat(buf, "", 1, n)
