@@ -73,3 +73,131 @@ def test_codec_escapes_are_pythons():
     from json.encoder import encode_basestring
     from assay.builtins.json import ESCAPES
     assert ESCAPES == {bytes([c]): encode_basestring(chr(c))[1:-1].encode() for c in list(range(32)) + [34, 92]}
+
+
+def _canonical(v):
+    """A parsed value with its Lua types spelled out (integer vs float, -0.0), for comparing
+    the fast path's tables with the Python path's result; nulls are absent keys in both."""
+    if isinstance(v, (list, tuple)):
+        return {i + 1: _canonical(x) for i, x in enumerate(v) if x is not None}
+    if isinstance(v, dict):
+        return {k: _canonical(x) for k, x in v.items() if x is not None}
+    if hasattr(v, "items"):  # a Lua table
+        return {k: _canonical(x) for k, x in v.items()}
+    return (type(v).__name__, repr(v))
+
+
+def _documents(rnd, n):
+    """Documents in every layout the decoder reads differently, and damaged copies."""
+    words = ["a", "key", "caf\u00e9", "\u2713", "\U0001F600", '"', "\\", "/", "\n", "\t", "\x00", " ", ":", ",",
+             "{", "}", "[", "]", "x" * 45, "\u2028"]
+
+    def value(depth):
+        kind = rnd.randrange(10 if depth < 4 else 6)
+        if kind == 0:
+            return rnd.choice([None, True, False])
+        if kind == 1:
+            return rnd.choice([0, -1, 7, 10 ** 18, -10 ** 18, 2 ** 63 - 1, -2 ** 63, 2 ** 63, 10 ** 30])
+        if kind == 2:
+            return rnd.choice([0.0, -0.0, 0.5, -2.25, 1e-7, 1e21, 1 / 3, 123456.789, 5e-324, 1e300])
+        if kind in (3, 4, 5):
+            return "".join(rnd.choice(words) for _ in range(rnd.randrange(4)))
+        if kind in (6, 7):
+            return [value(depth + 1) for _ in range(rnd.randrange(4))]
+        return {"".join(rnd.choice(words) for _ in range(rnd.randrange(3))): value(depth + 1)
+                for _ in range(rnd.randrange(5))}
+
+    for text in ['[01]', '{"a":01}', '[-01]', '{"a":-0,"b":-0.0}', '[1.]', '[.5]', '{"a":1.5e3,"b":1E-2}', '[-]',
+                 '{"a":12345678901234567890}', '[1 ,2 , 3 ]', '{ "a" : [ ] , "b":{ } }', '{"a\\"b":1,"c\\\\":2}',
+                 '["x\\\\", "y"]', '{"a":"b\\u00e9\\n"}', '{"a":1}x', '{"a":1,}', '[1,]', '{"a" 1}', '[tru]',
+                 '{"k":"v","k":null}', '\t[1]\n', '[1]]', '{"a":1.5.5}', '[1e999]', '[0.' + '1' * 400 + ']']:
+        yield text.encode()
+    for i in range(n):
+        text = json.dumps(value(0), ensure_ascii=i % 3 == 0, indent=[None, None, 1, "\t"][i % 4],
+                          separators=[None, (",", ":"), (", ", ": "), (" ,", " : ")][i // 4 % 4])
+        if i % 2:  # damage it: a character dropped or added, a cut, a number form JSON refuses
+            at = rnd.randrange(len(text) + 1)
+            text = rnd.choice([
+                text[:at] + text[at + 1:], text[:at],
+                text[:at] + rnd.choice(' \t\n,:{}[]"\\0-.eE+x\x00\x1f\u00e9') + text[at:],
+                text[:at] + rnd.choice(["01", "-", "1.", ".5", "1e", "1E5", "-0.0e-0", "nul", "NaN", "1" * 25,
+                                        "\\u00e9", "\\ud800", "\\x", '\\"']) + text[at:]])
+        yield text.encode("utf-8", "surrogatepass")
+
+
+def test_decoder_gives_the_python_paths_value_or_declines():
+    from assay.builtins.json import JsonState, parse
+    from assay.runtime.errors import BuiltinError
+    rt = new_runtime()
+    try:
+        rt.lua.globals()[b"json"][b"parse"](b"1")  # compiles the codec
+        try_decode = rt.bridge.state("json", JsonState).codec[b"try_decode"]
+        accepted = 0
+        for text in _documents(random.Random(26), 600):
+            result = try_decode(text)
+            if result is False:
+                continue  # declined: the Python path decides, as for json.parse
+            value = result[1]
+            accepted += 1
+            try:
+                expected = parse(text)
+            except BuiltinError as e:
+                raise AssertionError("fast path accepted %r, the Python path says %s" % (text, e))
+            assert _canonical(value) == _canonical(expected), text
+        assert accepted > 250  # most valid documents take the fast path
+    finally:
+        rt.close()
+
+
+def test_encoder_gives_the_python_paths_text_or_declines():
+    # same-shaped objects (the encoder remembers their keys), some with a key more or
+    # less, a metatable or an array part; marks; keys that are numbers
+    from assay.builtins.json import JsonState, encode
+    from assay.runtime.errors import BuiltinError
+    rt = new_runtime()
+    try:
+        make = rt.lua.execute(b"""
+          local R = math.random
+          math.randomseed(26)
+          local strs = {"a", "b", "name", "caf\\xc3\\xa9", 'x"y', "\\\\", "\\n", string.rep("z", 45), "1", ""}
+          local floats = {0.5, 0.0, -0.0, 1e-7, 1e21, 1/3, 2^53, 1e300, 3.0, -2.5}
+          local function val(d)
+            local k = R(1, d > 3 and 4 or 8)
+            if k == 1 then return strs[R(#strs)] end
+            if k == 2 then return R(-1000, 1000) end
+            if k == 3 then return floats[R(#floats)] end
+            if k == 4 then return R(2) == 1 end
+            local t = {}
+            if k == 5 then
+              for i = 1, R(0, 4) do t[i] = val(d + 1) end
+            elseif k == 6 then
+              for _ = 1, R(0, 4) do t[strs[R(#strs)]] = val(d + 1) end
+            elseif k == 7 then
+              t[R(1, 3)] = val(d + 1); t[strs[R(#strs)]] = val(d + 1); t[2.5] = R(2) == 1 and 1 or nil
+            else
+              for i = 1, R(2, 6) do
+                local o = {name = "n" .. i, value = val(d + 1), kind = "k"}
+                if R(4) == 1 then o.extra = 1 end
+                if R(5) == 1 then o.value = nil end
+                if R(6) == 1 then setmetatable(o, {__index = function() return "meta" end}) end
+                if R(8) == 1 then o[1] = "one" end
+                t[i] = o
+              end
+            end
+            local m = R(1, 10)
+            if m == 1 then json.array(t) elseif m == 2 then json.object(t) end
+            return t
+          end
+          return function() local v = val(0) return v, pcall(json.encode, v) end
+        """)
+        marks = rt.bridge.state("json", JsonState).marks
+        for _ in range(400):
+            value, ok, text = make()
+            try:
+                expected = encode(value, marks).encode()
+            except BuiltinError as e:
+                assert not ok and text == str(e).encode()
+                continue
+            assert ok and text == expected
+    finally:
+        rt.close()

@@ -30,25 +30,29 @@ local UNESCAPE = { [34] = '"', [92] = "\\", [47] = "/", [98] = "\b", [102] = "\f
                    [110] = "\n", [114] = "\r", [116] = "\t" }
 local SPECIAL = '[%z\1-\31"\\]'
 
--- Most of a document is keys, strings without escapes and integers. Each is read with
--- one pattern call that also returns what follows it (the position and character
--- after the whitespace), so the loops below make one or two calls per value; anything
--- else goes to the byte-by-byte readers. In a document without control characters a
--- string's text is simply everything up to the next quote: a backslash before that
--- quote (found with a plain search, kept in `bs`) sends the string to the full reader.
--- Otherwise the patterns exclude control characters and backslashes themselves.
+-- The decoder's cost is its calls into the string library, so each value is read with
+-- one pattern call that also returns where reading goes on and the character there:
+-- a key with its colon and the first character of its value, a plain string or a
+-- number with the character after it, a closing bracket with the comma and key after
+-- it. Whatever a pattern does not take (escapes, exponents, odd whitespace, errors)
+-- goes to the byte-by-byte readers, which decide. (Reading a value together with the
+-- comma and key after it was measured too: the patterns that fail at the end of each
+-- object cost more than the calls they save.)
+--
+-- In a document without control characters (checked once, with plain searches) a
+-- string's text is everything up to the next quote, and whitespace can only be spaces:
+-- a backslash before that quote (the next one is kept in `bs`) sends the string to the
+-- full reader. Otherwise the patterns exclude control characters and backslashes.
 local function patterns(text, ws)
+  local key = ws .. '"(' .. text .. '*)"' .. ws .. ":" .. ws .. "()(.)"
   return {
-    key = "^" .. ws .. '"(' .. text .. '*)"' .. ws .. ":" .. ws .. "()(.)",
-    string = "^(" .. text .. '*)"' .. ws .. "()(.)",
-    integer = "^(%-?%d+)" .. ws .. "()(.)",
+    key = "^" .. key,                    -- key, position and first character of its value
+    comma_key = "^" .. ws .. "," .. key,  -- the same after a comma
+    string = "^(" .. text .. '*)"' .. ws .. "()(.)",  -- text, position and character after it
+    number = "^(%-?%d+)([-+.eE%d]*)" .. ws .. "()(.)",  -- digits, what follows them, as above
     next = "^" .. ws .. "()(.)",
-    -- a value, its comma and the next key at once
-    string_key = "^(" .. text .. '*)"' .. ws .. "," .. ws .. '"(' .. text .. '*)"' .. ws .. ":" .. ws .. "()(.)",
-    integer_key = "^(%-?%d+)" .. ws .. "," .. ws .. '"(' .. text .. '*)"' .. ws .. ":" .. ws .. "()(.)",
   }
 end
--- without control characters, whitespace can only be spaces
 local COMPACT, SPACED = patterns('[^"]', ""), patterns('[^"]', " *")
 local FULL = patterns('[^%z\1-\31"\\]', "[ \t\n\r]*")
 -- the control characters (the escapes table has them all), the usual whitespace first
@@ -66,14 +70,15 @@ local function decode(s)
   if not utf8_len(s) then fail() end
   local len = #s
   local depth = 0
-  local bs = len + 1  -- where the next backslash is, unless in FULL mode
   local P = find(s, '": ', 1, true) and SPACED or COMPACT
   for i = 1, #CONTROL do
-    if find(s, CONTROL[i], 1, true) then P = FULL break end
+    if find(s, CONTROL[i], 1, true) then
+      P = FULL
+      break
+    end
   end
-  if P ~= FULL then bs = find(s, "\\", 1, true) or len + 1 end
-  local KEY, STRING, INTEGER, NEXT = P.key, P.string, P.integer, P.next
-  local STRING_KEY, INTEGER_KEY = P.string_key, P.integer_key
+  local bs = P ~= FULL and find(s, "\\", 1, true) or len + 1
+  local KEY, COMMA_KEY, STRING, NUMBER, NEXT = P.key, P.comma_key, P.string, P.number, P.next
 
   local function skip(p)
     local b = byte(s, p)
@@ -146,12 +151,22 @@ local function decode(s)
     return v, e + 1
   end
 
+  -- The number read by a pattern as `whole` and `rest` (b: its first character), or
+  -- nil when the full reader must decide (exponents, leading zeros, integers that may
+  -- not fit, anything malformed).
+  local function plain_number(whole, rest, b)
+    if (b == "0" and #whole > 1) or (b == "-" and #whole > 2 and byte(whole, 2) == 48) then return nil end
+    if rest == "" then
+      if #whole <= 18 then return tonumber(whole) end
+    elseif find(rest, "^%.%d+$") then
+      local v = tonumber(whole .. rest)
+      if v ~= huge and v ~= -huge then return v end
+    end
+    return nil
+  end
+
   local value_at, object_at, array_at
 
-  -- object_at and array_at read each value starting at q, whose first character is b,
-  -- into v, the position of the character after it (and after whitespace) into p and
-  -- that character into c. The same lines are in both loops: a function call per
-  -- value costs more than the rest of reading most values.
   object_at = function(p)  -- p: just after `{`
     depth = depth + 1
     if depth > MAX_PARSE_DEPTH then fail() end
@@ -174,34 +189,22 @@ local function decode(s)
         q, b = match(s, NEXT, p + 1)
         if not q then fail() end
       end
-      local v, c, k2, q2, b2
+      -- the value at q (first character b) into v; then either the next key and where
+      -- its value starts (nk, nq, nb) or the position and character after v (p, c)
+      local v, c, nk, nq, nb
       if b == '"' then
-        v, k2, q2, b2 = match(s, STRING_KEY, q + 1)
-        if not v or q2 > bs then
-          k2 = nil
-          v, p, c = match(s, STRING, q + 1)
-          if not v or p > bs then
-            v, p = string_at(q + 1)
-            p, c = match(s, NEXT, p)
-          end
+        v, p, c = match(s, STRING, q + 1)
+        if not v or p > bs then
+          v, p = string_at(q + 1)
+          p, c = match(s, NEXT, p)
         end
       elseif NUMBER_START[b] then
-        local text
-        text, k2, q2, b2 = match(s, INTEGER_KEY, q)
-        if not text or q2 > bs or #text > 18 or
-           (b == "0" and #text > 1) or (b == "-" and #text > 2 and byte(text, 2) == 48) then
-          k2 = nil
-          text, p, c = match(s, INTEGER, q)
-          -- fractions, exponents, leading zeros and integers that may not fit: the full reader
-          if not text or c == "." or c == "e" or c == "E" or #text > 18 or
-             (b == "0" and #text > 1) or (b == "-" and #text > 2 and byte(text, 2) == 48) then
-            v, p = number_at(q)
-            p, c = match(s, NEXT, p)
-          else
-            v = tonumber(text)
-          end
-        else
-          v = tonumber(text)
+        local whole, rest
+        whole, rest, p, c = match(s, NUMBER, q)
+        v = whole and plain_number(whole, rest, b)
+        if v == nil then
+          v, p = number_at(q)
+          p, c = match(s, NEXT, p)
         end
       else
         if b == "{" then
@@ -211,11 +214,15 @@ local function decode(s)
         else
           v, p = value_at(skip(q))
         end
-        p, c = match(s, NEXT, p)
+        nk, nq, nb = match(s, COMMA_KEY, p)
+        if not nk or nq > bs then
+          nk = nil
+          p, c = match(s, NEXT, p)
+        end
       end
       t[k] = v
-      if k2 then
-        k, q, b = k2, q2, b2
+      if nk then
+        k, q, b = nk, nq, nb
       else
         if c ~= "," and c ~= "}" then  -- whitespace the pattern did not take, or the end
           if not p then fail() end
@@ -251,6 +258,8 @@ local function decode(s)
     local i = 0
     while true do
       if not q then fail() end
+      -- the value at q (first character b) into v, the position and character after it
+      -- into p and c
       local v, c
       if b == '"' then
         v, p, c = match(s, STRING, q + 1)
@@ -259,14 +268,12 @@ local function decode(s)
           p, c = match(s, NEXT, p)
         end
       elseif NUMBER_START[b] then
-        local text
-        text, p, c = match(s, INTEGER, q)
-        if not text or c == "." or c == "e" or c == "E" or #text > 18 or
-           (b == "0" and #text > 1) or (b == "-" and #text > 2 and byte(text, 2) == 48) then
+        local whole, rest
+        whole, rest, p, c = match(s, NUMBER, q)
+        v = whole and plain_number(whole, rest, b)
+        if v == nil then
           v, p = number_at(q)
           p, c = match(s, NEXT, p)
-        else
-          v = tonumber(text)
         end
       else
         if b == "{" then
@@ -280,7 +287,7 @@ local function decode(s)
       end
       i = i + 1
       t[i] = v
-      if c ~= "," and c ~= "]" then
+      if c ~= "," and c ~= "]" then  -- whitespace the pattern did not take, or the end
         if not p then fail() end
         p = skip(p)
         c = sub(s, p, p)
