@@ -187,19 +187,7 @@ end
 
 --- Milliseconds since the epoch -> "YYYY-MM-DDTHH:MM:SS.mmmZ".
 function V.format_instant(ms)
-  local days, rest = ms // 86400000, ms % 86400000
-  -- civil date from days (the inverse of civil_days)
-  local z = days + 719468
-  local era = z // 146097
-  local doe = z - era * 146097
-  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-  local mp = (5 * doy + 2) // 153
-  local d = doy - (153 * mp + 2) // 5 + 1
-  local m = mp < 10 and mp + 3 or mp - 9
-  local y = yoe + era * 400 + (m <= 2 and 1 or 0)
-  return string.format("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
-    rest // 3600000, rest // 60000 % 60, rest // 1000 % 60, rest % 1000)
+  return os.date("!%Y-%m-%dT%H:%M:%S", ms // 1000) .. string.format(".%03dZ", ms % 1000)
 end
 
 -- ---- addresses ----------------------------------------------------------------------------

@@ -70,24 +70,8 @@ function M._canonical_query(query)
   return table.concat(items, "&")
 end
 
--- Year, month, day, hour, minute, second (UTC) of a Unix time.
-local function utc(t)
-  local secs = math.floor(t)
-  local days, rem = secs // 86400, secs % 86400
-  local z = days + 719468
-  local era = z // 146097
-  local doe = z - era * 146097
-  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-  local mp = (5 * doy + 2) // 153
-  local day = doy - (153 * mp + 2) // 5 + 1
-  local month = mp < 10 and mp + 3 or mp - 9
-  local year = yoe + era * 400 + (month <= 2 and 1 or 0)
-  return year, month, day, rem // 3600, rem % 3600 // 60, rem % 60
-end
-
 function M.amz_date(t)
-  return string.format("%04d%02d%02dT%02d%02d%02dZ", utc(t or time()))
+  return os.date("!%Y%m%dT%H%M%SZ", math.floor(t or time()))
 end
 
 --- Unix time of an ISO 8601 UTC timestamp ("2024-01-02T03:04:05Z", fractions ignored), or nil.
