@@ -29,6 +29,7 @@ local MAX_ENCODE_DEPTH = 200
 local UNESCAPE = { [34] = '"', [92] = "\\", [47] = "/", [98] = "\b", [102] = "\f",
                    [110] = "\n", [114] = "\r", [116] = "\t" }
 local SPECIAL = '[%z\1-\31"\\]'
+local PLAIN = '^([^%z\1-\31"\\]*)()'
 
 -- The decoder's cost is its calls into the string library, so each value is read with
 -- one pattern call that also returns where reading goes on and the character there:
@@ -89,19 +90,19 @@ local function decode(s)
   end
 
   local function string_at(p)  -- p: just after the opening quote
-    local e = find(s, SPECIAL, p)
-    if not e then fail() end
-    local b = byte(s, e)
     local parts, n = {}, 0
     while true do
+      -- the text up to the next quote, backslash or control character, and the two
+      -- bytes there
+      local text, e = match(s, PLAIN, p)
+      local b, c = byte(s, e, e + 1)
       n = n + 1
-      parts[n] = sub(s, p, e - 1)
+      parts[n] = text
       if b == 34 then
         if bs <= e then bs = find(s, "\\", e, true) or len + 1 end
-        return n == 1 and parts[1] or concat(parts), e + 1
+        return n == 1 and text or concat(parts), e + 1
       end
       if b ~= 92 then fail() end
-      local c = byte(s, e + 1)
       local simple = UNESCAPE[c]
       if simple then
         n = n + 1
@@ -125,9 +126,6 @@ local function decode(s)
       else
         fail()
       end
-      e = find(s, SPECIAL, p)
-      if not e then fail() end
-      b = byte(s, e)
     end
   end
 
@@ -158,7 +156,7 @@ local function decode(s)
     if (b == "0" and #whole > 1) or (b == "-" and #whole > 2 and byte(whole, 2) == 48) then return nil end
     if rest == "" then
       if #whole <= 18 then return tonumber(whole) end
-    elseif find(rest, "^%.%d+$") then
+    elseif find(rest, "^%.%d+$") or find(rest, "^%.%d+[eE][-+]?%d+$") or find(rest, "^[eE][-+]?%d+$") then
       local v = tonumber(whole .. rest)
       if v ~= huge and v ~= -huge then return v end
     end
