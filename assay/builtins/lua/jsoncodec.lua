@@ -80,6 +80,7 @@ local function decode(s)
   end
   local bs = P ~= FULL and find(s, "\\", 1, true) or len + 1
   local KEY, COMMA_KEY, STRING, NUMBER, NEXT = P.key, P.comma_key, P.string, P.number, P.next
+  local compact = P == COMPACT  -- the next character is then simply there: sub is cheaper than NEXT
 
   local function skip(p)
     local b = byte(s, p)
@@ -244,7 +245,8 @@ local function decode(s)
     depth = depth + 1
     if depth > MAX_PARSE_DEPTH then fail() end
     local t = {}
-    local q, b = match(s, NEXT, p)
+    local q, b = p, nil
+    if compact then b = sub(s, p, p) else q, b = match(s, NEXT, p) end
     if q and WHITE[b] then
       q = skip(q)
       b = sub(s, q, q)
@@ -281,7 +283,7 @@ local function decode(s)
         else
           v, p = value_at(skip(q))
         end
-        p, c = match(s, NEXT, p)
+        if compact then c = sub(s, p, p) else p, c = match(s, NEXT, p) end
       end
       i = i + 1
       t[i] = v
@@ -291,7 +293,8 @@ local function decode(s)
         c = sub(s, p, p)
       end
       if c == "," then
-        q, b = match(s, NEXT, p + 1)
+        q = p + 1
+        if compact then b = sub(s, q, q) else q, b = match(s, NEXT, q) end
       elseif c == "]" then
         depth = depth - 1
         return t, p + 1
