@@ -4,7 +4,8 @@
 
 Builds one deterministic JSON document of about --mb megabytes (a list of Kubernetes-like
 objects: nested mappings, arrays, strings with escapes and non-ASCII, integers, floats,
-booleans, nulls, empty arrays/objects), then measures in this one process, best of --runs:
+booleans, nulls, empty arrays/objects), then measures in this one process, best of --runs
+(each run times ours, then Python's, so both see the same load):
 
 - `json.parse` / `json.encode` in a Lua script vs `json.loads` / `json.dumps` (compact,
   sorted keys, non-ASCII raw: the same text assay writes);
@@ -93,15 +94,20 @@ def deep_size(value):
     return seen
 
 
-def best(fn, runs, setup=None):
-    times = []
+def best_pair(ours, theirs, runs, setup=None):
+    """Best times of `ours` and `theirs`, run alternately so both see the same load
+    (the machine may be busy with other work)."""
+    a, b = [], []
     for _ in range(runs):
         if setup:
             setup()
         start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        ours()
+        a.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        theirs()
+        b.append(time.perf_counter() - start)
+    return min(a), min(b)
 
 
 def runtime():
@@ -131,11 +137,10 @@ def measure(label, rt, data, text, py_parse, py_encode, runs):
     parse = lua_timer(rt, "DOC = %s.parse(TEXT)" % label)
     encode = lua_timer(rt, "OUT = %s.encode(DOC)" % label)
     drop = lua_timer(rt, "DOC = nil OUT = nil collectgarbage() collectgarbage()")
-    parse_s = best(parse, runs, drop)
-    py_parse_s = best(lambda: py_parse(text), runs)
+    parse_s, py_parse_s = best_pair(parse, lambda: py_parse(text), runs, drop)
     rows.append(("%s.parse" % label, parse_s, py_parse_s))
-    encode_s = best(encode, runs, lua_timer(rt, "OUT = nil collectgarbage()"))
-    py_encode_s = best(lambda: py_encode(data), runs)
+    encode_s, py_encode_s = best_pair(encode, lambda: py_encode(data), runs,
+                                      lua_timer(rt, "OUT = nil collectgarbage()"))
     rows.append(("%s.encode" % label, encode_s, py_encode_s))
 
     drop()
