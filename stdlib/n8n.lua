@@ -68,7 +68,7 @@
 --- @quickref c.users:list(opts?) -> [user] | Every user (all pages; opts.limit or opts.cursor: one page); opts are n8n's query parameters
 --- @quickref c.users:page(opts?) -> {data, nextCursor} | One page of users
 --- @quickref c.users:create(invitations) -> [result] | Invite users: {{email, role = "global:member"}}
---- @quickref c.users:delete(id_or_email) -> nil | Delete a user
+--- @quickref c.users:delete(id) -> nil | Delete a user (by id: n8n does not look emails up here)
 --- @quickref c.users:set_role(id_or_email, role) -> nil | Change a user's global role ("global:admin", "global:member")
 --- @quickref c.users:get(id_or_email) -> user|nil | One user by id or email
 --- @quickref c.source_control:pull(opts?) -> result | Pull from the connected Git repository; opts {force, variables}
@@ -129,7 +129,22 @@ local function workflow_body(wf)
   if type(wf) ~= "table" then return wf end
   local out = {}
   for k, v in pairs(wf) do out[k] = v end
-  if out.nodes == nil or next(out.nodes) == nil then out.nodes = json.array({}) end
+  if out.nodes == nil or next(out.nodes) == nil then
+    out.nodes = json.array({})
+  else
+    -- a node's empty `parameters` table would go as [], which n8n refuses ("must be object")
+    local nodes = {}
+    for i, node in ipairs(out.nodes) do
+      if type(node) == "table" and type(node.parameters) == "table" and next(node.parameters) == nil then
+        local copy = {}
+        for k, v in pairs(node) do copy[k] = v end
+        copy.parameters = json.object({})
+        node = copy
+      end
+      nodes[i] = node
+    end
+    out.nodes = json.array(nodes)
+  end
   if out.connections == nil or next(out.connections) == nil then out.connections = json.object({}) end
   if out.settings == nil or next(out.settings) == nil then out.settings = json.object({}) end
   return out
@@ -265,7 +280,7 @@ add(collection("users", "/users", "user"))
 add({
   { false, "users:create", "(invitations) -> [result]", "Invite users: {{email, role = \"global:member\"}}",
     fn = function(c, invitations) return send(c, "POST", "/users", json.array(invitations or {})) end },
-  { false, "users:delete", "(id_or_email) -> nil", "Delete a user",
+  { false, "users:delete", "(id) -> nil", "Delete a user (by id: n8n does not look emails up here)",
     fn = function(c, id) return send(c, "DELETE", id_path("/users", id)) end },
   { false, "users:set_role", "(id_or_email, role) -> nil", "Change a user's global role (\"global:admin\", \"global:member\")",
     fn = function(c, id, role) return send(c, "PATCH", id_path("/users", id, "/role"), { newRoleName = role }) end },

@@ -11,7 +11,7 @@ session. A test asks for one through its fixture and carries the marker:
     def test_kv_round_trip(assay, real_openbao): ...
 
 Fixtures (session-scoped, so a slow starter starts once): `real_openbao`, `real_temporal`,
-`real_traefik`, `real_unleash`, `real_s3` (moto), `prometheus`, `alertmanager`; `postgres_url`
+`real_traefik`, `real_unleash`, `real_n8n`, `real_s3` (moto), `prometheus`, `alertmanager`; `postgres_url`
 and `mariadb_url` for the machine's databases. A missing server skips its tests with the install
 hint; under CI=true it fails them.
 
@@ -268,6 +268,54 @@ def start_unleash():
     return server.wait_until("/health", lambda: http_ok(server.url + "/health"), timeout=150)
 
 
+# --- n8n community edition (npm, on the machine's Node, SQLite) --------------------------------
+
+N8N_OWNER = {"email": "owner@example.com", "firstName": "Assay", "lastName": "Owner", "password": "Assay-test-1"}
+
+
+def _n8n_rest(server, method, path, body=None, cookie=None):
+    """One call to n8n's internal /rest API (what its editor uses); returns (json, set-cookie)."""
+    headers = {"Content-Type": "application/json"}
+    if cookie:
+        headers["Cookie"] = cookie
+    req = urllib.request.Request(server.url + "/rest" + path, method=method, headers=headers,
+                                 data=None if body is None else json.dumps(body).encode())
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read() or b"null"), resp.headers.get("Set-Cookie", "")
+
+
+def start_n8n():
+    """n8n 1.x with an owner (N8N_OWNER) and a public-API key holding every scope (`.creds["api_key"]`).
+    The npm install skips build scripts, so `make services` compiles sqlite3 against the machine's
+    Node headers; isolated-vm has no Node 20 build, hence the legacy expression engine."""
+    node = find_binary("node", "apt-get install nodejs")
+    modules = os.path.join(NPM_DIR, "node_modules")
+    if not os.path.isfile(os.path.join(modules, "sqlite3", "build", "Release", "node_sqlite3.node")):
+        missing("n8n (with a built sqlite3) is not installed in %s (%s)" % (NPM_DIR, INSTALL_HINT))
+    port = free_port()
+    home = tempfile.mkdtemp(prefix="assay-n8n-home-")
+    server = Server("n8n", [node, os.path.join(modules, "n8n", "bin", "n8n"), "start"], port, env={
+        "N8N_PORT": str(port), "N8N_LISTEN_ADDRESS": "127.0.0.1", "N8N_HOST": "127.0.0.1",
+        "N8N_USER_FOLDER": home, "DB_TYPE": "sqlite", "N8N_DIAGNOSTICS_ENABLED": "false",
+        "N8N_PERSONALIZATION_ENABLED": "false", "N8N_VERSION_NOTIFICATIONS_ENABLED": "false",
+        "N8N_TEMPLATES_ENABLED": "false", "N8N_HIRING_BANNER_ENABLED": "false", "N8N_SECURE_COOKIE": "false",
+        "N8N_COMMUNITY_PACKAGES_ENABLED": "false", "N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS": "false",
+        "N8N_PUBLIC_API_SWAGGERUI_DISABLED": "true", "N8N_RUNNERS_ENABLED": "false",
+        "N8N_EXPRESSION_ENGINE": "legacy", "N8N_DIAGNOSTICS_CONFIG_FRONTEND": "",
+        "N8N_DIAGNOSTICS_CONFIG_BACKEND": "", "EXTERNAL_FRONTEND_HOOKS_URLS": ""})
+    server.after_stop.append(lambda: shutil.rmtree(home, ignore_errors=True))
+    # /healthz answers while migrations still run; the owner-setup route only exists once they are done
+    server.wait_until("/healthz/readiness", lambda: http_ok(server.url + "/healthz/readiness"), timeout=150)
+    server.wait_until("the REST API", lambda: _n8n_rest(server, "GET", "/settings")[0]["data"], timeout=60)
+    _, cookie = _n8n_rest(server, "POST", "/owner/setup", N8N_OWNER)
+    cookie = cookie.split(";")[0]
+    scopes = _n8n_rest(server, "GET", "/api-keys/scopes", cookie=cookie)[0]["data"]
+    key = _n8n_rest(server, "POST", "/api-keys", {"label": "assay", "expiresAt": None, "scopes": scopes},
+                    cookie=cookie)[0]["data"]
+    server.creds = {"api_key": key["rawApiKey"], "email": N8N_OWNER["email"]}
+    return server
+
+
 # --- S3 protocol (moto, signatures checked) --------------------------------------------------
 
 def start_moto(auth=True):
@@ -430,7 +478,7 @@ def mariadb_available():
 
 # fixture -> the service name its tests are marked with (`real_server(name)`; conftest adds it)
 FIXTURE_SERVICES = {"real_openbao": "openbao", "real_temporal": "temporal", "real_traefik": "traefik",
-                    "real_unleash": "unleash", "real_s3": "moto", "moto": "moto", "moto_unsigned": "moto",
+                    "real_unleash": "unleash", "real_n8n": "n8n", "real_s3": "moto", "moto": "moto", "moto_unsigned": "moto",
                     "prometheus": "prometheus",
                     "alertmanager": "alertmanager", "postgres_url": "postgres", "mariadb_url": "mariadb"}
 
@@ -447,6 +495,7 @@ real_openbao = server_fixture("real_openbao", start_openbao)
 real_temporal = server_fixture("real_temporal", start_temporal)
 real_traefik = server_fixture("real_traefik", start_traefik)
 real_unleash = server_fixture("real_unleash", start_unleash)
+real_n8n = server_fixture("real_n8n", start_n8n)
 real_s3 = server_fixture("real_s3", start_moto)
 prometheus = server_fixture("prometheus", start_prometheus)
 alertmanager = server_fixture("alertmanager", start_alertmanager)

@@ -7,9 +7,11 @@ Like n8n 1.x/2.x where the module can tell the difference:
   is 400), `cursor` from the previous page. Workflows filter by `name` (a substring, as n8n
   does) and `active`; executions by `status` and `workflowId`.
 - Workflow bodies need `name`, `nodes` (array), `connections` and `settings` (objects), else
-  400 `request/body/...`; activate/deactivate/archive/unarchive answer the workflow;
+  400 `request/body/...` (also a node whose `parameters` is not an object, as n8n says);
+  activate/deactivate/archive/unarchive answer the workflow;
   `/transfer` takes `{destinationProjectId}`; `/tags` PUT takes an array of `{id}`.
 - Tags: a duplicate name answers 409. Variables: create answers 201 with no body.
+- DELETE /users/{id} takes only an id (n8n 1.x: 400 for an email).
 - Unknown ids answer 404 `{"message": "Not Found"}`.
 """
 import itertools
@@ -146,6 +148,9 @@ class FakeN8n(FakeService):
                 return msg(400, "request/body must have required property '%s'" % field)
             if not isinstance(data[field], kind):
                 return msg(400, "request/body/%s must be %s" % (field, "array" if kind is list else kind.__name__))
+        for i, node in enumerate(data["nodes"]):
+            if "parameters" in node and not isinstance(node["parameters"], dict):
+                return msg(400, "request/body/nodes/%d/parameters must be object" % i)
         return None
 
     def r_executions(self, r, rest):
@@ -290,6 +295,8 @@ class FakeN8n(FakeService):
                     u["role"] = self.body(r)["newRoleName"]
                     return Response(204, b"", None)
                 if r.method == "DELETE":
+                    if rest[0] != u["id"]:  # n8n deletes by id only
+                        return msg(400, "Request to delete a user failed because the user to delete was not found in DB")
                     del self.users[uid]
                     return Response(204, b"", None)
                 return ok(u)

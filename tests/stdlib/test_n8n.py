@@ -44,6 +44,9 @@ def test_n8n_workflow_lifecycle(lua, lua_fails, n8n):
     puts = [(r.path, r.json()) for r in n8n.requests if r.method == "PUT"]
     assert puts == [("/api/v1/workflows/new1/transfer", {"destinationProjectId": "p1"}),
                     ("/api/v1/workflows/new1/tags", [{"id": "t2"}]), ("/api/v1/workflows/new1/tags", [])]
+    # a node's empty parameters go as an object, as n8n requires
+    run(lua, 'c.workflows:create({name = "hook", nodes = {{name = "Start", type = "n8n-nodes-base.manualTrigger", parameters = {}}}})', n8n)
+    assert n8n.last().json()["nodes"] == [{"name": "Start", "type": "n8n-nodes-base.manualTrigger", "parameters": {}}]
     err = fails(lua_fails, 'c.workflows:activate("nope")', n8n)
     assert "n8n: POST /workflows/nope/activate HTTP 404: " in err
     err = fails(lua_fails, 'c.tags:create({name = "x"}); c.tags:create({name = "x"})', n8n)
