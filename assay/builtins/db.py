@@ -739,14 +739,15 @@ def install(bridge):
     bridge.run_lua_file(lua_file("db"), table, bridge.handle_maker())
 
 
-_QUOTED = re.compile(r"'(?:[^']|'')*'|\$\$.*?\$\$", re.DOTALL)
+# compiled on first use (re caches it), not at every start
+_QUOTED = r"'(?:[^']|'')*'|\$\$.*?\$\$"
 
 
 def _log_statement(sql):
     """A statement for the debug log: one line, at most 200 characters, every quoted
     literal shown as '?' (a password in `CREATE ROLE … PASSWORD '…'` must not be logged;
     parameters are never logged)."""
-    text = " ".join(_QUOTED.sub("'?'", sql).split())
+    text = " ".join(re.compile(_QUOTED, re.DOTALL).sub("'?'", sql).split())
     return quoted(text if len(text) <= 200 else text[:197] + "...")
 
 

@@ -21,8 +21,6 @@ from assay.runtime.scheduler import InThread
 
 
 from . import http_stream
-from . import _tls_options
-from ._http_exchange import buffered_result, request_headers, send_open
 from . import lua_file
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -60,6 +58,7 @@ def _prepare(name, method, url, rest, marks=None):
         opts_message = "%s: second argument must be a table or nil" % name
     opts = args.optional_table(opts, opts_message)
 
+    from ._http_exchange import request_headers  # the first request pays, not every start
     headers = request_headers(name, opts, {"Content-Type": content_type} if content_type else {})
     on_event = args.field(opts, "on_event")
     if on_event is not None and not args.is_function(on_event):
@@ -78,6 +77,7 @@ def _request_op(config, name, method, url, rest, marks, streams):
 # ---- the request itself (worker thread: plain Python only) -------------------
 
 def _perform(client, name, method, url, body, headers, room=None):
+    from ._http_exchange import buffered_result, send_open
     return buffered_result(name, send_open(client, name, method, url, body, headers), room)
 
 
@@ -97,6 +97,7 @@ def _new_client(clients, opts=None, *dead):
         f = args.field(opts, "follow_redirects")
         if f is False:
             follow = False
+    from . import _tls_options
     given = _tls_options.read(opts, "http.client")
     config = net.Client(timeout, follow, given["ca_pems"], given["client_cert"], given["client_key"])
     if given["ca_pems"] or given["client_cert"]:

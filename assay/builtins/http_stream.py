@@ -18,7 +18,6 @@ from assay.runtime.errors import BuiltinError
 from assay.runtime.scheduler import InThread
 from assay.runtime.text import debug_quote as quote_path, os_error_text
 
-from ._http_exchange import buffered_result, request_headers, send_open, visible_response_headers
 
 DOWNLOAD_MAX_SIZE = 1 << 30  # a hostile URL must not fill the disk; max_size = 0 lifts it
 
@@ -41,6 +40,8 @@ def open_events(streams, client, name, method, url, body, headers, room=None):
     by `room` (the heap's room, measured by the caller on the Lua thread) like any body."""
 
     def run():
+        # the exchange module loads with the first request, not at every start
+        from ._http_exchange import buffered_result, send_open, visible_response_headers
         response = send_open(client, name, method, url, body, headers, stream=True)
         content_type = response.headers.get("content-type", "")
         if "text/event-stream" not in content_type.lower():
@@ -70,7 +71,7 @@ def _next_event(streams):
     return next_event, close_events
 
 
-_LINE_END = re.compile(rb"\r\n|\n|\r")
+_LINE_END = rb"\r\n|\n|\r"  # compiled on first use (re caches it)
 
 
 class EventStream:
@@ -100,7 +101,7 @@ class EventStream:
                 buf += chunk
                 start = 0
                 while True:
-                    match = _LINE_END.search(buf, max(start, clean))
+                    match = re.compile(_LINE_END).search(buf, max(start, clean))
                     # a CR at the very end may be the first half of a CRLF still on its way
                     if match is None or (match.group() == b"\r" and match.end() == len(buf)):
                         clean = (len(buf) if match is None else match.start()) - start
@@ -163,6 +164,7 @@ def download(url=None, path=None, opts=None):
     if not isinstance(path, bytes):
         raise BuiltinError("http.download: second argument must be a destination path string")
     opts = args.optional_table(opts, "http.download: third argument must be a table or nil")
+    from ._http_exchange import request_headers
     headers = request_headers(name, opts, {})
     timeout = args.field(opts, "timeout")
     if timeout is not None:
@@ -202,6 +204,7 @@ def _download(client, url, path, headers, timeout, max_size):
                            % (quote_path(parent), os_error_text(e))) from None
     # without a timeout of its own a download may take as long as it needs, as long
     # as data keeps coming (the client timeout bounds each wait)
+    from ._http_exchange import send_open
     response = send_open(client, name, "get", url, None, headers, stream=timeout is None,
                               timeout=timeout)
     try:

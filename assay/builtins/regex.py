@@ -65,7 +65,8 @@ _POSIX = {
     "xdigit": [(0x30, 0x39), (0x41, 0x46), (0x61, 0x66)],
 }
 _PERL = {"d": "digit", "s": "space", "w": "word"}
-_POSIX_CLASS = re.compile(r"\[:(\^?)([^:]*):\]")
+# patterns compiled on first use (re caches them): start-up compiles nothing
+_POSIX_CLASS = r"\[:(\^?)([^:]*):\]"
 
 _SPECIAL_BOUNDARIES = {"start": "word_start", "end": "word_end",
                        "start-half": "word_start_half", "end-half": "word_end_half"}
@@ -741,7 +742,7 @@ class _Translator:
 
     def maybe_parse_posix_class(self):
         """`[:name:]` / `[:^name:]` inside a class; None (cursor unchanged) otherwise."""
-        m = _POSIX_CLASS.match(self.p, self.i)
+        m = re.compile(_POSIX_CLASS).match(self.p, self.i)
         if m is None or m.group(2) not in _POSIX:
             return None
         self.i = m.end()
@@ -898,7 +899,7 @@ def _u32(name):
     return None
 
 
-_CAP_LETTER = re.compile(rb"[0-9A-Za-z_]+")
+_CAP_LETTER = rb"[0-9A-Za-z_]+"
 
 
 def _expand(replacement, groups, names):
@@ -920,7 +921,7 @@ def _expand(replacement, groups, names):
             if close >= 0:
                 ref, end = replacement[i + 2:close], close + 1
         else:
-            word = _CAP_LETTER.match(replacement, i + 1)
+            word = re.compile(_CAP_LETTER).match(replacement, i + 1)
             if word:
                 ref, end = word.group(), word.end()
         if ref is None:  # not a reference: a literal `$`

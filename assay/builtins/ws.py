@@ -17,7 +17,6 @@ from assay.runtime.scheduler import InThread
 from assay.runtime.text import os_error_text
 from . import lua_file
 
-from . import _tls_options
 
 
 CONNECT_TIMEOUT = 30.0
@@ -84,6 +83,7 @@ def _options(opts):
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
             raise BuiltinError("ws.connect: timeout must be a positive number of seconds")
         kwargs["recv_timeout"] = float(timeout)
+    from . import _tls_options  # the first connect pays, not every start
     return kwargs, _tls_options.read(opts, "ws.connect", insecure_allowed=True)
 
 
@@ -128,6 +128,7 @@ def _connect(vm, url=None, opts=None, *dead):
 
         from assay.net import tls
         from assay.net.client import redact_url
+        from . import _tls_options
         recv_timeout = kwargs.pop("recv_timeout", None)
         try:
             if url.lower().startswith("wss:"):

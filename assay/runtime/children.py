@@ -12,7 +12,7 @@ signals.py) and a deadline that fires elsewhere (tool.py) can kill it before ass
 exits: a child must never outlive the run that was waiting for it.
 """
 import os
-import signal
+import _signal as signal  # only SIGKILL is needed; the `signal` wrapper imports enum
 import threading
 import time
 

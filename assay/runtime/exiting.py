@@ -8,10 +8,27 @@ import os
 import sys
 
 
+def _c_fflush_all():
+    """fflush(NULL) through the bare `_ctypes` extension: the `ctypes` package around it
+    (with struct and its type tables) costs more to import than the whole call."""
+    import _ctypes
+
+    class CInt(_ctypes._SimpleCData):
+        _type_ = "i"
+
+    class CFunction(_ctypes.CFuncPtr):
+        _flags_ = _ctypes.FUNCFLAG_CDECL
+        _restype_ = CInt
+
+    class Process:  # the running program and the C library it links, as CFuncPtr expects
+        _handle = _ctypes.dlopen(None, os.RTLD_NOW)
+
+    CFunction(("fflush", Process))(None)
+
+
 def flush_all():
     try:
-        import ctypes
-        ctypes.CDLL(None).fflush(None)
+        _c_fflush_all()
     except Exception:
         pass
     for stream in (sys.stdout, sys.stderr):

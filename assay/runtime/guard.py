@@ -15,10 +15,10 @@ one table in `assay.runtime.operations`.
 import os
 
 from .errors import BuiltinError
-from .operations import lua_library_writes, write_name
 
 READONLY_ENV = "ASSAY_READONLY"
 APPROVAL_ENV = "ASSAY_APPROVAL"
+POLICY_ENV = "ASSAY_POLICY_FILE"   # the same name as assay.runtime.policy.POLICY_ENV
 APPROVED_OPS_ENV = "ASSAY_APPROVED_OPS"   # set by `assay resume`: the grants so far (JSON)
 DENIED_INDEX_ENV = "ASSAY_DENIED_INDEX"   # set by `assay resume --approve no`
 SUMMARY_CAP = 200
@@ -43,9 +43,12 @@ class Guard:
     def from_env(cls, environ=None):
         """The gate asked for by the environment (the CLI flags set the same variables);
         approval wins over read-only when both are set."""
-        from . import policy
         environ = os.environ if environ is None else environ
-        rules = policy.current()
+        rules = None
+        # the policy module (and its patterns) loads only when a policy file is named
+        if os.environ.get(POLICY_ENV):
+            from . import policy
+            rules = policy.current()
         if env_flag(environ, APPROVAL_ENV):
             return cls(approval=Approval.from_env(environ), policy=rules)
         return cls(readonly=env_flag(environ, READONLY_ENV), policy=rules)
@@ -59,6 +62,7 @@ class Guard:
             return
         if self.policy is not None:
             self._check_policy(name, args)
+        from .operations import write_name  # loaded only once a mode made the gate active
         op = write_name(name, args)
         if op is None or self._declared_read(op, args):
             return
@@ -94,6 +98,7 @@ class Guard:
         with open(_LUA, "rb") as f:
             source = f.read().decode("utf-8")
         checks = bridge.lua.table()
+        from .operations import lua_library_writes
         paths = lua_library_writes()
         if self.policy is not None:
             paths += ["require", "os.getenv"]

@@ -7,7 +7,9 @@ kills the children assay is waiting for (a shell.exec command runs in its own
 process group, which a terminal's Ctrl-C does not reach), flushes C and Python
 stdio, and exits.
 """
-import signal
+# the C module: the `signal` wrapper turns numbers into enums, and importing enum
+# is a measurable part of every start
+import _signal as signal
 import threading
 
 from assay.runtime.children import kill_for_exit
