@@ -164,6 +164,8 @@ def page(module, text, api, alias=None):
     if facts:
         out.append("")
     out += ['Load it with `local %s = require("assay.%s")`.' % (module.split(".")[-1], module), ""]
+    if get("tested"):  # which calls run against the real service in the test suite, which only a fake
+        out += ["Tested: " + get("tested"), ""]
     if alias:
         out += ["`assay.%s` is the very same module table as [`assay.%s`](%s.md): "
                 "`require(\"assay.%s\") == require(\"assay.%s\")`. Both names work in every script."

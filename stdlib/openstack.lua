@@ -3,6 +3,7 @@
 --- @category cloud
 --- @icon openstack
 --- @keywords openstack, keystone, nova, glance, neutron, identity, compute, image, network, quota, servers, subnets, ports, routers, security-groups, inventory, catalog
+--- @tested against a real Keystone (password and token auth, the service catalog with its regions, interfaces and unversioned URLs, projects, users, regions: tests/real/test_real_openstack.py); the compute, image and network calls only against a fake (tests/stdlib/test_openstack.py), since Nova, Glance and Neutron are not started on the test machine.
 --- @env OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_REGION_NAME
 --- @quickref M.client(auth_url, opts) -> client | OpenStack client; auth_url is Keystone (…:5000 or …/v3); opts {username, password, project_name|project_id, user_domain_name|user_domain_id, project_domain_name|project_domain_id (domains default "Default")} or {token}; region, interface ("public"), endpoints {compute=…}, catalog
 --- @quickref c:authenticate() -> {project_id, catalog} | Get a token from Keystone now (otherwise on the first call); the token stays inside the client

@@ -19,7 +19,8 @@ import pytest
 # Real services (one way to start each; see tests/realservers.py), as fixtures for every test.
 import realservers
 from realservers import (alertmanager, flow, flow_fails, mariadb_url, postgres_url, prometheus,  # noqa: F401
-                         real_n8n, real_openbao, real_s3, real_temporal, real_traefik, real_unleash, uid)
+                         real_keystone, real_n8n, real_openbao, real_s3, real_temporal, real_traefik,
+                         real_unleash, uid)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -11,13 +11,13 @@ session. A test asks for one through its fixture and carries the marker:
     def test_kv_round_trip(assay, real_openbao): ...
 
 Fixtures (session-scoped, so a slow starter starts once): `real_openbao`, `real_temporal`,
-`real_traefik`, `real_unleash`, `real_n8n`, `real_s3` (moto), `prometheus`, `alertmanager`; `postgres_url`
-and `mariadb_url` for the machine's databases. A missing server skips its tests with the install
-hint; under CI=true it fails them.
+`real_traefik`, `real_unleash`, `real_n8n`, `real_s3` (moto), `real_keystone`, `prometheus`,
+`alertmanager`; `postgres_url` and `mariadb_url` for the machine's databases. A missing server
+skips its tests with the install hint; under CI=true it fails them.
 
 Binaries are looked up in ASSAY_TEST_<NAME> (e.g. ASSAY_TEST_BAO), next to this interpreter (the
-venv's bin/), then on PATH; the npm packages in ASSAY_TEST_NPM_DIR (default
-~/.cache/assay-test-services).
+venv's bin/), then on PATH; the npm packages and Keystone's own venv (keystone-venv) in
+ASSAY_TEST_NPM_DIR (default ~/.cache/assay-test-services).
 """
 import json
 import os
@@ -38,7 +38,8 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVICES_DIR = os.path.join(HERE, "services")
 NPM_DIR = os.environ.get("ASSAY_TEST_NPM_DIR", os.path.expanduser("~/.cache/assay-test-services"))
-INSTALL_HINT = "make services (installs tests/services/requirements.txt and package.json)"
+INSTALL_HINT = ("make services (installs tests/services/requirements.txt, keystone-requirements.txt "
+                "and package.json)")
 
 
 def free_port():
@@ -116,9 +117,13 @@ class Server:
         self.fail("%s: timed out after %d s waiting for %s" % (self.name, timeout, what))
 
     def log_tail(self):
+        return self.log_text()[-3000:]
+
+    def log_text(self):
+        """Everything the server has written to its log so far."""
         self.log.flush()
         with open(self.log_path, "rb") as f:
-            return f.read()[-3000:].decode("utf-8", "replace")
+            return f.read().decode("utf-8", "replace")
 
     def fail(self, message):
         tail = self.log_tail()
@@ -358,6 +363,50 @@ def iam(action, server, **params):
         return resp.read().decode()
 
 
+# --- OpenStack Keystone (its own venv: see tests/services/keystone_serve.py) -----------------
+
+KEYSTONE_PASSWORD = "assay-admin-secret"
+
+
+def start_keystone():
+    """Keystone with SQLite and fernet tokens; admin/`KEYSTONE_PASSWORD` in project admin, region
+    RegionOne, identity published unversioned at `.url` + "/". `.creds["token"]` is an admin token
+    and `.api(method, path, body)` calls the v3 API with it (to set up state); `.token_requests()`
+    counts the POST /v3/auth/tokens it has answered (from its request log)."""
+    python = os.environ.get("ASSAY_TEST_KEYSTONE_PYTHON",
+                            os.path.join(NPM_DIR, "keystone-venv", "bin", "python"))
+    if not os.path.isfile(python):
+        missing("Keystone's venv is not installed at %s (%s)" % (python, INSTALL_HINT))
+    port = free_port()
+    server = Server("keystone", [python, "-W", "ignore", os.path.join(SERVICES_DIR, "keystone_serve.py"),
+                                 ".", str(port), KEYSTONE_PASSWORD], port)
+    server.creds = {"username": "admin", "password": KEYSTONE_PASSWORD, "project": "admin"}
+    server.wait_until("/v3", lambda: http_ok(server.url + "/v3"), timeout=120)
+    admin = keystone_call(server.url, "POST", "/v3/auth/tokens", {"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": "admin", "domain": {"id": "default"}, "password": KEYSTONE_PASSWORD}}},
+        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
+    server.creds["token"] = admin["token_id"]
+    server.api = lambda method, path, body=None: keystone_call(server.url, method, path, body,
+                                                              token=admin["token_id"])
+    server.token_requests = lambda: server.log_text().count('"POST /v3/auth/tokens ')
+    return server
+
+
+def keystone_call(url, method, path, body=None, token=None):
+    """One Keystone API call; the answer's JSON, with an issued token's id under `token_id`."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["X-Auth-Token"] = token
+    req = urllib.request.Request(url + path, method=method, headers=headers,
+                                 data=None if body is None else json.dumps(body).encode())
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        data = json.loads(resp.read() or b"null")
+        if resp.headers.get("X-Subject-Token"):
+            data["token_id"] = resp.headers["X-Subject-Token"]
+        return data
+
+
 # --- Prometheus and Alertmanager (Debian packages, private instances) ------------------------
 
 PROMETHEUS_CONFIG = """\
@@ -478,7 +527,8 @@ def mariadb_available():
 
 # fixture -> the service name its tests are marked with (`real_server(name)`; conftest adds it)
 FIXTURE_SERVICES = {"real_openbao": "openbao", "real_temporal": "temporal", "real_traefik": "traefik",
-                    "real_unleash": "unleash", "real_n8n": "n8n", "real_s3": "moto", "moto": "moto", "moto_unsigned": "moto",
+                    "real_unleash": "unleash", "real_n8n": "n8n", "real_s3": "moto", "real_keystone": "keystone",
+                    "moto": "moto", "moto_unsigned": "moto",
                     "prometheus": "prometheus",
                     "alertmanager": "alertmanager", "postgres_url": "postgres", "mariadb_url": "mariadb"}
 
@@ -497,6 +547,7 @@ real_traefik = server_fixture("real_traefik", start_traefik)
 real_unleash = server_fixture("real_unleash", start_unleash)
 real_n8n = server_fixture("real_n8n", start_n8n)
 real_s3 = server_fixture("real_s3", start_moto)
+real_keystone = server_fixture("real_keystone", start_keystone)
 prometheus = server_fixture("prometheus", start_prometheus)
 alertmanager = server_fixture("alertmanager", start_alertmanager)
 
