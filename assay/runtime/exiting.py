@@ -30,7 +30,11 @@ def flush_all():
     try:
         _c_fflush_all()
     except Exception:
-        pass
+        try:  # the long way, should the bare extension ever refuse
+            import ctypes
+            ctypes.CDLL(None).fflush(None)
+        except Exception:
+            pass
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
