@@ -150,7 +150,7 @@ fi
 # start), the json/yaml bridges, the HTTP client, re2 and lupa stay compiled.
 bytecode=(psycopg ruamel jinja2 markupsafe Crypto jsonpath markdown_it mdurl pymysql
           jsonschema jsonschema_specifications referencing attr attrs websocket typing_extensions
-          charset_normalizer idna zstandard certifi mdit_py_plugins
+          idna zstandard certifi mdit_py_plugins
           requests urllib3
           yaml.composer yaml.constructor yaml.dumper yaml.emitter yaml.loader yaml.nodes
           yaml.parser yaml.reader yaml.representer yaml.resolver yaml.scanner yaml.serializer
@@ -187,6 +187,8 @@ else
 #  nuitka_strip.py            strips the copied .so files (about -13 MB unpacked)
 #  nuitka_one_openssl.py      psycopg-binary's libpq/libldap use Python's OpenSSL
 #  zstandard.backend_cffi     only the C backend loads (its CFFI twin was 2 MB)
+#  charset_normalizer         requests' charset guesser (0.55 MB); assay never lets
+#                             requests guess (build/assay_entry.py silences its warning)
 #  cryptography               not shipped (JWT keys use pycryptodome); PyMySQL would
 #                             import it when present, and a build venv made before the
 #                             switch still has it: never follow it (11.6 MB)
@@ -213,6 +215,7 @@ PYTHONPATH=$ROOT "$VENV/bin/python" -m nuitka \
   "${bytecode_args[@]}" \
   --nofollow-import-to=zstandard.backend_cffi,cffi \
   --nofollow-import-to=cryptography \
+  --nofollow-import-to=charset_normalizer \
   --nofollow-import-to="$unused_stdlib" \
   --include-distribution-metadata=jsonschema,psycopg,markupsafe,attrs \
   --noinclude-unittest-mode=nofollow --noinclude-pydoc-mode=nofollow \
