@@ -44,7 +44,7 @@ services: venv
 	cp tests/services/package.json $(ASSAY_TEST_NPM_DIR)/package.json
 	cd $(ASSAY_TEST_NPM_DIR) && npm install --no-audit --no-fund --ignore-scripts --loglevel=error
 	cd $(ASSAY_TEST_NPM_DIR)/node_modules/sqlite3 && test -f build/Release/node_sqlite3.node || \
-	  ../.bin/node-gyp rebuild --nodedir=/usr -j 2 --loglevel=error >/dev/null
+	  ../.bin/node-gyp rebuild --nodedir=/usr -j 2 >build.log 2>&1 || (tail -30 build.log; exit 1)
 	test -x $(KEYSTONE_VENV)/bin/python || $(PYTHON) -m venv $(KEYSTONE_VENV)
 	$(KEYSTONE_VENV)/bin/pip --disable-pip-version-check -q install -r tests/services/keystone-requirements.txt
 
