@@ -120,7 +120,12 @@ function H.auth_headers(opts, headers)
   return headers
 end
 
-local shape_of = require("assay._json_shape")
+-- json.array/json.object keep their marks in the json family, which installs on its
+-- first use: before that no table can be marked.
+local function shape_of(t)
+  local marks = package.loaded["assay._json_shape"]
+  return marks and marks(t)
+end
 
 --- A JSON request body. An empty table is sent as "{}" (the json builtin would say "[]"),
 --- or as `empty` for endpoints that take a list; a table marked with json.array or

@@ -18,8 +18,11 @@ def walk_builtins():
     """(global path of every function reachable from a fresh VM's globals,
     the bridge name of every Python builtin)."""
     from assay.runtime.guard import Guard
-    from assay.builtins import new_runtime
+    from assay.builtins import FAMILIES, new_runtime
     rt = new_runtime(guard=Guard())
+    for name, _, functions in FAMILIES:
+        if functions is not None:  # installed on first use: install now, to see every bridge name
+            rt.bridge.load(name)
     walk = rt.lua.eval('''function()
       local out, seen = {}, {}
       local function go(t, prefix, depth)

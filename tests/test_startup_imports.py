@@ -37,3 +37,27 @@ def test_print_one_imports_no_on_demand_library():
     assert "assay.runtime.vm" in imported  # the trace really covers the run
     loaded = sorted(name for name in ON_DEMAND if name in imported)
     assert loaded == []
+
+
+@pytest.mark.skipif(bool(os.environ.get("ASSAY_BIN")), reason="looks into the Python process")
+def test_a_script_imports_only_the_builtin_families_it_calls():
+    """The families are installed on first use (importlib, which the trace above does not
+    see): a script that calls none imports none of them, a `base64` call
+    not those of db, temporal, template or http."""
+    import subprocess
+    import sys
+    probe = (
+        "import sys\n"
+        "from assay.builtins import FAMILIES, new_runtime\n"
+        "rt = new_runtime()\n"
+        "rt.run_source(sys.argv[1].encode(), '@probe.lua')\n"
+        "print(' '.join(m for _, m, functions in FAMILIES\n"
+        "               if functions is not None and 'assay.builtins.' + m in sys.modules))\n")
+    def families_imported(script):
+        result = subprocess.run([sys.executable, "-c", probe, script], capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+    assert families_imported("local x = 1") == []
+    imported = families_imported("return base64.encode('x')")
+    assert "base64" in imported and not {"db", "temporal", "template", "http"} & set(imported)

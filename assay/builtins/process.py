@@ -122,6 +122,7 @@ def kill(*argv):
 
 
 def install(bridge):
-    bridge.define("process", {"list": list_, "is_running": is_running, "kill": kill}, lua=lua_file("process"))
+    table = bridge.define("process", {"list": list_, "is_running": is_running, "kill": kill},
+                          lua=lua_file("process"))
     from . import process_spawn
-    process_spawn.install(bridge)
+    process_spawn.install(bridge, table)

@@ -86,7 +86,7 @@ def _timeout(opts, who):
     return None if math.isinf(value) else float(value)
 
 
-def install(bridge):
+def install(bridge, table):
     children = {}  # pid -> _Child, for this VM
     scheduler = bridge.runtime.scheduler
 
@@ -165,8 +165,8 @@ def install(bridge):
             return child.result
         return InThread(work)
 
-    bridge.globals[b"process"][b"spawn"] = bridge.function(spawn, "process.spawn")
-    bridge.globals[b"process"][b"wait"] = bridge.function(wait, "process.wait")
+    table[b"spawn"] = bridge.function(spawn, "process.spawn")
+    table[b"wait"] = bridge.function(wait, "process.wait")
 
 
 def _result(child):

@@ -88,6 +88,8 @@ class Bridge:
         self.guard = None    # the Runtime's Guard: consulted before every builtin call
         self.names = []      # every builtin made here, by the name the guard sees
         self._state = {}
+        self._lazy = {}      # lazily installed family -> its real table, None until installed
+        self._install_family = None
 
     def protocol(self, fn, name):
         """Python callable implementing the (ok, value...) protocol for `fn`."""
@@ -136,10 +138,45 @@ class Bridge:
         functions written in Lua or replace the global (e.g. give it a metatable).
         """
         t = self.table(members, name)
-        self.globals[_encode(name)] = t
+        if name in self._lazy:  # installed on first use: the global holds stand-ins already
+            self._lazy[name] = t
+        else:
+            self.globals[_encode(name)] = t
         if lua:
             self.run_lua_file(lua, t)
         return t
+
+    def define_lazily(self, families, install):
+        """Make each global of `families` ({name: [its function names]}) a table of Lua
+        stand-ins that install the family on the first call of any of them, with
+        `install(name)`, which calls `define(name, ...)` as an eager install would.
+        A script that never calls into a family never imports its module."""
+        self._install_family = install
+        for name in families:
+            self._lazy[name] = None
+        spec = "\n".join(" ".join([name] + list(keys)) for name, keys in families.items())
+        self.internals.define_lazily(_encode(spec), self._wrap(self._load_for_lua))
+
+    def load(self, name):
+        """The real table of the lazily installed family `name`, installing it now if
+        it is not yet (a family that needs another loads it this way)."""
+        t = self._lazy[name]
+        if t is None:
+            try:
+                self._install_family(name)
+                t = self._lazy[name]
+            except BaseException:
+                self._lazy[name] = None  # half installed: the next call tries again
+                raise
+        return t
+
+    def _load_for_lua(self, name):
+        name = name.decode()
+        try:
+            enter(self.lua)
+            return True, self.load(name)
+        except Exception as e:  # never a Python exception, repr or traceback
+            return failure(e, name)
 
     def state(self, key, factory):
         """This VM's state for `key` (a family's name), made by `factory()` on first use."""

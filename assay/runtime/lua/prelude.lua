@@ -159,6 +159,29 @@ package.searchers = {
   searcher(py.find_embedded_module),
 }
 
+---------------------------------------------------------------------------
+-- Families installed on first use. `spec` has one line per global: its name, then
+-- the names of its functions. Each function is a small stand-in that, on the first
+-- call of any of them, has Python install the family (`load(name)` returns the real
+-- table, which only Python and these stand-ins hold) and then calls the real one. The
+-- stand-ins stay for good, so `pairs` sees the same keys as after an eager install and
+-- a function compares equal to itself before and after the family loads. The call
+-- is a tail call: a yielding builtin yields through it, and error levels still point
+-- at the script's line.
+local function define_lazily(spec, load)
+  for line in spec:gmatch("[^\n]+") do
+    local name, real = line:match("^%S+"), nil
+    local public = {}
+    for key in line:gmatch("%S+", #name + 1) do
+      public[key] = function(...)
+        if real == nil then real = load(name) end
+        return real[key](...)
+      end
+    end
+    _ENV[name] = public
+  end
+end
+
 -- Output: print/io.write go through C stdio; flush before every exit.
 local function flush()
   pcall(stdout.flush, stdout)
@@ -189,5 +212,6 @@ return {
   flush = flush,
   print_to_stderr = print_to_stderr,
   pack = pack,
+  define_lazily = define_lazily,
   raw_pcall = sandbox.pcall,  -- for builtins that retry another way after an error
 }
