@@ -83,7 +83,7 @@ class Bridge:
         self.globals = lua.globals()
         self._wrap = internals.wrap
         self._wrap_yielding = internals.wrap_yielding
-        self._compile = internals.compile
+        self._compile = internals.compile_part
         self.runtime = None  # set by the Runtime that owns this bridge
         self.guard = None    # the Runtime's Guard: consulted before every builtin call
         self.names = []      # every builtin made here, by the name the guard sees

@@ -88,6 +88,7 @@ class Runtime:
         if mode in ("tool", "check"):
             # stdout carries exactly one JSON document in these modes
             lua.globals().print = internals.print_to_stderr
+        internals.seal_library()  # what the families' Lua parts see, whenever they install
 
     def compile(self, source, chunkname):
         """Compile `source` (bytes); ScriptError(kind="syntax") on a syntax error."""

@@ -190,6 +190,7 @@ def test_encoder_gives_the_python_paths_text_or_declines():
           end
           return function() local v = val(0) return v, pcall(json.encode, v) end
         """)
+        rt.bridge.load("json")  # installed on first use: its marks exist from then on
         marks = rt.bridge.state("json", JsonState).marks
         for _ in range(400):
             value, ok, text = make()

@@ -94,3 +94,15 @@ def test_the_http_helpers_read_json_marks_before_and_after_json_loads(lua):
       local marked = json.object({})
       return before, H.json_body(marked, "[]")
     ''') == ("[]", "{}")
+
+
+def test_a_family_installed_after_the_script_replaced_the_library_still_works(lua, tmp_path):
+    """Its Lua part sees the standard library as it was before the script's first line."""
+    path = tmp_path / "lines.txt"
+    path.write_text("a\nb\n")
+    assert lua('''
+      setmetatable = nil; type = nil; string.gsub = nil; table = nil
+      local n = 0
+      for line in fs.lines(%r) do n = n + 1 end
+      return n, fs.exists(%r)
+    ''' % (str(path), str(path))) == (2, True)

@@ -14,6 +14,13 @@ local co_create, co_status, co_running, co_yield =
 local co_resume, co_close = sandbox.co_resume, sandbox.co_close
 local stdout, stderr = io.stdout, io.stderr
 local block = py.block
+local G = _ENV
+
+-- The standard library's names, as the sandbox left them (see `seal_library`).
+local library_names = {}
+for name in next, G do
+  if name ~= "_G" then library_names[#library_names + 1] = name end
+end
 
 ---------------------------------------------------------------------------
 -- Bridge: a Python builtin returns (true, values...) or (false, message);
@@ -182,6 +189,40 @@ local function define_lazily(spec, load)
   end
 end
 
+-- The builtin families' Lua parts are compiled with `compile_part`: they see the
+-- standard library as it was when the VM was ready (`seal_library` copies it before
+-- any script line runs), so a family installed on first use, after a script replaced
+-- `type` or `string.find`, still gets the originals, as one installed at start did.
+-- Every other name (the builtins, `sleep`, `time`) is the global's current value.
+local library
+local part_env = setmetatable({}, {
+  __index = function(_, name)
+    local value = library and library[name]
+    if value == nil then value = G[name] end
+    return value
+  end,
+  __newindex = G,
+})
+
+local function seal_library()
+  library = {}
+  for i = 1, #library_names do
+    local name = library_names[i]
+    local value = G[name]
+    if type(value) == "table" then
+      local copy = {}
+      for k, v in next, value do copy[k] = v end
+      value = copy
+    end
+    library[name] = value
+  end
+end
+
+local function compile_part(src, chunkname)
+  local fn, err = load(src, chunkname, "t", part_env)
+  return fn, err
+end
+
 -- Output: print/io.write go through C stdio; flush before every exit.
 local function flush()
   pcall(stdout.flush, stdout)
@@ -213,5 +254,7 @@ return {
   print_to_stderr = print_to_stderr,
   pack = pack,
   define_lazily = define_lazily,
+  seal_library = seal_library,
+  compile_part = compile_part,
   raw_pcall = sandbox.pcall,  -- for builtins that retry another way after an error
 }
