@@ -13,16 +13,16 @@ exits: a child must never outlive the run that was waiting for it.
 """
 import os
 import _signal as signal  # only SIGKILL is needed; the `signal` wrapper imports enum
-import threading
+import _thread  # the C module: `threading` is a measurable part of every start
 import time
 
 from .errors import Interrupt
 
 TIMED_OUT = "execution timed out"
 
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()
 _waiting = set()  # the Popen objects some thread is waiting for right now
-_exiting = threading.Event()  # set by a signal: assay is about to exit
+_exiting = False  # set by a signal: assay is about to exit
 
 
 def wait(proc, timeout=None, deadline=None, input=None, communicate=False):
@@ -54,7 +54,8 @@ def wait(proc, timeout=None, deadline=None, input=None, communicate=False):
     finally:
         with _lock:
             _waiting.discard(proc)
-        if _exiting.is_set():  # the child was killed for the exit: the script must not go on
+        if _exiting:  # the child was killed for the exit: the script must not go on
+            import threading
             threading.Event().wait()
 
 
@@ -72,7 +73,8 @@ def kill(proc):
 def kill_for_exit():
     """A signal ends assay: kill every waited child, and stop the threads that waited
     for them where they are, so no more of the script runs before the exit."""
-    _exiting.set()
+    global _exiting
+    _exiting = True
     kill_waited()
 
 

@@ -7,10 +7,10 @@ kills the children assay is waiting for (a shell.exec command runs in its own
 process group, which a terminal's Ctrl-C does not reach), flushes C and Python
 stdio, and exits.
 """
-# the C module: the `signal` wrapper turns numbers into enums, and importing enum
-# is a measurable part of every start
+# the C modules: the `signal` wrapper turns numbers into enums, and importing enum
+# (or `threading`) is a measurable part of every start
 import _signal as signal
-import threading
+import _thread
 
 from assay.runtime.children import kill_for_exit
 from assay.runtime.exiting import exit_now
@@ -26,7 +26,8 @@ def _wait_and_exit():
 
 def quiet_signals():
     signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-    threading.Thread(target=_wait_and_exit, name="assay-signals", daemon=True).start()
+    # a bare thread: like a daemon thread it does not keep the process alive
+    _thread.start_new_thread(_wait_and_exit, ())
 
 
 def restore_in_child():
