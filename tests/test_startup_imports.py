@@ -15,7 +15,7 @@ ON_DEMAND = [
     # only a policy file, read-only or approval mode needs these
     "assay.runtime.policy", "assay.runtime.operations", "urllib.parse",
     # the C modules serve: the Python wrappers import enum and struct
-    "signal", "ctypes", "enum",
+    "signal", "ctypes", "enum", "threading",
     # the first request or connection loads these
     "assay.builtins._http_exchange", "assay.builtins._tls_options",
 ]
