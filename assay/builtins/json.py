@@ -28,7 +28,19 @@ def text_arg(v, who, function):
     `who` is the error prefix (`json.parse`), `function` the short name used in
     argument errors (`parse`).
     """
+    return _decoded(string_arg(v, function), who)
+
+
+def utf8_arg(v, who, function):
+    """A string parameter #1 that must be valid UTF-8, as the checked bytes (for parsers
+    that read bytes: a large text then exists once, not also as Python text)."""
     raw = string_arg(v, function)
+    if not raw.isascii():
+        _decoded(raw, who)
+    return raw
+
+
+def _decoded(raw, who):
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -18,7 +18,7 @@ blocks, long lines folded at spaces after column 80, no `---`, final newline.
 import math
 import re
 
-from assay.builtins.json import lua_ready, text_arg
+from assay.builtins.json import lua_ready, utf8_arg
 from assay.runtime.convert import Multi, to_py
 from assay.runtime.errors import BuiltinError
 from assay.runtime.jsontext import format_float
@@ -258,8 +258,9 @@ def _libyaml_events(parser):
 
 
 def _event_source(source):
-    """(error class, event iterator): libyaml through PyYAML when it is installed
-    (the original's parser, and ~10x faster), else ruamel.yaml's pure parser."""
+    """(error class, event iterator) for UTF-8 `source`: libyaml through PyYAML when it is
+    installed (the original's parser, and ~10x faster; it reads the bytes as they are),
+    else ruamel.yaml's pure parser."""
     if PREFER_LIBYAML:
         try:
             import yaml as pyyaml
@@ -270,11 +271,11 @@ def _event_source(source):
             return pyyaml.YAMLError, _libyaml_events(parser)
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
-    return YAMLError, YAML(typ="safe", pure=True).parse(source)
+    return YAMLError, YAML(typ="safe", pure=True).parse(source.decode("utf-8"))
 
 
 def _parse_value(text):
-    source = text_arg(text, "yaml.parse", "parse")
+    source = utf8_arg(text, "yaml.parse", "parse")
     error, events = _event_source(source)
     try:
         return _build(events)
@@ -295,11 +296,14 @@ def parse_flat(text=None):
     import json
     value = _parse_value(text)
     try:
-        flat = json.dumps(value, ensure_ascii=False, allow_nan=False, check_circular=False,
-                          separators=(",", ":")).encode("utf-8")
-    except (ValueError, UnicodeEncodeError, RecursionError):
+        # ASCII text (non-ASCII as \u escapes) takes a byte per character, half of what
+        # Python needs for text with characters past U+00FF; a lone surrogate becomes an
+        # escape the decoder declines, and the Python path then reports it.
+        flat = json.dumps(value, allow_nan=False, check_circular=False, separators=(",", ":"))
+    except (ValueError, RecursionError):
         return Multi((False, lua_ready(value, "yaml.parse")))
-    return Multi((True, flat))
+    del value  # the document is freed before its text is copied to bytes
+    return Multi((True, flat.encode("ascii")))
 
 
 # yaml.parse through the JSON decoder; if it declines (e.g. nesting past the limit),
@@ -307,7 +311,7 @@ def parse_flat(text=None):
 
 
 def parse_all(text=None):
-    source = text_arg(text, "yaml.parse_all", "parse_all")
+    source = utf8_arg(text, "yaml.parse_all", "parse_all")
     error, events = _event_source(source)
     documents = []
     try:
@@ -432,6 +436,7 @@ class _Emitter:
 
     def __init__(self):
         self.out = []
+        self.done = []  # finished parts as UTF-8, so the many small pieces do not pile up
         self.column = 0
         self.whitespace = True
         self.indention = True
@@ -446,6 +451,9 @@ class _Emitter:
     def put_break(self):
         self.out.append("\n")
         self.column = 0
+        if len(self.out) > 20000:
+            self.done.append("".join(self.out).encode("utf-8"))
+            self.out.clear()
 
     def increase_indent(self, flow, indentless):
         self.indents.append(self.indent)
@@ -662,7 +670,9 @@ class _Emitter:
         # implicit document end: libyaml's write_indent at indentation 0, no `...`
         if not self.indention or self.column > 0 or not self.whitespace:
             self.put_break()
-        return "".join(self.out)
+        self.done.append("".join(self.out).encode("utf-8"))
+        self.out.clear()
+        return b"".join(self.done)
 
 
 def encode(value=None, marks=None):
