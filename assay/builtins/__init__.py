@@ -96,13 +96,13 @@ def install_all(bridge):
 def new_runtime(mode="script", **options):
     """A Lua VM with every builtin family installed; see `assay.runtime.vm.Runtime`."""
     import gc
-    from assay.runtime.vm import Runtime
     # Creating a runtime makes thousands of objects (modules, functions, Lua tables) and
     # frees none: the collections they would trigger find nothing and cost ~10% of a
-    # start, so the collector waits until the runtime exists.
+    # start, so the collector waits until the runtime exists (the first one imports Lua).
     enabled = gc.isenabled()
     gc.disable()
     try:
+        from assay.runtime.vm import Runtime
         return Runtime(mode=mode, install=install_all, **options)
     finally:
         if enabled:

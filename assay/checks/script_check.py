@@ -23,7 +23,7 @@ def run(check):
     if check.file is None:
         return config_failure("script check requires a 'file' field")
     from assay.runtime.text import os_error_text
-    from assay.runtime.vm import blank_shebang
+    from assay.runtime.source import blank_shebang
     try:
         with open(check.file, "rb") as f:
             source = f.read()

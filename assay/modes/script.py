@@ -10,7 +10,7 @@ def run_lua_file(path, mode, timeout, script_args=()):
     if mode == "tool":
         from .tool import tool_command
         return tool_command(path, timeout, script_args)
-    from assay.runtime.vm import ScriptReadError, read_script
+    from assay.runtime.source import ScriptReadError, read_script
     try:
         source = read_script(path)
     except ScriptReadError as e:
@@ -23,7 +23,7 @@ def run_lua_file(path, mode, timeout, script_args=()):
 
 def run_inline(code, script_args=()):
     from assay.runtime.logs import logger
-    from assay.runtime.vm import blank_shebang
+    from assay.runtime.source import blank_shebang
     logger.info("starting assay (inline eval mode)")
     return execute(blank_shebang(code.encode("utf-8", "surrogateescape")), "@<eval>", None, script_args)
 
@@ -34,6 +34,11 @@ def execute(source, chunkname, script=None, script_args=()):
     The process ends as soon as the main chunk does, so pending tasks and worker
     threads are abandoned: exit_now flushes every stream, then leaves.
     """
+    import gc
+    # Everything made until the script runs (modules, the VM) lives as long as the
+    # process: collections during the start would find nothing, and frozen, those
+    # objects are not looked at again by the collections the script triggers.
+    gc.disable()
     from assay.runtime.errors import ScriptError
     from assay.runtime.exiting import exit_now
     from assay.runtime.logs import logger
@@ -41,6 +46,8 @@ def execute(source, chunkname, script=None, script_args=()):
     from assay.builtins import new_runtime
     quiet_signals()
     runtime = new_runtime(mode="script")
+    gc.freeze()
+    gc.enable()
     runtime.set_script_args(script, script_args)
     code = 0
     try:

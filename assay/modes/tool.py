@@ -197,7 +197,7 @@ def run_tool(path, timeout, script_args=(), answer=None):
     """The envelope text for running `path` in tool mode; `script_args` fill Lua's `arg`;
     `answer`: the run's Answer, told whether the run is read-only."""
     from assay.builtins import new_runtime
-    from assay.runtime.vm import ScriptReadError, read_script
+    from assay.runtime.source import ScriptReadError, read_script
     try:
         source = read_script(path)
     except ScriptReadError as e:

@@ -15,36 +15,9 @@ from . import loader, sandbox
 from .bridge import Bridge
 from .errors import ScriptError
 from .scheduler import Scheduler
-from .text import os_error_text
 
 LUA_MEMORY_LIMIT = 64 << 20
 _PRELUDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lua", "prelude.lua")
-
-
-class ScriptReadError(Exception):
-    """The script file could not be read; str() is `reading PATH: REASON`."""
-
-
-def blank_shebang(source):
-    """Replace a leading `#!` line by an empty line, so line numbers still match the file."""
-    if source.startswith(b"#!"):
-        newline = source.find(b"\n")
-        return b"" if newline < 0 else source[newline:]
-    return source
-
-
-def read_script(path):
-    """The script's bytes, shebang blanked; ScriptReadError if unreadable or not UTF-8."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise ScriptReadError("reading %s: %s" % (path, os_error_text(e))) from None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScriptReadError("reading %s: stream did not contain valid UTF-8" % path) from None
-    return blank_shebang(data)
 
 
 class Runtime:
