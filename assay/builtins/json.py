@@ -213,6 +213,23 @@ ESCAPES.update({b'"': b'\\"', b"\\": b"\\\\", b"\n": b"\\n", b"\r": b"\\r", b"\t
                 b"\b": b"\\b", b"\f": b"\\f"})
 
 
+def valid_utf8(raw):
+    """True if `raw` is valid UTF-8, read in slices so that no copy of a large text is made."""
+    if raw.isascii():
+        return True
+    import codecs
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    step = 1 << 16
+    try:
+        for start in range(0, len(view), step):
+            decoder.decode(view[start:start + step])
+        decoder.decode(b"", True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _install_codec(bridge, t):
     if not _SOURCE:
         with open(_CODEC, "rb") as f:
@@ -221,10 +238,11 @@ def _install_codec(bridge, t):
     escapes = bridge.lua.table_from(ESCAPES)
     float_text = bridge.internals.wrap(bridge.protocol(
         lambda v: jsontext.format_float(v).encode(), "json.encode"))
+    check_utf8 = bridge.internals.wrap(bridge.protocol(valid_utf8, "json.parse"))
     collect = bridge.lua.eval(b"function() collectgarbage() end")
     state = bridge.state("json", JsonState)
     state.codec = bridge.run_lua_file(lua_file("json"), t, source, escapes, float_text,
-                                      collect, t[b"parse"], t[b"encode"], state.marks)
+                                      check_utf8, collect, t[b"parse"], t[b"encode"], state.marks)
 
 
 def install(bridge):

@@ -202,3 +202,29 @@ def test_encoder_gives_the_python_paths_text_or_declines():
             assert ok and text == expected
     finally:
         rt.close()
+
+
+def test_objects_of_one_kind_with_more_or_fewer_members_decode_exactly():
+    # the decoder sizes an object's table by the last object with the same first key
+    from assay.builtins.json import parse
+    counts = [3, 3, 1, 20, 2, 17, 0, 3, 5]
+    doc = [{"id": i, **{"k%d" % j: (None if j % 4 == 1 else j) for j in range(n)}} for i, n in enumerate(counts)]
+    text = json.dumps(doc).encode()
+    rt = new_runtime()
+    try:
+        value = rt.lua.globals()[b"json"][b"parse"](text)
+        assert _canonical(value) == _canonical(parse(text))
+        count = rt.lua.eval("function(t) local n = 0 for _ in pairs(t) do n = n + 1 end return n end")
+        assert [count(value[i + 1]) for i in range(len(counts))] == [
+            1 + sum(1 for j in range(n) if j % 4 != 1) for n in counts]
+    finally:
+        rt.close()
+
+
+def test_utf8_is_checked_across_the_whole_of_a_large_document(lua, lua_fails):
+    # valid: a two-byte character on the 64 KiB boundary the check reads at; invalid: a
+    # stray byte far into the text (the Python path's error, with its offset)
+    pad = "x" * (65536 - len('["') - 1)
+    assert lua('return #json.parse(\'["%s\\u{e9}"]\')[1]' % pad) == len(pad) + 2
+    assert lua_fails('return json.parse(\'["%s\\xff"]\')' % ("x" * 100000)) == (
+        "json.parse: invalid UTF-8 in input: invalid byte at offset 100002")

@@ -1,4 +1,4 @@
-local json, source, escapes, float_text, collect, slow_parse, slow_encode, marks, internals = ...
+local json, source, escapes, float_text, valid_utf8, collect, slow_parse, slow_encode, marks, internals = ...
 local raw_pcall, compile, type, select, next, error =
   internals.raw_pcall, internals.compile, type, select, next, error
 local decode, encode, FAIL
@@ -7,7 +7,7 @@ local lib = {
   format = string.format, gsub = string.gsub, rep = string.rep, concat = table.concat,
   sort = table.sort, utf8_len = utf8.len, utf8_char = utf8.char, tonumber = tonumber,
   type = type, next = next, error = error, rawget = rawget, setmetatable = setmetatable,
-  getmetatable = getmetatable,
+  getmetatable = getmetatable, create = table.create,
   math_type = math.type, huge = math.huge,
 }
 
@@ -15,7 +15,7 @@ local lib = {
 local function load_codec()
   local chunk, err = compile(source, "=[assay json codec]")
   if not chunk then error(err, 0) end
-  local codec = chunk(escapes, float_text, lib)
+  local codec = chunk(escapes, float_text, valid_utf8, lib)
   decode, encode, FAIL, source = codec.decode, codec.encode, codec.FAIL, nil
 end
 
@@ -27,10 +27,11 @@ local function declined(err)
   collect()
 end
 
--- (true, value), or false when the Python path must decide.
-local function try_decode(text)
+-- (true, value), or false when the Python path must decide. `checked`: the text is
+-- known to be valid UTF-8.
+local function try_decode(text, checked)
   if not decode then load_codec() end
-  local ok, value = raw_pcall(decode, text)
+  local ok, value = raw_pcall(decode, text, checked)
   if ok then return true, value end
   declined(value)
   return false
