@@ -66,6 +66,19 @@ local function has_position(msg)
   return msg:find("^[^%s:]+:%d+: ") ~= nil or msg:find('^%[string "') ~= nil
 end
 
+local function embedded(ar)
+  return ar.source:sub(1, 7) == "@assay/"
+end
+
+-- Did an embedded stdlib module end this coroutine with `error(...)`? Then the failure is
+-- the user's (a bad argument, an HTTP 500, ...) and the module's own line in the message
+-- (`assay/_http.lua:452: `) says nothing to them. A Lua runtime error inside a module is
+-- not raised through `error`, so it keeps the module's position.
+local function raised_by_module(co)
+  local top, caller = getinfo(co, 0, "f"), getinfo(co, 1, "S")
+  return top ~= nil and top.func == error and caller ~= nil and embedded(caller)
+end
+
 local function describe(co, err)
   local msg = err
   if type(msg) ~= "string" then
@@ -81,8 +94,11 @@ local function describe(co, err)
     if ar.currentline and ar.currentline > 0 and ar.source:sub(1, 1) == "@" then
       local where = ar.short_src .. ":" .. ar.currentline .. ": "
       first = first or where
-      if ar.source:sub(1, 7) ~= "@assay/" then user = where; break end
+      if not embedded(ar) then user = where; break end
     end
+  end
+  if user and raised_by_module(co) then
+    msg = msg:gsub("^assay/[^%s:]+%.lua:%d+: ", "", 1)  -- the user's line replaces it below
   end
   if not has_position(msg) then
     local where = user or first
