@@ -70,13 +70,19 @@ local function embedded(ar)
   return ar.source:sub(1, 7) == "@assay/"
 end
 
--- Did an embedded stdlib module end this coroutine with `error(...)`? Then the failure is
--- the user's (a bad argument, an HTTP 500, ...) and the module's own line in the message
--- (`assay/_http.lua:452: `) says nothing to them. A Lua runtime error inside a module is
--- not raised through `error`, so it keeps the module's position.
-local function raised_by_module(co)
+local PRELUDE = getinfo(1, "S").source
+
+-- Was this coroutine ended by `error(...)` called in an embedded stdlib module (a bad
+-- argument, an HTTP 500: the user's failure, raised on purpose) or in a builtin, which
+-- passes on an awaited task's error text? Then a module position at the start of the
+-- message (`assay/_http.lua:452: `) only says where the module noticed the failure; the
+-- report names the user's line instead. A Lua runtime error inside a module (a bug) is
+-- not raised through `error` and keeps the module's position, unless it comes back
+-- through `await`, which cannot tell the two apart.
+local function raised_for_the_user(co)
   local top, caller = getinfo(co, 0, "f"), getinfo(co, 1, "S")
-  return top ~= nil and top.func == error and caller ~= nil and embedded(caller)
+  return top ~= nil and top.func == error and caller ~= nil
+    and (embedded(caller) or caller.source == PRELUDE)
 end
 
 local function describe(co, err)
@@ -97,7 +103,7 @@ local function describe(co, err)
       if not embedded(ar) then user = where; break end
     end
   end
-  if user and raised_by_module(co) then
+  if user and raised_for_the_user(co) then
     msg = msg:gsub("^assay/[^%s:]+%.lua:%d+: ", "", 1)  -- the user's line replaces it below
   end
   if not has_position(msg) then
