@@ -136,7 +136,7 @@ c:post("/per-call", {a = 1}, {expect = "any", headers = {["CONTENT-TYPE"] = "tex
 
 def test_a_failed_call_ends_the_script_at_the_callers_line(assay, recorder, tmp_path):
     """A stdlib error that ends a script is reported once, at the line of the script that made
-    the call: `flow.lua:6: vault: GET … HTTP 500: …`, not `flow.lua:6: assay/_http.lua:452: …`.
+    the call: `flow.lua:7: vault: GET … HTTP 500: …`, not `flow.lua:7: assay/_http.lua:452: …`.
     Caught with pcall, the text keeps the helper's position, as in Assay 0.8.3."""
     recorder.set("GET", "/v1/secret/data/app", 500, "sealed", "text/plain")
     (tmp_path / "flow.lua").write_text(
@@ -145,6 +145,7 @@ def test_a_failed_call_ends_the_script_at_the_callers_line(assay, recorder, tmp_
         'print(select(2, pcall(vault.kv_get, vault, "secret", "app")))\n'
         'if arg[1] == "await" then async.spawn(function() return vault:kv_get("secret", "app") end):await() end\n'
         'if arg[1] == "bad input" then kratos:list_identities() end\n'
+        'if arg[1] == "re-raised" then error(select(2, pcall(vault.kv_get, vault, "secret", "app"))) end\n'
         'vault:kv_get("secret", "app")\n' % (recorder.url, recorder.url))
 
     def error_line(*args):
@@ -154,8 +155,10 @@ def test_a_failed_call_ends_the_script_at_the_callers_line(assay, recorder, tmp_
 
     out, errors = error_line()
     assert re.fullmatch(r"assay/_http\.lua:\d+: vault: GET /v1/secret/data/app HTTP 500: sealed\n", out), out
-    assert len(errors) == 1 and errors[0].endswith(" ERROR flow.lua:6: vault: GET /v1/secret/data/app HTTP 500: sealed")
+    assert len(errors) == 1 and errors[0].endswith(" ERROR flow.lua:7: vault: GET /v1/secret/data/app HTTP 500: sealed")
     _, errors = error_line("await")  # a task's error, passed on by await
     assert errors[0].endswith(" ERROR flow.lua:4: vault: GET /v1/secret/data/app HTTP 500: sealed"), errors
     _, errors = error_line("bad input")  # raised by the module's own file
     assert errors[0].endswith(" ERROR flow.lua:5: kratos: admin_url not configured"), errors
+    _, errors = error_line("re-raised")  # caught, then raised again by the script
+    assert errors[0].endswith(" ERROR flow.lua:6: vault: GET /v1/secret/data/app HTTP 500: sealed"), errors

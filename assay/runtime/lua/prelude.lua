@@ -70,19 +70,30 @@ local function embedded(ar)
   return ar.source:sub(1, 7) == "@assay/"
 end
 
-local PRELUDE = getinfo(1, "S").source
+-- An embedded stdlib module raises its errors with its own position first
+-- (`assay/_http.lua:452: vault: GET ... HTTP 500`): where the module noticed that the
+-- user's call failed (a bad argument, an HTTP 500), which says nothing to the user. The
+-- report names the user's line instead, once, also when the text was re-raised on the
+-- way (by the user's `error(err)`, or by `await` for a task). Only a failure inside a
+-- module's code that the module did not raise itself (a bug: `attempt to index a nil
+-- value`) keeps the module's position, after the user's.
+local MODULE_POSITION = "assay/[^%s:]+%.lua:%d+: "
 
--- Was this coroutine ended by `error(...)` called in an embedded stdlib module (a bad
--- argument, an HTTP 500: the user's failure, raised on purpose) or in a builtin, which
--- passes on an awaited task's error text? Then a module position at the start of the
--- message (`assay/_http.lua:452: `) only says where the module noticed the failure; the
--- report names the user's line instead. A Lua runtime error inside a module (a bug) is
--- not raised through `error` and keeps the module's position, unless it comes back
--- through `await`, which cannot tell the two apart.
-local function raised_for_the_user(co)
-  local top, caller = getinfo(co, 0, "f"), getinfo(co, 1, "S")
-  return top ~= nil and top.func == error and caller ~= nil
-    and (embedded(caller) or caller.source == PRELUDE)
+local function failed_inside_module(co)
+  local top = getinfo(co, 0, "Sf")
+  if not top then return false end
+  if top.what ~= "C" then return embedded(top) end  -- a Lua runtime error in that code
+  if top.func == error then return false end         -- raised on purpose
+  local caller = getinfo(co, 1, "S")                 -- a library function the module misused
+  return caller ~= nil and embedded(caller)
+end
+
+local function without_module_position(msg)
+  local rest = msg:match("^" .. MODULE_POSITION .. "(.*)$")
+  if rest then return rest end
+  local lead, after = msg:match("^([^%s:]+:%d+: )" .. MODULE_POSITION .. "(.*)$")
+  if lead then return lead .. after end
+  return msg
 end
 
 local function describe(co, err)
@@ -103,9 +114,7 @@ local function describe(co, err)
       if not embedded(ar) then user = where; break end
     end
   end
-  if user and raised_for_the_user(co) then
-    msg = msg:gsub("^assay/[^%s:]+%.lua:%d+: ", "", 1)  -- the user's line replaces it below
-  end
+  if user and not failed_inside_module(co) then msg = without_module_position(msg) end
   if not has_position(msg) then
     local where = user or first
     if where then msg = where .. msg end
