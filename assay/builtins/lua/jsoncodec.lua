@@ -36,9 +36,11 @@ local PLAIN = '^([^%z\1-\31"\\]*)()'
 -- a key with its colon and the first character of its value, a plain string or a
 -- number with the character after it, a closing bracket with the comma and key after
 -- it. Whatever a pattern does not take (escapes, exponents, odd whitespace, errors)
--- goes to the byte-by-byte readers, which decide. (Reading a value together with the
--- comma and key after it was measured too: the patterns that fail at the end of each
--- object cost more than the calls they save.)
+-- goes to the byte-by-byte readers, which decide. A string or number that is not the
+-- last member of its object is read together with the comma and key after it, in one
+-- call; which member is the last is judged by the last object of the same kind (tried
+-- on every member, the patterns that fail at the end of each object cost more than the
+-- calls they save).
 --
 -- In a document without control characters (checked once, with plain searches) a
 -- string's text is everything up to the next quote, and whitespace can only be spaces:
@@ -52,6 +54,8 @@ local function patterns(text, ws)
     key = "^" .. key,                    -- key, position and first character of its value
     comma_key = "^" .. ws .. "," .. key,  -- the same after a comma
     string = "^(" .. text .. '*)"' .. ws .. "()(.)",  -- text, position and character after it
+    string_key = "^(" .. text .. '*)"' .. ws .. "," .. key,  -- text, then the next key as `key`
+    number_key = "^(%-?%d+)([-+.eE%d]*)" .. ws .. "," .. key,  -- digits, what follows them, next key
     number = "^(%-?%d+)([-+.eE%d]*)" .. ws .. "()(.)",  -- digits, what follows them, as above
     next = "^" .. ws .. "()(.)",
   }
@@ -89,6 +93,7 @@ local function decode(s, checked)
   end
   local bs = P ~= FULL and find(s, "\\", 1, true) or len + 1
   local KEY, COMMA_KEY, STRING, NUMBER, NEXT = P.key, P.comma_key, P.string, P.number, P.next
+  local STRING_KEY, NUMBER_KEY = P.string_key, P.number_key
   local compact = P == COMPACT  -- the next character is then simply there: sub is cheaper than NEXT
 
   local function skip(p)
@@ -180,9 +185,16 @@ local function decode(s, checked)
     if depth > MAX_PARSE_DEPTH then fail() end
     local k, q, b = match(s, KEY, p)
     local first, count, t = k, 0, nil
+    -- members before the last expected one are read together with the next key
+    local before_last = -1
     if k then
       local size = sizes[k]
-      t = size and create(0, size) or {}
+      if size then
+        t = create(0, size)
+        before_last = size - 1
+      else
+        t = {}
+      end
     else
       t = {}
       p = skip(p)
@@ -205,16 +217,27 @@ local function decode(s, checked)
       -- its value starts (nk, nq, nb) or the position and character after v (p, c)
       local v, c, nk, nq, nb
       if b == '"' then
-        v, p, c = match(s, STRING, q + 1)
-        if not v or p > bs then
-          v, p = string_at(q + 1)
-          p, c = match(s, NEXT, p)
+        if count < before_last then
+          v, nk, nq, nb = match(s, STRING_KEY, q + 1)
+          if v and nq > bs then nk = nil end
+        end
+        if not nk then
+          v, p, c = match(s, STRING, q + 1)
+          if not v or p > bs then
+            v, p = string_at(q + 1)
+            p, c = match(s, NEXT, p)
+          end
         end
       elseif NUMBER_START[b] then
         local whole, rest
-        whole, rest, p, c = match(s, NUMBER, q)
+        if count < before_last then
+          whole, rest, nk, nq, nb = match(s, NUMBER_KEY, q)
+          if nk and nq > bs then nk = nil end
+        end
+        if not nk then whole, rest, p, c = match(s, NUMBER, q) end
         v = whole and plain_number(whole, rest, b)
         if v == nil then
+          nk = nil
           v, p = number_at(q)
           p, c = match(s, NEXT, p)
         end
