@@ -148,9 +148,9 @@ fi
 # assay's own commands other than run/exec/tool (checks, modules/context, mcp, api,
 # completion) are bytecode too, and so are the rarely used builtin families temporal
 # (the default build has no Temporal client), tar, template, toml, ws and markdown
-# (installed at start, so their bytecode is unmarshalled then: start-up +1 ms median,
-# within noise, for -0.5 MB). The runtime, the other families, the json/yaml bridges,
-# the HTTP client, re2 and lupa stay compiled.
+# (installed on a script's first call into them, so only such a script unmarshals
+# them; -0.5 MB). The runtime, the other families, the json/yaml bridges, the HTTP
+# client, re2 and lupa stay compiled.
 bytecode=(psycopg ruamel jinja2 markupsafe Crypto jsonpath markdown_it mdurl pymysql
           jsonschema jsonschema_specifications referencing attr attrs websocket typing_extensions
           idna zstandard certifi mdit_py_plugins
