@@ -84,6 +84,10 @@ class Bridge:
         self._wrap = internals.wrap
         self._wrap_yielding = internals.wrap_yielding
         self._compile = internals.compile_part
+        # Made now, outside any Lua call, so bound to the main Lua thread: inside a builtin
+        # call lupa binds what `lua.table()` makes to the calling coroutine, and a family
+        # installed on first use keeps its tables after that coroutine is gone.
+        self._new_table = lua.eval("function() return {} end")
         self.runtime = None  # set by the Runtime that owns this bridge
         self.guard = None    # the Runtime's Guard: consulted before every builtin call
         self.names = []      # every builtin made here, by the name the guard sees
@@ -119,7 +123,7 @@ class Bridge:
 
     def table(self, members, prefix):
         """A Lua table from a mapping of names to functions, values or sub-mappings."""
-        t = self.lua.table()
+        t = self._new_table()
         for key, value in members.items():
             name = "%s.%s" % (prefix, key) if prefix else key
             if callable(value):

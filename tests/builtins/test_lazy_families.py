@@ -106,3 +106,26 @@ def test_a_family_installed_after_the_script_replaced_the_library_still_works(lu
       for line in fs.lines(%r) do n = n + 1 end
       return n, fs.exists(%r)
     ''' % (str(path), str(path))) == (2, True)
+
+
+def test_a_family_installed_inside_a_finished_task_outlives_it():
+    """A first call runs inside the script's coroutine; what the install keeps must not be
+    tied to that coroutine (lupa would free it through the dead coroutine: a crash).
+    In a child process, so that a crash fails this test only."""
+    import subprocess
+    import sys
+    code = (
+        "import gc\n"
+        "from assay.builtins import new_runtime\n"
+        "rt = new_runtime()\n"
+        "rt.run_source(b'return json.parse(\"[1]\"), yaml.parse(\"a: 1\"), fs.exists(\"/\"), http.client', '@a.lua')\n"
+        "for _ in range(100):  # the dead coroutine is freed, its memory used again\n"
+        "    rt.run_source(b'collectgarbage() local t = {} for i = 1, 50 do t[i] = {} end', '@b.lua')\n"
+        "gc.collect()\n"
+        "print(rt.run_source(b'return json.encode(json.parse(\"[2]\"))', '@c.lua')[0].decode())\n"
+        "rt.close()\n"
+        "del rt\n"
+        "gc.collect()\n"
+        "print('closed')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (0, "[2]\nclosed\n"), result.stderr[-2000:]
