@@ -236,3 +236,20 @@ def test_utf8_is_checked_across_the_whole_of_a_large_document(lua, lua_fails):
     assert lua('return #json.parse(\'["%s\\u{e9}"]\')[1]' % pad) == len(pad) + 2
     assert lua_fails('return json.parse(\'["%s\\xff"]\')' % ("x" * 100000)) == (
         "json.parse: invalid UTF-8 in input: invalid byte at offset 100002")
+
+
+def test_a_document_that_changes_layout_after_its_first_key_takes_the_fast_path_exactly():
+    # the layout (compact or `": `) is judged by the first key; the rest reads right either way
+    from assay.builtins.json import JsonState, parse
+    texts = [b'{"a":1,"b": {"c" : [1, "x" ,{"d":2.5}], "e":"f" }, "g":null}',
+             b'{"a": 1,"b":{"c":[1,"x",{"d":-0.0}],"e":"f"},"g" :true}',
+             b'[{"a":"b"}, {"a": "c", "d":[ ]}]']
+    rt = new_runtime()
+    try:
+        rt.lua.globals()[b"json"][b"parse"](b"1")  # compiles the codec
+        try_decode = rt.bridge.state("json", JsonState).codec[b"try_decode"]
+        for text in texts:
+            ok, value = try_decode(text)
+            assert ok is True and _canonical(value) == _canonical(parse(text)), text
+    finally:
+        rt.close()
