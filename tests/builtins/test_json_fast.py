@@ -253,3 +253,13 @@ def test_a_document_that_changes_layout_after_its_first_key_takes_the_fast_path_
             assert ok is True and _canonical(value) == _canonical(parse(text)), text
     finally:
         rt.close()
+
+
+def test_encoder_refuses_invalid_utf8_anywhere_in_a_large_text(lua, lua_fails):
+    # the encoder checks UTF-8 once, on its whole text: a bad byte past the first 64 KiB
+    # and a character cut at a string's end are refused with the Python path's error
+    code = "local t = {} for i = 1, 3000 do t[i] = 'caf\\u{e9} ' .. i .. string.rep('x', 30) end t[3001] = %s return json.encode(t)"
+    assert len(lua(code % "'ok'")) > 100000
+    assert lua_fails(code % "'bad \\xff'").startswith("invalid UTF-8 in string: 'utf-8' codec can't decode byte 0xff")
+    assert lua_fails(code % "'cut \\xc3'").startswith("invalid UTF-8 in string")
+    assert lua_fails(code.replace("t[3001] = %s", "t['k\\xe2\\x9c'] = 1")).startswith("invalid UTF-8 in table key")

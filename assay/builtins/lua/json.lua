@@ -5,7 +5,7 @@ local decode, encode, FAIL
 local lib = {
   byte = string.byte, find = string.find, sub = string.sub, match = string.match,
   format = string.format, gsub = string.gsub, rep = string.rep, concat = table.concat,
-  sort = table.sort, utf8_len = utf8.len, utf8_char = utf8.char, tonumber = tonumber,
+  sort = table.sort, utf8_char = utf8.char, tonumber = tonumber,
   type = type, next = next, error = error, rawget = rawget, setmetatable = setmetatable,
   getmetatable = getmetatable, create = table.create,
   math_type = math.type, huge = math.huge,

@@ -14,7 +14,7 @@ local escapes, float_text_py, valid_utf8, lib = ...
 -- compiled on first use, when a script may have replaced the globals)
 local byte, find, sub, match, format, gsub, rep = lib.byte, lib.find, lib.sub, lib.match, lib.format,
   lib.gsub, lib.rep
-local concat, sort, utf8_len, utf8_char = lib.concat, lib.sort, lib.utf8_len, lib.utf8_char
+local concat, sort, utf8_char = lib.concat, lib.sort, lib.utf8_char
 local tonumber, type, next, error, rawget, setmetatable, getmetatable, math_type, create =
   lib.tonumber, lib.type, lib.next, lib.error, lib.rawget, lib.setmetatable, lib.getmetatable,
   lib.math_type, lib.create
@@ -29,6 +29,7 @@ local MAX_ENCODE_DEPTH = 200
 local UNESCAPE = { [34] = '"', [92] = "\\", [47] = "/", [98] = "\b", [102] = "\f",
                    [110] = "\n", [114] = "\r", [116] = "\t" }
 local SPECIAL = '[%z\1-\31"\\]'
+local PLAIN_TEXT = '^[^%z\1-\31"\\]*$'  -- (one anchored pass costs less than searching for SPECIAL)
 local PLAIN = '^([^%z\1-\31"\\]*)()'
 
 -- The decoder's cost is its calls into the string library, so each value is read with
@@ -414,9 +415,10 @@ local function float_text(v)
   return sign .. sub(digits, 1, 1) .. (n > 1 and "." .. sub(digits, 2) or "") .. "e" .. (kk - 1)
 end
 
+-- (UTF-8 is checked once, on the whole text: escapes are ASCII and quotes surround every
+-- string, so the text is valid exactly when every string in it is)
 local function quoted(s)
-  if not utf8_len(s) then fail() end
-  if find(s, SPECIAL) then s = gsub(s, SPECIAL, escapes) end
+  if not find(s, PLAIN_TEXT) then s = gsub(s, SPECIAL, escapes) end
   return '"' .. s .. '"'
 end
 
@@ -644,7 +646,9 @@ local function encode(value, marks)
   put(value, 0)
   chunks = chunks + 1
   done[chunks] = concat(buf, "", 1, n)
-  return concat(done)
+  local text = concat(done)
+  if not valid_utf8(text) then fail() end
+  return text
 end
 
 return { decode = decode, encode = encode, FAIL = FAIL }
