@@ -24,9 +24,9 @@ venv: $(VENV)/.dev
 demo: $(VENV)/.runtime
 	$(BIN)/assay examples/demo.lua
 
-# The whole suite takes about 5 minutes on 2 cores (real servers start once per session).
+# The whole suite takes about 13 minutes on 2 cores (real servers start once per session).
 test: $(VENV)/.dev
-	@echo "make test: the whole suite, about 5 minutes on 2 cores"
+	@echo "make test: the whole suite, about 13 minutes on 2 cores"
 	@start=$$(date +%s); $(BIN)/python -m pytest; rc=$$?; \
 	  echo "make test: finished in $$(( $$(date +%s) - start )) s"; exit $$rc
 

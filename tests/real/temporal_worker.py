@@ -6,6 +6,7 @@ Workflow `ApprovalWorkflow(request)`: waits for signal `approve` ({by = ...}), a
 """
 import asyncio
 import threading
+import time
 
 TASK_QUEUE = "assay-approvals"
 
@@ -46,6 +47,27 @@ class TemporalWorker:
         self.worker = Worker(self.client, task_queue=TASK_QUEUE, workflows=[Approval],
                              workflow_runner=UnsandboxedWorkflowRunner())
         self.running = asyncio.run_coroutine_threadsafe(self.worker.run(), self.loop)
+        self.namespace = namespace
+        self._wait_until_polling()
+
+    def _wait_until_polling(self, timeout=30):
+        """Return once the server lists this worker as a poller of the queue: a test that
+        asks the server about the queue right away would otherwise race the first poll."""
+        from temporalio.api.enums.v1 import TaskQueueType
+        from temporalio.api.taskqueue.v1 import TaskQueue
+        from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+        request = DescribeTaskQueueRequest(
+            namespace=self.namespace, task_queue=TaskQueue(name=TASK_QUEUE),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.running.done():
+                self.running.result()  # the worker died: raise its error
+            reply = self.call(self.client.workflow_service.describe_task_queue(request))
+            if reply.pollers:
+                return
+            time.sleep(0.1)
+        raise TimeoutError("the Temporal test worker never polled %s" % TASK_QUEUE)
 
     def call(self, coro, timeout=60):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
