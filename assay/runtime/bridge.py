@@ -75,6 +75,14 @@ class Handles:
             self.objects.pop(handle_id, None)
 
 
+def _most_positional(fn):
+    """How many positional arguments `fn` takes (a large number when it takes any)."""
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    if code is None or code.co_flags & 0x04:  # not plain Python, or it has *args
+        return 1 << 30
+    return code.co_argcount - (1 if hasattr(fn, "__self__") else 0)
+
+
 class Bridge:
     def __init__(self, lua, internals):
         self.lua = lua
@@ -99,8 +107,11 @@ class Bridge:
         """Python callable implementing the (ok, value...) protocol for `fn`."""
         to_lua, lua = self.to_lua, self.lua
         guard = self.guard
+        most = _most_positional(fn)
 
         def call(*args):
+            if len(args) > most:  # Lua drops surplus arguments; so do the builtins
+                args = args[:most]
             try:
                 enter(lua)
                 if guard is not None:

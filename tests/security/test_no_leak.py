@@ -67,3 +67,13 @@ def test_ws_connect_to_a_plain_http_port_is_one_clean_line():
     finally:
         server.shutdown()
     assert (ok, msg) == (False, "ws.connect: HTTP error: 200 OK")
+
+
+def test_surplus_arguments_are_dropped_as_lua_drops_them():
+    """A builtin called with more arguments than it takes ignores the rest, as a Lua
+    function does, instead of failing with Python's wording about positional arguments."""
+    out = lua_values("""
+        return json.parse("[1]", "extra", 3)[1], base64.encode("a", 2, 3),
+               toml.parse("a = 1", {}, {}).a, regex.match("a", "a", 3, 4, 5)
+    """)
+    assert out == (1, "YQ==", 1, True)
