@@ -118,16 +118,11 @@ class Config:
 
 def load_config(path, strict=False, environ=None):
     """Read, parse and validate `path`; raise ConfigError with the cause chain."""
-    from assay.runtime.text import os_error_text
+    from assay.runtime.text import read_utf8_file
     try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise ConfigError("reading config %s: %s" % (path, os_error_text(e))) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError("reading config %s: stream did not contain valid UTF-8" % path) from None
+        _, text = read_utf8_file(path)
+    except ValueError as e:
+        raise ConfigError("reading config %s: %s" % (path, e)) from None
     reader = _Reader(os.environ if environ is None else environ, strict)
     try:
         config = reader.config(_compose(text))

@@ -3,7 +3,7 @@
 Apart from the VM (vm.py imports Lua), so that the modes can read the script before
 the runtime exists, while the garbage collector is paused for its creation.
 """
-from .text import os_error_text
+from .text import read_utf8_file
 
 
 class ScriptReadError(Exception):
@@ -21,12 +21,7 @@ def blank_shebang(source):
 def read_script(path):
     """The script's bytes, shebang blanked; ScriptReadError if unreadable or not UTF-8."""
     try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise ScriptReadError("reading %s: %s" % (path, os_error_text(e))) from None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScriptReadError("reading %s: stream did not contain valid UTF-8" % path) from None
+        data, _ = read_utf8_file(path)
+    except ValueError as e:
+        raise ScriptReadError("reading %s: %s" % (path, e)) from None
     return blank_shebang(data)

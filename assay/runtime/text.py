@@ -8,6 +8,20 @@ def os_error_text(e):
     return "%s (os error %d)" % (e.strerror, e.errno)
 
 
+def read_utf8_file(path):
+    """(bytes, text) of the file at `path`; ValueError saying why when it cannot be read
+    (`No such file or directory (os error 2)`) or is not UTF-8."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise ValueError(os_error_text(e)) from None
+    try:
+        return data, data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("stream did not contain valid UTF-8") from None
+
+
 def debug_quote(raw):
     """A path (bytes) in double quotes, escaped like Rust's Debug for paths.
 
