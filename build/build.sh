@@ -176,7 +176,10 @@ unused_stdlib=__hello__,__phello__,_pyio,_pydecimal,_sitebuiltins,cgi,cgitb,chun
 unused_stdlib+=,colorsys,crypt,filecmp,fileinput,getopt,graphlib,html.parser,_markupbase,imaplib
 unused_stdlib+=,imghdr,imp,mailcap,modulefinder,nturl2path,pickletools,pipes,poplib,pstats,pyclbr
 unused_stdlib+=,rlcompleter,sched,sndhdr,sre_compile,sre_constants,sre_parse,symtable,timeit,trace
-unused_stdlib+=,uu,webbrowser,xdrlib
+unused_stdlib+=,uu,webbrowser,xdrlib,pkgutil
+# argparse only for the command lines of dis and py_compile (never run here); gettext
+# only for argparse
+unused_stdlib+=,argparse,gettext
 
 if [ "${ASSAY_REUSE_BUILD:-}" = 1 ] && [ -x "$OUT/$NAME" ]; then
   log "ASSAY_REUSE_BUILD=1: reusing $OUT"
@@ -202,11 +205,18 @@ else
 #  --lto=yes                  Nuitka's "auto" leaves LTO off for pyenv's Python and for
 #                             more than 250 compiled modules; on: assay.bin -0.6 MB,
 #                             start-up unchanged, build +~1 min
+#  CFLAGS=-Os, LDFLAGS=-Os    the compiled modules optimised for size (Nuitka picks -O2
+#                             here; the later -O wins): the compiled code is mostly
+#                             calls into the Python runtime, so speed is unchanged
+#                             (bench/startup.py) while the code is smaller
+#  -z pack-relative-relocs    the executable's relocation table in the compact RELR
+#                             form (glibc >= 2.36, which docs/install.md requires anyway):
+#                             1 MB of .rela.dyn becomes a few KB
 #  {TEMP}/assay-VERSION + --onefile-as-archive: stable unpack dir, cheap cached start
 rm -f "$OUT/$NAME"
 start=$(date +%s)
 log "nuitka $NAME (log: ${OUT#"$ROOT"/}/nuitka.log)"
-PYTHONPATH=$ROOT "$VENV/bin/python" -m nuitka \
+PYTHONPATH=$ROOT CFLAGS=-Os LDFLAGS="-Os -Wl,-z,pack-relative-relocs" "$VENV/bin/python" -m nuitka \
   --onefile \
   --output-dir="$OUT" --output-filename="$NAME" --output-folder-name="$NAME.dist" \
   --include-package=assay \

@@ -5,7 +5,8 @@ Run with the build venv's Python (where those distributions are installed). Read
 (`psycopg[binary]` -> psycopg-binary), and maps each distribution to its import
 names (top_level.txt, else the top-level folders/modules of its RECORD). build.sh
 passes them to Nuitka with --include-module; smoke.py makes the binary import them.
-`--native` prints the shared libraries loaded by file name instead (NATIVE_PACKAGES).
+`--native` prints the shared libraries loaded by file name instead (NATIVE_PACKAGES,
+minus NATIVE_UNUSED).
 """
 import importlib.metadata as md
 import os
@@ -70,6 +71,29 @@ PROBES = {"lupa": ["lupa.lua55"],
 # so build.sh names every one with --include-module, and smoke.py checks they are all
 # in the folder.
 NATIVE_PACKAGES = ["Crypto"]
+# pycryptodome's libraries whose Python side nothing bundled imports (assay signs with
+# RSA PKCS#1 v1.5 and ECDSA and reads PEM/PKCS#8 keys; it never uses these ciphers,
+# hashes or key types), each with the modules that would load it: leaving them out
+# saves 0.5 MB of the folder. smoke.py checks that those modules are indeed not in the
+# binary, so a change that starts using one fails the smoke test instead of failing at
+# run time.
+NATIVE_UNUSED = {
+    "Crypto.Cipher._ARC4": ["Crypto.Cipher.ARC4"],
+    "Crypto.Cipher._Salsa20": ["Crypto.Cipher.Salsa20"],
+    "Crypto.Cipher._chacha20": ["Crypto.Cipher.ChaCha20", "Crypto.Cipher.ChaCha20_Poly1305"],
+    "Crypto.Cipher._pkcs1_decode": ["Crypto.Cipher._pkcs1_oaep_decode", "Crypto.Cipher.PKCS1_OAEP",
+                                    "Crypto.Cipher.PKCS1_v1_5", "Crypto.Cipher.oaep"],
+    "Crypto.Cipher._raw_cast": ["Crypto.Cipher.CAST"],
+    "Crypto.Hash._BLAKE2b": ["Crypto.Hash.BLAKE2b"],
+    "Crypto.Hash._BLAKE2s": ["Crypto.Hash.BLAKE2s"],
+    "Crypto.Hash._MD2": ["Crypto.Hash.MD2"],
+    "Crypto.Hash._MD4": ["Crypto.Hash.MD4"],
+    "Crypto.Hash._RIPEMD160": ["Crypto.Hash.RIPEMD160"],
+    "Crypto.Hash._k12": ["Crypto.Hash.KangarooTwelve"],
+    "Crypto.Hash._poly1305": ["Crypto.Hash.Poly1305"],
+    "Crypto.PublicKey._mldsa": ["Crypto.PublicKey.MLDSA"],
+    "Crypto.PublicKey._mlkem": ["Crypto.PublicKey.MLKEM"],
+}
 
 
 def native_modules(modules):
@@ -87,8 +111,15 @@ def native_modules(modules):
                 suffix = next((s for s in suffixes if name.endswith(s)), None)
                 if suffix:
                     rel = os.path.relpath(os.path.join(folder, name[:-len(suffix)]), os.path.dirname(root))
-                    out.append(rel.replace(os.sep, "."))
+                    if rel.replace(os.sep, ".") not in NATIVE_UNUSED:
+                        out.append(rel.replace(os.sep, "."))
     return sorted(out)
+
+
+def unused_native_loaders(modules):
+    """The modules that would load a library of NATIVE_UNUSED (none may be bundled)."""
+    return sorted(m for lib, loaders in NATIVE_UNUSED.items() if lib.split(".")[0] in modules
+                  for m in loaders)
 
 
 def probes(modules):

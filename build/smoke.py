@@ -36,6 +36,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dep_modules  # noqa: E402  (needs the build venv: it reads installed distributions)
 
 EXPECTED_MODULES = dep_modules.probes(dep_modules.modules())
+# must fail to import: their shared libraries are left out (dep_modules.NATIVE_UNUSED)
+UNUSED_LOADERS = dep_modules.unused_native_loaders(EXPECTED_MODULES)
 
 HELLO = b"""local t = {}
 for i = 1, 3 do t[#t + 1] = i * i end
@@ -136,7 +138,7 @@ def smoke(runner, checks):
         os.chmod(os.path.join(w, name), mode)
 
     # 1. the build's self-report, with the image's SSL_CERT_FILE and without it
-    p = runner.run([], env=dict(IMAGE_ENV, ASSAY_BUILD_SELFTEST=",".join(EXPECTED_MODULES)))
+    p = runner.run([], env=dict(IMAGE_ENV, ASSAY_BUILD_SELFTEST=",".join(EXPECTED_MODULES + UNUSED_LOADERS)))
     try:
         report = json.loads(p.stdout)
     except ValueError:
@@ -159,6 +161,10 @@ def smoke(runner, checks):
         missing = sorted(set(native) - set(report.get("pycryptodome_libs") or []))
         checks.check("pycryptodome's %d shared libraries are all bundled" % len(native), not missing,
                      " ".join(missing))
+        bundled = [m for m in UNUSED_LOADERS
+                   if not str(report["modules"].get(m)).startswith("ERROR ModuleNotFoundError")]
+        checks.check("no bundled module needs a left-out pycryptodome library", not bundled,
+                     "bundled: %s (remove their libraries from dep_modules.NATIVE_UNUSED)" % " ".join(bundled))
     checks.check("cryptography is not bundled", report.get("cryptography_bundled") is False,
                  str(report.get("cryptography_bundled")))
     checks.check("TLS context loads CAs via SSL_CERT_FILE (%s)" % report.get("ssl_ca_count"),
