@@ -79,7 +79,6 @@ NATIVE_PACKAGES = ["Crypto"]
 # run time.
 NATIVE_UNUSED = {
     "Crypto.Cipher._ARC4": ["Crypto.Cipher.ARC4"],
-    "Crypto.Cipher._Salsa20": ["Crypto.Cipher.Salsa20"],
     "Crypto.Cipher._chacha20": ["Crypto.Cipher.ChaCha20", "Crypto.Cipher.ChaCha20_Poly1305"],
     "Crypto.Cipher._pkcs1_decode": ["Crypto.Cipher._pkcs1_oaep_decode", "Crypto.Cipher.PKCS1_OAEP",
                                     "Crypto.Cipher.PKCS1_v1_5", "Crypto.Cipher.oaep"],
