@@ -16,6 +16,8 @@ stdlib .lua file), `--version`, `exec -e`, `FILE`,
 `run FILE`, a `#!/usr/bin/assay` shebang script, non-ASCII output in the C locale,
 and, for the families that exist in this build, json, `http.serve` + `http.get` over
 loopback, SQLite through `db`, `require` of every stdlib module, `assay modules`.
+For the onefile also: its unpack dir is marked complete, and a removed or truncated
+file or a stamp of another build is repaired on the next start.
 With --chroot also (chroot_checks): both executables without /proc (the onefile given
 by --onefile is copied into the root's /tmp), the CA bundle and HTTPS verification,
 PostgreSQL over TLS against a throwaway TLS-only server (build/chroot_services.py), and,
@@ -318,6 +320,33 @@ def chroot_checks(runner, checks, onefile=None):
         checks.check("shell.exec through busybox sh", p.returncode == 0 and p.stdout == b"0\tHI\n\n", out(p))
 
 
+def onefile_checks(runner, checks):
+    """The onefile's unpack dir: reused when complete, repaired when a file went missing."""
+    p = runner.run(["exec", "-e", "print(1)"])
+    dirs = [d for d in os.listdir(runner.workdir) if d.startswith("assay")
+            and os.path.isdir(os.path.join(runner.workdir, d))]
+    checks.check("onefile unpacks into $TMPDIR/assay-VERSION (%s)" % dirs,
+                 p.returncode == 0 and p.stdout == b"1\n" and len(dirs) == 1, out(p))
+    if len(dirs) != 1:
+        return
+    unpacked = os.path.join(runner.workdir, dirs[0])
+    stamp = os.path.join(unpacked, ".assay-unpacked")
+    checks.check("onefile marks a complete unpack", os.path.isfile(stamp))
+    # A temp cleaner may delete files it thinks unused: the next start notices and
+    # unpacks them again. The same for a truncated file and a stamp of another build.
+    victim = os.path.join(unpacked, "assay", "runtime", "lua", "prelude.lua")
+    for what, damage in (("a removed file", lambda: os.remove(victim)),
+                         ("a truncated file", lambda: open(victim, "r+b").truncate(10)),
+                         ("a foreign stamp", lambda: open(stamp, "w").write("0123456789abcdef\n"))):
+        with open(victim, "rb") as f:
+            want = f.read()
+        damage()
+        p = runner.run(["exec", "-e", "print(1)"])
+        ok = os.path.isfile(victim) and open(victim, "rb").read() == want
+        checks.check("onefile repairs its unpack dir after %s" % what,
+                     ok and p.returncode == 0 and p.stdout == b"1\n", out(p))
+
+
 def main(argv):
     targets = []
     onefile = None
@@ -338,6 +367,8 @@ def main(argv):
             print("smoke test: %s" % runner.label)
             checks = Checks()
             smoke(runner, checks)
+            if kind == "binary" and not path.endswith(".bin"):  # the onefile
+                onefile_checks(runner, checks)
             if kind == "chroot":
                 chroot_checks(runner, checks, onefile)
             print("smoke test %s: %d checks ok, %d failed" % (runner.label, checks.passed, len(checks.failed)))
