@@ -214,7 +214,10 @@ def test_chk2_stable_for_and_consecutive(tmp_path, fake):
     passes = [line for line in r.stderr.splitlines() if "waiting until stable" in line]
     assert len(fake.requests) >= 3 and len(passes) == len(fake.requests) - 1, r
     assert [int(line.split("streak=")[1].split()[0]) for line in passes] == list(range(1, len(passes) + 1))
-    assert int(passes[-1].split("stable_ms=")[1]) < 600  # the last wait was needed ...
+    # the last wait was needed: too short a time or too few passes (on a loaded machine the
+    # three passes may take longer than 600 ms) ...
+    last_streak = int(passes[-1].split("streak=")[1].split()[0])
+    assert int(passes[-1].split("stable_ms=")[1]) < 600 or last_streak < 3, passes
     assert r.report["duration_ms"] >= 600                 # ... and the pass came only after 600 ms
 
 
