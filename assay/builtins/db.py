@@ -29,12 +29,11 @@ import re
 import threading
 import weakref
 
-from lupa.lua55 import lua_type
-
 from assay.runtime import args
 from assay.runtime.bridge import yielding
 from assay.runtime.errors import BuiltinError
 from assay.runtime.logs import logger, quoted
+from assay.runtime.luaengine import lua_type
 from assay.runtime.scheduler import InThread
 from . import lua_file
 

@@ -104,7 +104,7 @@ def _exit_code(code):
                 raise BuiltinError("bad argument #1 to 'exit' (number has no integer representation)")
             value = int(value)
         return value
-    from lupa.lua55 import lua_type
+    from assay.runtime.luaengine import lua_type
     raise BuiltinError(bad % (lua_type(code) or "value"))
 
 

@@ -18,13 +18,12 @@ Lua state) is read right after the task ends, when no coroutine is running.
 
 import time
 
-from lupa.lua55 import lua_type
-
 from assay.runtime import args
 from assay.runtime.bridge import yielding
 from assay.runtime.convert import Multi, to_py
 from assay.runtime.errors import BuiltinError, ScriptError
 from assay.runtime.logs import DEBUG, logger
+from assay.runtime.luaengine import lua_type
 from assay.runtime.scheduler import Awaitable, Op
 from assay.runtime.text import os_error_text
 

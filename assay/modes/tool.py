@@ -74,7 +74,7 @@ def capped(output_json, readonly=False):
 
 # ---- Lua result → JSON ----------
 def output_to_json(value):
-    from lupa.lua55 import lua_type
+    from assay.runtime.luaengine import lua_type
     seen = set()
 
     def convert(v):
@@ -119,7 +119,7 @@ def output_to_json(value):
 
 
 def _type_name(v):
-    from lupa.lua55 import lua_type
+    from assay.runtime.luaengine import lua_type
     if isinstance(v, bool):
         return "boolean"
     if isinstance(v, (int, float)):

@@ -3,9 +3,8 @@
 Lua strings arrive as bytes; a string parameter also accepts numbers (converted
 as Lua's tostring does) and a number parameter accepts numeric strings.
 """
-from lupa.lua55 import lua_type
-
 from .errors import BuiltinError
+from .luaengine import lua_type
 
 
 def is_table(v):

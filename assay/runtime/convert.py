@@ -8,9 +8,8 @@ as data go through `to_py`, which applies the original's table → JSON rules.
 import math
 from collections.abc import Mapping
 
-from lupa.lua55 import lua_type
-
 from .errors import BuiltinError
+from .luaengine import lua_type
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 

@@ -177,7 +177,7 @@ def _plain(value, depth):
         return repr(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", "surrogateescape").encode("utf-8", "backslashreplace").decode("utf-8")
-    from lupa.lua55 import lua_type
+    from .luaengine import lua_type
     kind = lua_type(value)
     if kind == "table" and depth < 20:
         items = sorted(([_plain(k, depth + 1), _plain(v, depth + 1)] for k, v in value.items()), key=repr)

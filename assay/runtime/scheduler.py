@@ -12,10 +12,9 @@ are built on the loop thread, just before the resume.
 """
 import time
 
-from lupa.lua55 import LuaError, LuaMemoryError
-
 from .errors import BuiltinError, ScriptError
 from .logs import logger
+from .luaengine import LuaError, LuaMemoryError
 from .sandbox import check_room, failure, memory_message
 
 _DEAD = b"dead"

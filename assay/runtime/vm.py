@@ -9,11 +9,10 @@ the builtin families: the runtime is the layer below them and does not import th
 """
 import os
 
-from lupa.lua55 import LuaRuntime
-
 from . import loader, sandbox
 from .bridge import Bridge
 from .errors import ScriptError
+from .luaengine import LuaRuntime
 from .scheduler import Scheduler
 
 LUA_MEMORY_LIMIT = 64 << 20
