@@ -20,16 +20,16 @@ def lua_file(family):
 # in the original's order. A family with its functions listed is installed on first use:
 # the global holds stand-ins for them (see `Bridge.define_lazily`), so a script that never
 # calls `db` never imports assay.builtins.db; tests/builtins/test_lazy_families.py checks
-# each list against what the family's install really makes. The families without a list
-# are installed at start: their globals are not plain tables of functions (`assert` can
-# be called, `env` holds a table, `os` and `string` extend Lua's own, `sleep` and `time`
-# are functions).
+# each list against what the family's install really makes; `()` in a list means the
+# global can be called too (`assert(v)`). The families without a list are installed at
+# start: their globals are not tables of functions (`env` holds a table, `os` and
+# `string` extend Lua's own, `sleep` and `time` are functions).
 FAMILIES = [
     ("http", "http", "get post put patch delete download serve client _client_request"),
     ("json", "json", "parse encode array object"),
     ("yaml", "yaml", "parse encode parse_all"),
     ("toml", "toml", "parse encode"),
-    ("assert", "assert_", None),
+    ("assert", "assert_", "() eq ne gt lt contains not_nil matches"),
     ("log", "log", "info warn error"),
     ("env", "env", None),
     ("sleep, time", "time", None),

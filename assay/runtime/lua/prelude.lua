@@ -205,15 +205,23 @@ package.searchers = {
 -- stand-ins stay for good, so `pairs` sees the same keys as after an eager install and
 -- a function compares equal to itself before and after the family loads. The call
 -- is a tail call: a yielding builtin yields through it, and error levels still point
--- at the script's line.
+-- at the script's line. The name `()` in a line means the global itself can be called
+-- (`assert(v)`): the stand-in table gets a metatable whose `__call` does the same.
 local function define_lazily(spec, load)
   for line in spec:gmatch("[^\n]+") do
     local name, real = line:match("^%S+"), nil
     local public = {}
     for key in line:gmatch("%S+", #name + 1) do
-      public[key] = function(...)
-        if real == nil then real = load(name) end
-        return real[key](...)
+      if key == "()" then
+        setmetatable(public, { __call = function(_, ...)
+          if real == nil then real = load(name) end
+          return real(...)
+        end })
+      else
+        public[key] = function(...)
+          if real == nil then real = load(name) end
+          return real[key](...)
+        end
       end
     end
     _ENV[name] = public
