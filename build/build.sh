@@ -149,8 +149,10 @@ fi
 # completion) are bytecode too, and so are the rarely used builtin families temporal
 # (the default build has no Temporal client), tar, template, toml, ws and markdown
 # (installed on a script's first call into them, so only such a script unmarshals
-# them; -0.5 MB). The runtime, the other families, the json/yaml bridges, the HTTP
-# client, re2 and lupa stay compiled.
+# them; -0.5 MB). So are db and http.serve with its server (their time goes to the
+# database and the network), the policy file's reader (only read when ASSAY_POLICY_FILE
+# is set) and tool mode (one module, unmarshalled once per run). The runtime, the other
+# families, the json/yaml bridges, the HTTP client, re2 and lupa stay compiled.
 bytecode=(psycopg ruamel jinja2 markupsafe Crypto jsonpath markdown_it mdurl pymysql
           jsonschema jsonschema_specifications referencing attr attrs websocket typing_extensions
           idna zstandard certifi mdit_py_plugins
@@ -161,7 +163,9 @@ bytecode=(psycopg ruamel jinja2 markupsafe Crypto jsonpath markdown_it mdurl pym
           assay.checks assay.discovery assay.modes.mcp assay.modes.api assay.modes.runs
           assay.modes.checks assay.cli.completion
           assay.builtins.temporal assay.builtins.tar assay.builtins.template assay.builtins.toml
-          assay.builtins.ws assay.builtins.markdown)
+          assay.builtins.ws assay.builtins.markdown
+          assay.builtins.db assay.builtins.serve assay.net.server assay.runtime.policy
+          assay.modes.tool)
 # (Nuitka resolves importlib.metadata lookups of compiled modules by itself; for these
 # bytecode ones their metadata is named below with --include-distribution-metadata.)
 bytecode_args=()
