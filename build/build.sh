@@ -151,8 +151,11 @@ fi
 # (installed on a script's first call into them, so only such a script unmarshals
 # them; -0.5 MB). So are db and http.serve with its server (their time goes to the
 # database and the network), the policy file's reader (only read when ASSAY_POLICY_FILE
-# is set) and tool mode (one module, unmarshalled once per run). The runtime, the other
-# families, the json/yaml bridges, the HTTP client, re2 and lupa stay compiled.
+# is set) and tool mode (one module, unmarshalled once per run); and the families whose
+# work happens in a C library or another process (crypto and its key reader, compress,
+# shell, process, disk), the SSE and WebSocket clients, the TLS settings (read once per
+# client) and credentials. The runtime, the json/yaml/fs/regex/http families, the HTTP
+# client, re2 and lupa stay compiled.
 bytecode=(psycopg ruamel jinja2 markupsafe Crypto jsonpath markdown_it mdurl pymysql
           jsonschema jsonschema_specifications referencing attr attrs websocket typing_extensions
           idna zstandard certifi mdit_py_plugins
@@ -165,7 +168,11 @@ bytecode=(psycopg ruamel jinja2 markupsafe Crypto jsonpath markdown_it mdurl pym
           assay.builtins.temporal assay.builtins.tar assay.builtins.template assay.builtins.toml
           assay.builtins.ws assay.builtins.markdown
           assay.builtins.db assay.builtins.serve assay.net.server assay.runtime.policy
-          assay.modes.tool)
+          assay.modes.tool
+          assay.builtins.crypto assay.builtins._pem_keys assay.builtins.http_stream
+          assay.net.websocket assay.net.tls assay.builtins.process assay.builtins.process_spawn
+          assay.builtins.shell assay.builtins.compress assay.builtins.credential
+          assay.runtime.credentials assay.builtins.disk)
 # (Nuitka resolves importlib.metadata lookups of compiled modules by itself; for these
 # bytecode ones their metadata is named below with --include-distribution-metadata.)
 bytecode_args=()
