@@ -220,6 +220,9 @@ else
 #                             here; the later -O wins): machine code 6.4 -> 4.7 MB.
 #                             That code is mostly calls into the Python runtime; the
 #                             print(1) start did not get slower (interleaved runs)
+#  -fno-asynchronous-unwind-tables  no .eh_frame for the compiled modules: C code
+#                             without C++ exceptions needs it only for debuggers' and
+#                             backtrace()'s stack walks
 #  -z pack-relative-relocs    the executable's relocation table in the compact RELR
 #                             form (glibc >= 2.36, which docs/install.md requires anyway):
 #                             1 MB of .rela.dyn becomes 21 KB
@@ -227,7 +230,7 @@ else
 rm -f "$OUT/$NAME"
 start=$(date +%s)
 log "nuitka $NAME (log: ${OUT#"$ROOT"/}/nuitka.log)"
-PYTHONPATH=$ROOT CFLAGS=-Os LDFLAGS="-Os -Wl,-z,pack-relative-relocs" "$VENV/bin/python" -m nuitka \
+PYTHONPATH=$ROOT CFLAGS="-Os -fno-asynchronous-unwind-tables" LDFLAGS="-Os -Wl,-z,pack-relative-relocs" "$VENV/bin/python" -m nuitka \
   --onefile \
   --output-dir="$OUT" --output-filename="$NAME" --output-folder-name="$NAME.dist" \
   --include-package=assay \
