@@ -39,7 +39,7 @@ def test_print_one_imports_no_on_demand_library():
     assert loaded == []
 
 
-@pytest.mark.skipif(bool(os.environ.get("ASSAY_BIN")), reason="looks into the Python process")
+@pytest.mark.skipif(bool(os.environ.get("ASSAY_BIN")), reason="import tracing needs the Python form")
 def test_a_script_imports_only_the_builtin_families_it_calls():
     """The families are installed on first use (importlib, which the trace above does not
     see): a script that calls none imports none of them, a `base64` call

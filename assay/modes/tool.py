@@ -424,7 +424,10 @@ def record_decision(directory, token, state, approve, approver):
 
 def self_command():
     """How to start this very assay executable (the real binary when compiled)."""
-    if "__compiled__" in globals() or getattr(sys, "frozen", False):
+    # Asked of the `assay` package, which the build always compiles: this module may be
+    # kept as bytecode, and then has no `__compiled__` of its own.
+    import assay
+    if hasattr(assay, "__compiled__") or getattr(sys, "frozen", False):
         onefile = os.environ.get("NUITKA_ONEFILE_BINARY")
         return [onefile or os.path.abspath(sys.argv[0])]
     return [sys.executable, "-m", "assay"]
