@@ -35,8 +35,8 @@ def utf8_arg(v, who, function):
     """A string parameter #1 that must be valid UTF-8, as the checked bytes (for parsers
     that read bytes: a large text then exists once, not also as Python text)."""
     raw = string_arg(v, function)
-    if not raw.isascii():
-        _decoded(raw, who)
+    if not valid_utf8(raw):
+        _decoded(raw, who)  # raises, naming where the bad byte is
     return raw
 
 

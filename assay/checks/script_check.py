@@ -22,17 +22,12 @@ if type(io) == "table" and io.output and io.stderr then io.output(io.stderr) end
 def run(check):
     if check.file is None:
         return config_failure("script check requires a 'file' field")
-    from assay.runtime.text import os_error_text
+    from assay.runtime.text import read_utf8_file
     from assay.runtime.source import blank_shebang
     try:
-        with open(check.file, "rb") as f:
-            source = f.read()
-    except OSError as e:
-        return Outcome(False, 'failed to read Lua script "%s": %s' % (check.file, os_error_text(e)))
-    try:
-        source.decode("utf-8")
-    except UnicodeDecodeError:
-        return Outcome(False, 'failed to read Lua script "%s": stream did not contain valid UTF-8' % check.file)
+        source, _ = read_utf8_file(check.file)
+    except ValueError as e:
+        return Outcome(False, 'failed to read Lua script "%s": %s' % (check.file, e))
 
     from assay.runtime.errors import ScriptError
     from assay.builtins import new_runtime
